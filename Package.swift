@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "realtime-analytics",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "realtime-analytics", targets: ["realtime-analytics"]),
+        .executable(name: "realtime-analytics-dashboard", targets: ["realtime-analytics-dashboard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries (Debian packages), one system-library target each.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswscale",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+
+        // Value types shared by every stage: configuration, frames, results, message encoding.
+        .target(
+            name: "AnalyticsCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // FFmpeg readers: one thread per stream, pacing, reconnect with backoff.
+        .target(
+            name: "VideoIngest",
+            dependencies: [
+                "AnalyticsCore", "CFFmpeg",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Scheduling of frames to workers, sinks, status, and the service that runs it all.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "AnalyticsCore", "VideoIngest",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "realtime-analytics",
+            dependencies: [
+                "AnalyticsCore", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "realtime-analytics-dashboard",
+            dependencies: [
+                "AnalyticsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Helpers the test targets share: locating sample media and the built executables, running processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AnalyticsCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

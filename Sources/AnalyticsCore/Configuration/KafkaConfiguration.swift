@@ -1,0 +1,53 @@
+import Foundation
+
+/// `kafka:` — the data bus every processed frame is published to.
+public struct KafkaConfiguration: Sendable, Equatable {
+    /// Publish results to Kafka. Off by default: the pipeline runs without any infrastructure.
+    public var enabled = false
+    /// Comma-separated `host:port` list of brokers used to bootstrap the cluster metadata.
+    public var bootstrapServers = "localhost:9092"
+    /// Topic every frame result is produced to (key = stream id).
+    public var topic = "analytics.events"
+    /// How long the producer waits to fill a batch (librdkafka `linger.ms`). Low values keep latency low.
+    public var lingerMs = 10
+    /// Upper bound of one batch in bytes (librdkafka `batch.size`).
+    public var maxBatchSize = 16384
+    /// Attach the frame with boxes drawn as a JPEG data URL (`frame_jpeg`). Streams may override it.
+    public var includeFrames = false
+    /// JPEG quality of previews, 1-100.
+    public var frameQuality = 75
+
+    public init() {}
+
+    static let keys = [
+        "enabled", "bootstrap_servers", "topic", "linger_ms", "max_batch_size", "include_frames", "frame_quality",
+    ]
+
+    init(_ section: YAMLSection) throws(ConfigurationError) {
+        enabled = try section.bool("enabled", default: enabled)
+        bootstrapServers = try section.string("bootstrap_servers", default: bootstrapServers)
+        for server in bootstrapServers.split(separator: ",", omittingEmptySubsequences: false) {
+            let trimmed = server.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
+                let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65535).contains(port)
+            else {
+                throw section.error(
+                    "bootstrap_servers",
+                    "got '\(bootstrapServers)'; allowed: a comma-separated list of host:port, e.g. localhost:9092")
+            }
+        }
+        topic = try section.string("topic", default: topic)
+        let legal = topic.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        guard legal, topic.utf8.count <= 249, topic != ".", topic != ".." else {
+            throw section.error(
+                "topic", "got '\(topic)'; allowed: 1-249 characters of letters, digits, '.', '_' and '-'")
+        }
+        lingerMs = try section.int("linger_ms", default: lingerMs, in: 0...900_000, unit: " ms")
+        maxBatchSize = try section.int("max_batch_size", default: maxBatchSize, in: 1...2_147_483_647, unit: " bytes")
+        includeFrames = try section.bool("include_frames", default: includeFrames)
+        frameQuality = try section.int("frame_quality", default: frameQuality, in: 1...100)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// `model:` — the object detector. Read and validated now; inference is wired in by the detection work.
+public struct ModelConfiguration: Sendable, Equatable {
+    /// OpenVINO device name.
+    public var device = "CPU"
+    /// Square network input size in pixels (a multiple of 32).
+    public var inputSize = 416
+    /// Detections below this confidence are discarded.
+    public var confidenceThreshold: Double = 0.25
+    /// IoU above which non-maximum suppression removes the weaker of two same-class boxes.
+    public var nmsIoU: Double = 0.45
+    /// Class names to keep (COCO names, e.g. person, car); empty keeps all classes.
+    public var classes: [String] = []
+
+    public init() {}
+
+    static let keys = ["device", "input_size", "confidence_threshold", "nms_iou", "classes"]
+
+    init(_ section: YAMLSection) throws(ConfigurationError) {
+        device = try section.string("device", default: device)
+        inputSize = try section.int("input_size", default: inputSize, in: 64...2048, unit: " pixels")
+        guard inputSize % 32 == 0 else {
+            throw section.error("input_size", "got \(inputSize); allowed: a multiple of 32, e.g. 320, 416 or 608")
+        }
+        confidenceThreshold = try section.double("confidence_threshold", default: confidenceThreshold, in: 0...1)
+        nmsIoU = try section.double("nms_iou", default: nmsIoU, in: 0...1)
+        classes = try section.stringList("classes")
+    }
+}
+
+/// `tracker:` — ByteTrack parameters, per stream. Read and validated now; the tracker is wired in by the tracking work.
+public struct TrackerConfiguration: Sendable, Equatable {
+    /// Detections at or above this score take part in the first association.
+    public var highThreshold: Double = 0.5
+    /// Detections between this and `highThreshold` take part in the second association only.
+    public var lowThreshold: Double = 0.1
+    /// An unmatched detection starts a new track only at or above this score.
+    public var newTrackThreshold: Double = 0.6
+    /// How long a lost track is kept for re-identification, in seconds.
+    public var lostTrackSeconds: Double = 3
+
+    public init() {}
+
+    static let keys = ["high_threshold", "low_threshold", "new_track_threshold", "lost_track_s"]
+
+    init(_ section: YAMLSection) throws(ConfigurationError) {
+        highThreshold = try section.double("high_threshold", default: highThreshold, in: 0...1)
+        lowThreshold = try section.double("low_threshold", default: lowThreshold, in: 0...1)
+        guard lowThreshold <= highThreshold else {
+            throw section.error("low_threshold", "got \(lowThreshold); allowed: at most high_threshold (\(highThreshold))")
+        }
+        newTrackThreshold = try section.double("new_track_threshold", default: newTrackThreshold, in: 0...1)
+        lostTrackSeconds = try section.double("lost_track_s", default: lostTrackSeconds, in: 0...3600, unit: " s")
+    }
+}
+
+/// `dashboard:` — the web dashboard, in its own process or embedded in the pipeline.
+public struct DashboardConfiguration: Sendable, Equatable {
+    /// Serve the dashboard from inside the pipeline process (no Kafka needed).
+    public var enabled = false
+    /// Address to bind; loopback unless the dashboard should be reachable from other machines.
+    public var host = "127.0.0.1"
+    /// TCP port of the dashboard.
+    public var port = 8080
+    /// When set, required on every HTTP request and WebSocket.
+    public var accessToken: String?
+
+    public init() {}
+
+    static let keys = ["enabled", "host", "port", "access_token"]
+
+    init(_ section: YAMLSection) throws(ConfigurationError) {
+        enabled = try section.bool("enabled", default: enabled)
+        host = try section.string("host", default: host)
+        port = try section.int("port", default: port, in: 1...65535)
+        accessToken = try section.optionalString("access_token")
+    }
+}
+
+/// `output:` — local sinks besides Kafka.
+public struct OutputConfiguration: Sendable, Equatable {
+    /// Write every frame result as one JSON line.
+    public var jsonlEnabled = false
+    /// Where JSON lines go: a file path (relative to the config file's folder) or `-` for stdout.
+    public var jsonlPath = "-"
+    /// Results waiting to be written; when full, the newest result is dropped and counted.
+    public var jsonlQueueCapacity = 4096
+
+    public init() {}
+
+    static let keys = ["jsonl"]
+    static let jsonlKeys = ["enabled", "path", "queue_capacity"]
+
+    init(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) {
+        let jsonl = try section.section("jsonl", allowedKeys: Self.jsonlKeys)
+        jsonlEnabled = try jsonl.bool("enabled", default: jsonlEnabled)
+        let path = try jsonl.string("path", default: jsonlPath)
+        jsonlPath = path == "-" || path.hasPrefix("/")
+            ? path
+            : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)).standardizedFileURL.path
+        jsonlQueueCapacity = try jsonl.int("queue_capacity", default: jsonlQueueCapacity, in: 1...1_000_000)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// One video source of `streams:`.
+public struct StreamConfiguration: Sendable, Equatable {
+    /// Identity of the stream in every message, log line and metric. Unique within a configuration.
+    public var id: String
+    /// Where the video comes from.
+    public var source: VideoSource
+    /// Files only: start again from the beginning at the end of the file instead of ending the stream.
+    public var loop: Bool
+    /// Files only: deliver frames at the file's own rate (by PTS), as a camera would. When false the file is read as
+    /// fast as the pipeline takes frames and no frame is dropped (offline processing).
+    public var realtime: Bool
+    /// Overrides `kafka.include_frames` for this stream.
+    public var includeFrames: Bool?
+    /// Overrides `pipeline.detect_fps` for this stream.
+    public var detectFPS: Double?
+
+    public init(
+        id: String, source: VideoSource, loop: Bool = false, realtime: Bool = true, includeFrames: Bool? = nil,
+        detectFPS: Double? = nil
+    ) {
+        self.id = id
+        self.source = source
+        self.loop = loop
+        self.realtime = realtime
+        self.includeFrames = includeFrames
+        self.detectFPS = detectFPS
+    }
+
+    static let keys = ["id", "url", "count", "loop", "realtime", "include_frames", "detect_fps"]
+    static let maximumCount = 4096
+
+    /// Reads one list entry, which declares one stream, or `count` streams over one source with ids made from the
+    /// `{n}` placeholder (1-based), e.g. `id: "cam-{n}", count: 32`.
+    static func read(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) -> [StreamConfiguration] {
+        guard section.has("id") else { throw section.error("id", "is missing; every stream needs an id") }
+        guard section.has("url") else {
+            throw section.error("url", "is missing; give a file path, rtsp://… or http(s)://… URL")
+        }
+        let idTemplate = try section.string("id", default: "")
+        if let bad = idTemplate.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw section.error(
+                "id", "contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); allowed: printable text")
+        }
+        guard idTemplate.utf8.count <= 200 else {
+            throw section.error("id", "is \(idTemplate.utf8.count) bytes long; allowed: at most 200 bytes")
+        }
+        let url = try section.string("url", default: "")
+        let source: VideoSource
+        do {
+            source = try VideoSource(parsing: url, relativeTo: baseDirectory)
+        } catch {
+            throw section.error("url", error.reason)
+        }
+        let count = try section.optionalInt("count", in: 1...maximumCount)
+        let loop = try section.bool("loop", default: false)
+        let realtime = try section.bool("realtime", default: true)
+        if !source.isFile {
+            for key in ["loop", "realtime"] where section.has(key) {
+                throw section.error(key, "applies to files only; '\(url)' is a live source")
+            }
+        }
+        let includeFrames = try section.optionalBool("include_frames")
+        let detectFPS = try section.optionalDouble("detect_fps", in: 0...1000, unit: " frames/s (0 = every frame)")
+
+        let ids: [String]
+        if let count {
+            guard idTemplate.contains("{n}") else {
+                throw section.error(
+                    "id", "got '\(idTemplate)' with count \(count); allowed: an id containing {n}, e.g. 'cam-{n}'")
+            }
+            ids = (1...count).map { idTemplate.replacingOccurrences(of: "{n}", with: String($0)) }
+        } else {
+            guard !idTemplate.contains("{n}") else {
+                throw section.error("id", "'\(idTemplate)' uses {n} without count; add count: N or remove {n}")
+            }
+            ids = [idTemplate]
+        }
+        return ids.map {
+            StreamConfiguration(
+                id: $0, source: source, loop: loop, realtime: source.isFile ? realtime : true,
+                includeFrames: includeFrames, detectFPS: detectFPS)
+        }
+    }
+}

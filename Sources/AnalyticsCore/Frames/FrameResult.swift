@@ -1,0 +1,48 @@
+/// One tracked object in a frame.
+public struct Track: Sendable, Equatable {
+    /// Stable per stream; -1 for a detection that has not been through the tracker.
+    public var trackID: Int
+    /// Class index of the detector's label set (COCO for the bundled model).
+    public var classID: Int
+    /// Human-readable class name, when the label set is known.
+    public var className: String?
+    public var confidence: Float
+    /// Box corners in working-frame pixels: x1, y1, x2, y2.
+    public var x1: Float
+    public var y1: Float
+    public var x2: Float
+    public var y2: Float
+
+    public init(
+        trackID: Int, classID: Int, className: String? = nil, confidence: Float, x1: Float, y1: Float, x2: Float,
+        y2: Float
+    ) {
+        self.trackID = trackID
+        self.classID = classID
+        self.className = className
+        self.confidence = confidence
+        self.x1 = x1
+        self.y1 = y1
+        self.x2 = x2
+        self.y2 = y2
+    }
+}
+
+/// What the pipeline publishes for one processed frame.
+public struct FrameResult: Sendable {
+    public var streamID: String
+    public var frameID: Int64
+    public var timestampMs: Int64
+    public var width: Int
+    public var height: Int
+    public var tracks: [Track]
+
+    public init(streamID: String, frameID: Int64, timestampMs: Int64, width: Int, height: Int, tracks: [Track]) {
+        self.streamID = streamID
+        self.frameID = frameID
+        self.timestampMs = timestampMs
+        self.width = width
+        self.height = height
+        self.tracks = tracks
+    }
+}

@@ -1,0 +1,111 @@
+/// Writes a `FrameResult` as one JSON message (the bus's wire format) into a buffer it reuses.
+///
+/// Hand-written rather than `JSONEncoder`: the key order is fixed (stable for diffing and golden tests), floats are
+/// printed in their own shortest form (never widened to Double), and nothing is allocated per message once the buffer
+/// has grown to its working size. Not thread-safe: each producer owns one encoder.
+public struct FrameMessageEncoder: Sendable {
+    /// Version of the message layout; bumped only for incompatible changes (fields are only ever added).
+    public static let schemaVersion = 1
+
+    public private(set) var bytes: [UInt8] = []
+
+    public init(reservingCapacity capacity: Int = 4096) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Encodes `result` (replacing the previous message) and returns the bytes.
+    @discardableResult
+    public mutating func encode(_ result: FrameResult) -> [UInt8] {
+        bytes.removeAll(keepingCapacity: true)
+        append("{\"stream\":")
+        appendString(result.streamID)
+        append(",\"frame_id\":")
+        appendInteger(result.frameID)
+        append(",\"timestamp_ms\":")
+        appendInteger(result.timestampMs)
+        append(",\"width\":")
+        appendInteger(Int64(result.width))
+        append(",\"height\":")
+        appendInteger(Int64(result.height))
+        append(",\"schema_version\":")
+        appendInteger(Int64(Self.schemaVersion))
+        append(",\"tracks\":[")
+        for (position, track) in result.tracks.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            append("{\"track_id\":")
+            appendInteger(Int64(track.trackID))
+            append(",\"class_id\":")
+            appendInteger(Int64(track.classID))
+            if let name = track.className {
+                append(",\"class_name\":")
+                appendString(name)
+            }
+            append(",\"confidence\":")
+            appendFloat(track.confidence)
+            append(",\"bbox_xyxy\":[")
+            appendFloat(track.x1)
+            bytes.append(UInt8(ascii: ","))
+            appendFloat(track.y1)
+            bytes.append(UInt8(ascii: ","))
+            appendFloat(track.x2)
+            bytes.append(UInt8(ascii: ","))
+            appendFloat(track.y2)
+            append("]}")
+        }
+        append("]}")
+        return bytes
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        bytes[start...].reverse()
+    }
+
+    /// JSON has no nan or infinity: nan becomes 0 and infinities the largest finite Float, so a consumer always
+    /// receives a number.
+    private mutating func appendFloat(_ value: Float) {
+        let finite: Float = value.isNaN ? 0 : (value.isInfinite ? (value < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude) : value)
+        if finite == finite.rounded(), finite.magnitude < 1e15 {
+            appendInteger(Int64(finite))  // "12" rather than "12.0": shortest text that parses to the same Float.
+            return
+        }
+        var text = finite.description
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func appendString(_ string: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0x00..<0x20:
+                append("\\u00")
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}

@@ -1,0 +1,165 @@
+import AnalyticsCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VideoIngest
+
+/// The pipeline process: a reader per stream, the scheduler, analysis workers and sinks, run until SIGINT/SIGTERM
+/// (or until every file source has ended), then stopped within a few seconds.
+public struct PipelineService: Service {
+    public let configuration: Configuration
+    private let logger: Logger
+    private let makeAnalyzer: @Sendable (Int) -> any FrameAnalyzer
+    private let extraSinks: [any ResultSink]
+
+    /// Seconds the shutdown sequence may take in all; stays under the 5 s users are promised.
+    static let shutdownBudgetSeconds = 4.0
+
+    public init(
+        configuration: Configuration, logger: Logger,
+        extraSinks: [any ResultSink] = [],
+        makeAnalyzer: @escaping @Sendable (Int) -> any FrameAnalyzer = { _ in NoDetectionAnalyzer() }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.extraSinks = extraSinks
+        self.makeAnalyzer = makeAnalyzer
+    }
+
+    /// Builds the configured sinks. Throws a one-line reason when one cannot start.
+    static func makeSinks(_ configuration: Configuration, logger: Logger) throws -> [any ResultSink] {
+        var sinks: [any ResultSink] = []
+        if configuration.output.jsonlEnabled {
+            sinks.append(
+                try JSONLinesSink(
+                    path: configuration.output.jsonlPath, capacity: configuration.output.jsonlQueueCapacity,
+                    logger: logger))
+        }
+        return sinks
+    }
+
+    public func run() async throws {
+        let streams = configuration.streams
+        let pipeline = configuration.pipeline
+        let sinks = try Self.makeSinks(configuration, logger: logger) + extraSinks
+        if sinks.isEmpty {
+            logger.warning(
+                "no output is enabled, so results are discarded; set output.jsonl.enabled or kafka.enabled in the config")
+        }
+        let sink = SinkFanout(sinks)
+        let scheduler = FrameScheduler(detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS })
+        let settings = IngestSettings(pipeline)
+        let readers = streams.enumerated().map { index, stream in
+            StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
+        }
+        let workerCount = pipeline.detectorWorkers > 0
+            ? pipeline.detectorWorkers : ProcessInfo.processInfo.activeProcessorCount
+        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
+        let readersDone = ThreadLatch(count: readers.count)
+        let workersDone = ThreadLatch(count: workerCount)
+
+        logger.info(
+            "pipeline starting",
+            metadata: [
+                "streams": "\(streams.count)", "workers": "\(workerCount)",
+                "working_size": "\(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height))",
+                "detect_fps": "\(pipeline.detectFPS)", "outputs": "\(sink.name.isEmpty ? "none" : sink.name)",
+            ])
+        workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
+        for reader in readers {
+            reader.start(onExit: { readersDone.arrive() })
+        }
+
+        let status = Task {
+            await Self.reportStatus(
+                every: pipeline.statusIntervalSeconds, readers: readers, scheduler: scheduler, sink: sink)
+        }
+        defer { status.cancel() }
+
+        let stoppedBySignal = SignalFlag()
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await readersDone.wait()
+        } onCancelOrGracefulShutdown: {
+            stoppedBySignal.set()
+            for reader in readers { reader.stop() }
+        }
+
+        // Every reader has stopped (or every file ended). Finish the frames in hand, then flush the sinks.
+        let clock = ContinuousClock()
+        let started = clock.now
+        if stoppedBySignal.isSet {
+            logger.info("shutting down")
+            scheduler.stop()
+        } else {
+            logger.info("all sources ended; finishing")
+            scheduler.drainAndFinish()
+        }
+        if !(await workersDone.wait(atMost: stoppedBySignal.isSet ? 2 : 30)) {
+            logger.warning("analysis workers did not finish in time; exiting anyway")
+            scheduler.stop()
+        }
+        let elapsed = started.duration(to: clock.now)
+        let remaining = max(0.5, Self.shutdownBudgetSeconds - Double(elapsed.components.seconds))
+        await Task.detached { sink.close(waitingAtMost: remaining) }.value
+        status.cancel()
+        let totals = scheduler.counters().reduce(into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)) {
+            $0.delivered += $1.delivered
+            $0.dropped += $1.dropped
+            $0.completed += $1.completed
+        }
+        let out = sink.counters
+        logger.info(
+            "pipeline stopped",
+            metadata: [
+                "decoded": "\(totals.delivered)", "analysed": "\(totals.completed)",
+                "not_analysed": "\(totals.dropped)", "written": "\(out.written)", "output_dropped": "\(out.dropped)",
+                "output_failed": "\(out.failed)",
+            ])
+    }
+
+    // MARK: Status
+
+    private static func statuses(
+        readers: [StreamReader], scheduler: FrameScheduler, previous: [FrameScheduler.Counters]?, seconds: Double
+    ) -> [StreamStatus] {
+        let counters = scheduler.counters()
+        return readers.enumerated().map { index, reader in
+            let now = counters[index]
+            let before = previous?[index] ?? FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)
+            return StreamStatus(
+                id: reader.stream.id, state: reader.health.state,
+                decodedFPS: Double(now.delivered - before.delivered) / seconds,
+                analysedFPS: Double(now.completed - before.completed) / seconds,
+                dropped: now.dropped, lastError: reader.health.lastError)
+        }
+    }
+
+    private static func reportStatus(
+        every interval: Double, readers: [StreamReader], scheduler: FrameScheduler, sink: SinkFanout
+    ) async {
+        guard interval > 0 else { return }
+        var previous = scheduler.counters()
+        let clock = ContinuousClock()
+        var last = clock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(interval))
+            if Task.isCancelled { return }
+            let now = clock.now
+            let elapsed = last.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let statuses = statuses(readers: readers, scheduler: scheduler, previous: previous, seconds: seconds)
+            previous = scheduler.counters()
+            last = now
+            let line = StatusLine.render(streams: statuses, sink: sink.counters, sinkName: sink.name) + "\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
+
+/// A flag set from a shutdown handler and read afterwards.
+private final class SignalFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

@@ -1,0 +1,51 @@
+import AnalyticsCore
+import Foundation
+
+/// Turns one frame into its tracks. One instance per worker thread, so an implementation may keep per-thread state
+/// (an inference request); it is only ever called from its own worker.
+public protocol FrameAnalyzer: AnyObject {
+    func analyze(_ frame: Frame) -> [Track]
+}
+
+/// The analysis stage until a detector is configured: every frame passes through with no tracks.
+public final class NoDetectionAnalyzer: FrameAnalyzer {
+    public init() {}
+    public func analyze(_ frame: Frame) -> [Track] { [] }
+}
+
+/// N worker threads that take frames from the scheduler, analyse them and publish the results.
+/// Analysis is blocking CPU work (inference), so it runs on dedicated threads, never on the cooperative pool.
+public final class AnalysisWorkers: Sendable {
+    private let scheduler: FrameScheduler
+    private let sink: any ResultSink
+    public let count: Int
+
+    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink) {
+        self.count = count
+        self.scheduler = scheduler
+        self.sink = sink
+    }
+
+    /// Starts the threads; `makeAnalyzer` runs once on each worker thread; `onExit` runs as each thread ends.
+    public func start(
+        makeAnalyzer: @escaping @Sendable (_ worker: Int) -> any FrameAnalyzer,
+        onExit: @escaping @Sendable () -> Void
+    ) {
+        for worker in 0..<count {
+            let thread = Thread { [scheduler, sink] in
+                let analyzer = makeAnalyzer(worker)
+                while let frame = scheduler.next() {
+                    let tracks = analyzer.analyze(frame)
+                    let result = FrameResult(
+                        streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
+                        width: frame.width, height: frame.height, tracks: tracks)
+                    sink.publish(result, frame: frame)
+                    scheduler.complete(frame.streamIndex)
+                }
+                onExit()
+            }
+            thread.name = "analysis \(worker)"
+            thread.start()
+        }
+    }
+}

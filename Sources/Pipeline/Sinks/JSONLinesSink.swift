@@ -1,0 +1,132 @@
+import AnalyticsCore
+import Foundation
+import Logging
+
+/// Writes each result as one JSON line to a file or stdout, from a writer thread of its own.
+///
+/// Overflow policy: at most `capacity` results wait; when full, the newest result is dropped and counted (the lines
+/// already queued keep their order). Write errors (disk full, closed pipe) are logged once and counted as failed.
+public final class JSONLinesSink: ResultSink, @unchecked Sendable {
+    // @unchecked: the mutable state below is guarded by `condition`.
+    public let name = "jsonl"
+    private let condition = NSCondition()
+    private var queue: [FrameResult] = []
+    private var state = SinkCounters()
+    private var closing = false
+    private var finished = false
+    private let capacity: Int
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let logger: Logger
+
+    /// Opens `path` for appending (`-` = stdout). Throws a one-line reason when the file cannot be opened.
+    public init(path: String, capacity: Int, logger: Logger) throws {
+        if path == "-" {
+            descriptor = STDOUT_FILENO
+            ownsDescriptor = false
+        } else {
+            let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard opened >= 0 else {
+                throw SinkError(
+                    description: "cannot open output.jsonl.path '\(path)': \(String(cString: strerror(errno))); check that its folder exists and is writable")
+            }
+            descriptor = opened
+            ownsDescriptor = true
+        }
+        self.capacity = capacity
+        self.logger = logger
+        queue.reserveCapacity(capacity)
+        let thread = Thread { [self] in writeLoop() }
+        thread.name = "jsonl writer"
+        thread.start()
+    }
+
+    public func publish(_ result: FrameResult, frame: Frame) {
+        condition.lock()
+        state.accepted += 1
+        if closing || queue.count >= capacity {
+            state.dropped += 1
+        } else {
+            queue.append(result)
+            if queue.count == 1 { condition.signal() }
+        }
+        condition.unlock()
+    }
+
+    public var counters: SinkCounters {
+        condition.lock()
+        defer { condition.unlock() }
+        return state
+    }
+
+    public func close(waitingAtMost seconds: Double) {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        while !finished {
+            if !condition.wait(until: deadline) { break }
+        }
+        // Whatever could not be written in time is dropped, and counted.
+        state.dropped += queue.count
+        queue.removeAll()
+        condition.unlock()
+    }
+
+    private func writeLoop() {
+        var encoder = FrameMessageEncoder()
+        var batch: [FrameResult] = []
+        var output: [UInt8] = []
+        output.reserveCapacity(1 << 16)
+        var reportedFailure = false
+        while true {
+            condition.lock()
+            while queue.isEmpty && !closing { condition.wait() }
+            if queue.isEmpty && closing {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                break
+            }
+            swap(&batch, &queue)
+            condition.unlock()
+
+            output.removeAll(keepingCapacity: true)
+            for result in batch {
+                output.append(contentsOf: encoder.encode(result))
+                output.append(0x0A)
+            }
+            let failure = writeAll(output)
+            if let failure, !reportedFailure {
+                reportedFailure = true
+                logger.error("JSON lines output failed: \(failure); further results are counted as failed")
+            }
+            condition.lock()
+            if failure == nil { state.written += batch.count } else { state.failed += batch.count }
+            condition.unlock()
+            batch.removeAll(keepingCapacity: true)
+        }
+        if ownsDescriptor { Foundation.close(descriptor) }
+    }
+
+    /// Writes everything, retrying short writes and EINTR. Returns the error text on failure.
+    private func writeAll(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+}
+
+/// A sink that cannot start, as one line for the user.
+public struct SinkError: Error, CustomStringConvertible {
+    public var description: String
+}

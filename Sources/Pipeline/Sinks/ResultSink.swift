@@ -1,0 +1,60 @@
+import AnalyticsCore
+
+/// A destination of frame results (JSON lines, Kafka, the embedded dashboard).
+///
+/// `publish` is called on analysis worker threads, in frame order per stream, and must never block: a sink buffers
+/// in a bounded queue of its own and counts what it has to drop.
+public protocol ResultSink: Sendable {
+    /// Short name for status lines and logs.
+    var name: String { get }
+    func publish(_ result: FrameResult, frame: Frame)
+    /// Delivers what is buffered, waiting at most `seconds`, and releases resources. Blocking; call off the
+    /// cooperative pool.
+    func close(waitingAtMost seconds: Double)
+    var counters: SinkCounters { get }
+}
+
+/// Outcome counts of one sink. `accepted = written + failed + dropped + pending` at every moment.
+public struct SinkCounters: Sendable, Equatable {
+    public var accepted = 0
+    public var written = 0
+    public var failed = 0
+    public var dropped = 0
+    public var pending: Int { accepted - written - failed - dropped }
+
+    public init(accepted: Int = 0, written: Int = 0, failed: Int = 0, dropped: Int = 0) {
+        self.accepted = accepted
+        self.written = written
+        self.failed = failed
+        self.dropped = dropped
+    }
+}
+
+/// Publishes every result to several sinks.
+public struct SinkFanout: ResultSink {
+    public let sinks: [any ResultSink]
+
+    public init(_ sinks: [any ResultSink]) {
+        self.sinks = sinks
+    }
+
+    public var name: String { sinks.map(\.name).joined(separator: "+") }
+
+    public func publish(_ result: FrameResult, frame: Frame) {
+        for sink in sinks { sink.publish(result, frame: frame) }
+    }
+
+    public func close(waitingAtMost seconds: Double) {
+        for sink in sinks { sink.close(waitingAtMost: seconds) }
+    }
+
+    public var counters: SinkCounters {
+        sinks.reduce(into: SinkCounters()) { total, sink in
+            let counters = sink.counters
+            total.accepted += counters.accepted
+            total.written += counters.written
+            total.failed += counters.failed
+            total.dropped += counters.dropped
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import AnalyticsCore
+import Synchronization
+
+/// Live state and counters of one stream's reader, read by the status line and metrics from any thread.
+public final class StreamHealth: Sendable {
+    public let streamID: String
+    private let stateValue = Atomic<UInt8>(StreamState.connecting.rawValue)
+    private let decoded = Atomic<Int>(0)
+    private let reconnectCount = Atomic<Int>(0)
+    private let lastErrorText = Mutex<String?>(nil)
+
+    public init(streamID: String) {
+        self.streamID = streamID
+    }
+
+    public var state: StreamState {
+        StreamState(rawValue: stateValue.load(ordering: .relaxed)) ?? .connecting
+    }
+
+    /// Frames decoded and handed to the pipeline since start.
+    public var decodedFrames: Int { decoded.load(ordering: .relaxed) }
+
+    /// Times the source was lost and reopened (loops of a file are not counted).
+    public var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
+
+    /// The most recent reason the source failed, if any.
+    public var lastError: String? { lastErrorText.withLock { $0 } }
+
+    /// Sets the state; returns the previous one.
+    @discardableResult
+    func setState(_ state: StreamState) -> StreamState {
+        StreamState(rawValue: stateValue.exchange(state.rawValue, ordering: .relaxed)) ?? .connecting
+    }
+
+    func countDecodedFrame() { decoded.add(1, ordering: .relaxed) }
+
+    func countReconnect() { reconnectCount.add(1, ordering: .relaxed) }
+
+    func recordError(_ text: String?) { lastErrorText.withLock { $0 = text } }
+}
+
+/// Where a reader hands its frames: the pipeline's newest-frame mailbox of that stream.
+public protocol FrameDelivery: AnyObject, Sendable {
+    /// Live delivery: replaces an older frame of the same stream that nobody took yet (that one is counted as dropped).
+    /// Never blocks.
+    func deliverNewest(_ frame: Frame)
+    /// Lossless delivery for offline file processing: waits until the stream's previous frame was taken. Returns
+    /// false, without delivering, when `control` is stopped meanwhile.
+    func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool
+}

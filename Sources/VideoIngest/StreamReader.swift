@@ -1,0 +1,196 @@
+import AnalyticsCore
+import CFFmpeg
+import Foundation
+import Logging
+
+/// Reads one stream on a thread of its own: open, decode, scale, pace, deliver; reconnect with backoff when the
+/// source fails. Blocking FFmpeg calls never run on Swift's cooperative thread pool, and a failing stream never
+/// touches any other stream.
+public final class StreamReader: Sendable {
+    public let stream: StreamConfiguration
+    public let streamIndex: Int
+    public let health: StreamHealth
+    private let settings: IngestSettings
+    private let delivery: any FrameDelivery
+    private let control = ReaderControl()
+    private let logger: Logger
+    private let pool = PixelBufferPool()
+
+    public init(
+        stream: StreamConfiguration, streamIndex: Int, settings: IngestSettings, delivery: any FrameDelivery,
+        logger: Logger
+    ) {
+        self.stream = stream
+        self.streamIndex = streamIndex
+        self.settings = settings
+        self.delivery = delivery
+        self.health = StreamHealth(streamID: stream.id)
+        var logger = logger
+        logger[metadataKey: "stream"] = "\(stream.id)"
+        self.logger = logger
+    }
+
+    /// Starts the reader thread; `onExit` runs on that thread when it ends.
+    public func start(onExit: @escaping @Sendable () -> Void = {}) {
+        let thread = Thread { [self] in
+            run()
+            onExit()
+        }
+        thread.name = "reader \(stream.id)"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Asks the thread to stop; blocking FFmpeg calls are interrupted. Returns at once.
+    public func stop() {
+        control.stop()
+    }
+
+    // MARK: - Reader thread
+
+    private enum SessionEnd {
+        case stopped
+        /// A file without loop reached its end.
+        case ended
+        /// The source failed to open.
+        case openFailed(String)
+        /// The source was open and failed or ended (live sources).
+        case lost(String)
+        /// Looping needs a reopen (the format cannot seek).
+        case reopen
+    }
+
+    private func run() {
+        var backoff = ReconnectBackoff(
+            initialSeconds: settings.reconnectInitialSeconds, maximumSeconds: settings.reconnectMaximumSeconds)
+        var frameIndex: Int64 = 0
+        var lastLoggedFailure: String?
+        while !control.isStopped {
+            let end = session(frameIndex: &frameIndex, backoff: &backoff)
+            switch end {
+            case .stopped:
+                return
+            case .ended:
+                health.setState(.ended)
+                logger.info("stream ended: end of file and loop is off", metadata: ["frames": "\(frameIndex)"])
+                return
+            case .reopen:
+                continue
+            case .openFailed(let reason):
+                health.recordError(reason)
+                let previous = health.setState(.offline)
+                // Say it once per distinct failure, not on every retry.
+                if previous != .offline || reason != lastLoggedFailure {
+                    logger.error("stream offline: \(reason); retrying with backoff up to \(settings.reconnectMaximumSeconds)s")
+                    lastLoggedFailure = reason
+                }
+            case .lost(let reason):
+                health.recordError(reason)
+                health.setState(.reconnecting)
+                health.countReconnect()
+                lastLoggedFailure = nil
+                logger.warning("stream lost: \(reason); reconnecting")
+            }
+            if !control.sleep(seconds: backoff.nextDelay()) { return }
+        }
+    }
+
+    /// One open-decode session of the source, until it fails, ends or the reader stops.
+    private func session(frameIndex: inout Int64, backoff: inout ReconnectBackoff) -> SessionEnd {
+        let input: MediaInput
+        let decoder: VideoDecoder
+        do {
+            input = try MediaInput(source: stream.source, control: control, ioTimeoutMs: settings.ioTimeoutMs)
+            decoder = try VideoDecoder(input: input, threads: settings.decoderThreads)
+        } catch {
+            return control.isStopped ? .stopped : .openFailed(error.description)
+        }
+        let scaler = FrameScaler(targetWidth: settings.width, targetHeight: settings.height)
+        let paced = stream.source.isFile && stream.realtime
+        let lossless = stream.source.isFile && !stream.realtime
+        var pacer = FramePacer(nominalFrameSeconds: input.nominalFrameSeconds)
+        var synthesizedPTS = 0.0
+        var announced = false
+        let timeBase = Double(input.timeBase.num) / Double(max(1, input.timeBase.den))
+
+        // Handles every frame the decoder has ready. Returns a session end when delivery must stop.
+        func drainDecoder() -> SessionEnd? {
+            while true {
+                let received = decoder.receive()
+                if received == ra_averror_eagain() || received == ra_averror_eof() { return nil }
+                if received < 0 { return .lost("decoding failed: \(ffmpegErrorText(received))") }
+                defer { av_frame_unref(decoder.frame) }
+                let avFrame = decoder.frame.pointee
+                let pts: Double
+                if avFrame.best_effort_timestamp != Int64.min {
+                    pts = Double(avFrame.best_effort_timestamp) * timeBase
+                } else {
+                    synthesizedPTS += input.nominalFrameSeconds > 0 ? input.nominalFrameSeconds : 0.04
+                    pts = synthesizedPTS
+                }
+                if paced {
+                    let now = MonotonicClock.nowNanoseconds()
+                    let due = pacer.dueTime(forPTS: pts, now: now)
+                    if due > now, !control.sleep(seconds: Double(due - now) / 1e9) { return .stopped }
+                }
+                let size = scaler.outputSize(sourceWidth: Int(avFrame.width), sourceHeight: Int(avFrame.height))
+                let pixels = pool.makeBuffer(width: size.width, height: size.height)
+                do {
+                    try scaler.scale(decoder.frame, into: pixels)
+                } catch {
+                    return .lost(error.description)
+                }
+                if !announced {
+                    announced = true
+                    backoff.reset()
+                    health.recordError(nil)
+                    let previous = health.setState(.online)
+                    logger.info(
+                        "stream \(previous == .connecting ? "online" : "back online")",
+                        metadata: [
+                            "source": "\(avFrame.width)x\(avFrame.height) \(decoder.codecName)",
+                            "working": "\(size.width)x\(size.height)",
+                        ])
+                }
+                let frame = Frame(
+                    streamIndex: streamIndex, streamID: stream.id, index: frameIndex,
+                    captureTimeMs: MonotonicClock.wallMilliseconds(), captureUptimeNs: MonotonicClock.nowNanoseconds(),
+                    ptsSeconds: pts, pixels: pixels)
+                frameIndex += 1
+                health.countDecodedFrame()
+                if lossless {
+                    if !delivery.deliverWaiting(frame, control: control) { return .stopped }
+                } else {
+                    delivery.deliverNewest(frame)
+                }
+            }
+        }
+
+        while !control.isStopped {
+            let read = input.readPacket(ioTimeoutMs: settings.ioTimeoutMs)
+            if read == ra_averror_eagain() { continue }
+            if read == ra_averror_eof() {
+                _ = decoder.send(nil)
+                if let end = drainDecoder() { return end }
+                guard stream.source.isFile else { return .lost("the source closed the stream") }
+                guard stream.loop else { return .ended }
+                decoder.flush()
+                if !input.rewind() { return .reopen }
+                continue
+            }
+            if read < 0 {
+                return control.isStopped ? .stopped : .lost("read failed: \(MediaInput.reason(read, control))")
+            }
+            defer { av_packet_unref(input.packet) }
+            guard input.packet.pointee.stream_index == input.videoStreamIndex else { continue }
+            let sent = decoder.send(input.packet)
+            if sent < 0 && sent != ra_averror_eagain() && sent != ra_averror_eof() {
+                // A corrupt packet is common on live sources; skip it rather than dropping the connection.
+                logger.debug("decoder rejected a packet: \(ffmpegErrorText(sent))")
+                continue
+            }
+            if let end = drainDecoder() { return end }
+        }
+        return .stopped
+    }
+}

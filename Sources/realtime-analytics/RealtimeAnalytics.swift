@@ -1,0 +1,102 @@
+import AnalyticsCore
+import ArgumentParser
+import Foundation
+import Logging
+import Pipeline
+import ServiceLifecycle
+
+@main
+struct RealtimeAnalytics: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "realtime-analytics",
+        abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
+        subcommands: [Run.self, Validate.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+/// Options every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Prints a configuration error as one line on stderr and exits with status 2 (no usage text, no stack trace).
+enum ConfigurationExit {
+    static func exit(_ error: ConfigurationError) -> Never {
+        FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+        Foundation.exit(2)
+    }
+}
+
+extension RealtimeAnalytics {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the pipeline on every configured stream until SIGINT or SIGTERM.")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let configuration: Configuration
+            do {
+                configuration = try Configuration.load(path: options.config)
+                try configuration.validateForPipeline(file: options.config)
+            } catch {
+                ConfigurationExit.exit(error)
+            }
+            let level = options.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            // A reader of our stdout going away must be an error we report, not a signal that kills the process.
+            signal(SIGPIPE, SIG_IGN)
+            let logger = Logger(label: "realtime-analytics")
+            let pipeline = PipelineService(configuration: configuration, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [pipeline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            do {
+                try await group.run()
+            } catch let error as SinkError {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a configuration file and print a summary, without running anything.")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let configuration: Configuration
+            do {
+                configuration = try Configuration.load(path: options.config)
+                try configuration.validateForPipeline(file: options.config)
+            } catch {
+                ConfigurationExit.exit(error)
+            }
+            var sources: [String: Int] = [:]
+            for stream in configuration.streams { sources[stream.source.ffmpegURL, default: 0] += 1 }
+            print("\(options.config): valid")
+            print("  streams: \(configuration.streams.count) over \(sources.count) source(s)")
+            for (source, count) in sources.sorted(by: { $0.key < $1.key }) {
+                let missing = source.hasPrefix("/") && !FileManager.default.fileExists(atPath: source)
+                print("    \(count) x \(source)\(missing ? "  (warning: file not found)" : "")")
+            }
+            let pipeline = configuration.pipeline
+            print("  pipeline: \(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height)), detect_fps \(pipeline.detectFPS), workers \(pipeline.detectorWorkers == 0 ? "auto" : String(pipeline.detectorWorkers))")
+            print("  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")")
+            print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
+        }
+    }
+}

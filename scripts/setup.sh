@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian 12 machine (run as root, or with sudo available):
+# the Debian packages the build, demo and tests need, then the sample media. Safe to run again: it only installs
+# what is missing and only makes media that is not there yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build: FFmpeg C API and pkg-config
+  pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  # sample media and test sources: the ffmpeg CLI, an RTSP server (GStreamer through python3-gi)
+  ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # general tools the scripts use
+  procps curl
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+  echo "setup: note: swift is at /opt/swift/usr/bin; the Makefile adds it to PATH"
+fi
+
+scripts/sample-media.sh
