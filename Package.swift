@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "realtime-analytics", targets: ["realtime-analytics"]),
         .executable(name: "realtime-analytics-dashboard", targets: ["realtime-analytics-dashboard"]),
+        .executable(name: "realtime-analytics-bench", targets: ["realtime-analytics-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,12 +60,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks (`make bench`): figures, not pass/fail.
+        .executableTarget(
+            name: "realtime-analytics-bench",
+            dependencies: [
+                "AnalyticsCore", "VideoIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIngest", "AnalyticsCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,10 +25,10 @@ struct FramePacer {
             let step = pts - lastPTS
             if step <= 0 || step > maximumJumpSeconds {
                 // Loop or discontinuity: continue one frame after the previous frame.
-                anchor(pts: pts, at: lastDueNs + UInt64(nominalFrameSeconds * 1e9))
+                anchor(pts: pts, at: lastDueNs + UInt64((nominalFrameSeconds * 1e9).rounded()))
             }
         }
-        var due = anchorUptimeNs + UInt64(max(0, pts - (anchorPTS ?? pts)) * 1e9)
+        var due = anchorUptimeNs + UInt64((max(0, pts - (anchorPTS ?? pts)) * 1e9).rounded())
         if now > due, Double(now - due) / 1e9 > maximumLagSeconds {
             anchor(pts: pts, at: now)
             due = now

@@ -61,7 +61,11 @@ extension RealtimeAnalytics {
             let pipeline = PipelineService(configuration: configuration, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [pipeline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: [
+                        // The pipeline returns by itself when every source has ended (files without loop).
+                        .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()
             } catch let error as SinkError {

@@ -1,0 +1,168 @@
+import AnalyticsCore
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("the sample config loads: 32 streams over the sample media, documented defaults")
+    func sampleConfigLoads() throws {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml").path
+        let configuration = try Configuration.load(path: path)
+        #expect(configuration.streams.count == 32)
+        #expect(Set(configuration.streams.map(\.id)).count == 32)
+        #expect(configuration.streams.first?.id == "vtest-1")
+        let samples = TestEnvironment.packageRoot.appendingPathComponent("samples").path
+        #expect(configuration.streams.first?.source == .file(path: samples + "/vtest.avi"))
+        #expect(configuration.streams.allSatisfy { $0.loop && $0.realtime })
+        #expect(configuration.kafka.frameQuality == 75)
+    }
+
+    @Test("an empty document gives every default, with kafka's exactly as specified")
+    func defaults() throws {
+        let configuration = try Configuration.parse(yaml: "")
+        let kafka = configuration.kafka
+        #expect(kafka.enabled == false)
+        #expect(kafka.bootstrapServers == "localhost:9092")
+        #expect(kafka.topic == "analytics.events")
+        #expect(kafka.lingerMs == 10)
+        #expect(kafka.maxBatchSize == 16384)
+        #expect(kafka.includeFrames == false)
+        #expect(kafka.frameQuality == 75)
+        #expect(configuration.streams.isEmpty)
+        #expect(configuration.pipeline.width == 640 && configuration.pipeline.height == 0)
+        #expect(configuration.dashboard.host == "127.0.0.1")
+        #expect(throws: ConfigurationError.self) { try configuration.validateForPipeline(file: "x") }
+    }
+
+    @Test("count expands one entry into N streams with generated ids; per-stream options are kept")
+    func streamExpansion() throws {
+        let configuration = try Configuration.parse(
+            yaml: """
+                streams:
+                  - {id: "cam-{n}", count: 3, url: clips/a.mp4, loop: true, realtime: false, include_frames: true, detect_fps: 2}
+                  - {id: door, url: "rtsp://10.0.0.5:554/stream1"}
+                  - {id: web, url: "https://example.com/live.ts"}
+                """, baseDirectory: "/etc/ra")
+        #expect(configuration.streams.map(\.id) == ["cam-1", "cam-2", "cam-3", "door", "web"])
+        let first = configuration.streams[0]
+        #expect(first.source == .file(path: "/etc/ra/clips/a.mp4"))
+        #expect(first.loop && !first.realtime && first.includeFrames == true && first.detectFPS == 2)
+        #expect(configuration.streams[3].source == .rtsp(url: "rtsp://10.0.0.5:554/stream1"))
+        #expect(configuration.streams[3].realtime && configuration.streams[3].includeFrames == nil)
+        #expect(configuration.streams[4].source == .http(url: "https://example.com/live.ts"))
+    }
+
+    /// Each invalid document, the YAML path its error must name, and a fragment saying what is allowed.
+    static let invalidCases: [(yaml: String, path: String, fragment: String)] = [
+        ("kafka:\n  frame_qualty: 50\n", "kafka.frame_qualty", "did you mean 'frame_quality'"),
+        ("kafka:\n  frame_quality: 0\n", "kafka.frame_quality", "got 0; allowed: an integer from 1 to 100"),
+        ("kafka:\n  frame_quality: 101\n", "kafka.frame_quality", "from 1 to 100"),
+        ("kafka:\n  frame_quality: high\n", "kafka.frame_quality", "got 'high'"),
+        ("kafka:\n  enabled: maybe\n", "kafka.enabled", "allowed: true or false"),
+        ("kafka:\n  linger_ms: -1\n", "kafka.linger_ms", "from 0 to 900000"),
+        ("kafka:\n  max_batch_size: 0\n", "kafka.max_batch_size", "from 1 to"),
+        ("kafka:\n  bootstrap_servers: localhost\n", "kafka.bootstrap_servers", "host:port"),
+        ("kafka:\n  topic: \"bad topic!\"\n", "kafka.topic", "letters, digits"),
+        ("kafak:\n  enabled: true\n", "kafak", "did you mean 'kafka'"),
+        ("streams:\n  - id: a\n    url: ftp://host/x.mp4\n", "streams[0].url", "unsupported scheme 'ftp'"),
+        ("streams:\n  - url: a.mp4\n", "streams[0].id", "is missing"),
+        ("streams:\n  - id: a\n", "streams[0].url", "is missing"),
+        ("streams:\n  - {id: a, url: a.mp4}\n  - {id: a, url: b.mp4}\n", "streams[1].id", "already used by streams[0]"),
+        ("streams:\n  - {id: cam, count: 4, url: a.mp4}\n", "streams[0].id", "containing {n}"),
+        ("streams:\n  - {id: cam, url: \"rtsp://h/x\", loop: true}\n", "streams[0].loop", "applies to files only"),
+        ("streams:\n  - {id: a, url: a.mp4, lop: true}\n", "streams[0].lop", "did you mean 'loop'"),
+        ("streams:\n  - {id: \"cam-{n}\", count: 0, url: a.mp4}\n", "streams[0].count", "from 1 to 4096"),
+        ("streams: camera\n", "streams", "allowed: a list"),
+        ("pipeline:\n  width: 641\n", "pipeline.width", "an even number"),
+        ("pipeline:\n  detect_fps: -2\n", "pipeline.detect_fps", "from 0 to 1000"),
+        ("pipeline:\n  reconnect:\n    initial_backoff_ms: 5000\n    max_backoff_ms: 1000\n",
+         "pipeline.reconnect.max_backoff_ms", "at least initial_backoff_ms"),
+        ("pipeline:\n  reconect: {}\n", "pipeline.reconect", "did you mean 'reconnect'"),
+        ("model:\n  input_size: 400\n", "model.input_size", "a multiple of 32"),
+        ("tracker:\n  low_threshold: 0.9\n  high_threshold: 0.5\n", "tracker.low_threshold", "at most high_threshold"),
+        ("dashboard:\n  port: 70000\n", "dashboard.port", "from 1 to 65535"),
+        ("output:\n  jsonl: yes\n", "output.jsonl", "expected a mapping"),
+        ("kafka: [1, 2]\n", "kafka", "expected a mapping"),
+    ]
+
+    @Test("invalid values give one error naming the YAML path, the value and what is allowed", arguments: invalidCases.indices)
+    func invalidConfiguration(case index: Int) {
+        let invalid = Self.invalidCases[index]
+        do {
+            _ = try Configuration.parse(yaml: invalid.yaml, file: "bad.yaml")
+            Issue.record("accepted: \(invalid.yaml)")
+        } catch {
+            #expect(error.path == invalid.path, "\(error)")
+            #expect(error.description.contains(invalid.fragment), "\(error)")
+            #expect(!error.description.contains("\n"))
+            #expect(error.description.hasPrefix("bad.yaml:"), "\(error)")
+        }
+    }
+
+    @Test("broken YAML reports the line")
+    func brokenYAML() {
+        #expect {
+            try Configuration.parse(yaml: "kafka:\n  enabled: true\n   topic: x\n", file: "y.yaml")
+        } throws: { error in
+            let description = String(describing: error)
+            return description.hasPrefix("y.yaml:3:") && description.contains("not valid YAML")
+        }
+    }
+
+    @Test("key suggestions catch typos but not unrelated words")
+    func suggestions() throws {
+        for (typo, expected) in [("bootstrap_server", "bootstrap_servers"), ("lingerms", "linger_ms"), ("topc", "topic")] {
+            #expect(throws: ConfigurationError.self) { try Configuration.parse(yaml: "kafka:\n  \(typo): 1\n") }
+            do { _ = try Configuration.parse(yaml: "kafka:\n  \(typo): 1\n") } catch {
+                #expect(error.message.contains("did you mean '\(expected)'"), "\(error)")
+            }
+        }
+        do { _ = try Configuration.parse(yaml: "kafka:\n  zebra: 1\n") } catch {
+            #expect(!error.message.contains("did you mean"), "\(error)")
+        }
+    }
+}
+
+@Suite("Configuration errors through the real command", .serialized)
+struct ConfigurationCommandTests {
+    @Test("`realtime-analytics validate` exits 2 with exactly one line for every invalid config",
+          arguments: ConfigurationTests.invalidCases.indices)
+    func validateCommand(case index: Int) throws {
+        let invalid = ConfigurationTests.invalidCases[index]
+        let directory = try TestEnvironment.makeTemporaryDirectory("config")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.yaml")
+        try invalid.yaml.write(to: file, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", file.path], timeout: 30)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(invalid.path) && result.stderr.contains(invalid.fragment), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("the pipeline command rejects a bad config the same way, and a missing file too")
+    func pipelineCommand() throws {
+        let executable = try TestEnvironment.executable("realtime-analytics")
+        let missing = try ChildProcess.run(executable, ["--config", "/nonexistent/config.yaml"], timeout: 30)
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "configuration error: /nonexistent/config.yaml: the configuration file does not exist; pass an existing YAML file with --config\n")
+        let directory = try TestEnvironment.makeTemporaryDirectory("config")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("empty.yaml")
+        try "kafka: {enabled: false}\n".write(to: file, atomically: true, encoding: .utf8)
+        let empty = try ChildProcess.run(executable, ["--config", file.path], timeout: 30)
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("streams: no streams configured"), "\(empty.stderr)")
+    }
+
+    @Test("validate accepts the sample config and summarises it")
+    func validateSample() throws {
+        let path = TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml").path
+        let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("streams: 32"))
+    }
+}

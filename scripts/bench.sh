@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): prints figures measured in this run on this machine.
+#  1. one stream's decode throughput (release build) beside `ffmpeg -threads 1 ... -f null -` on the same files;
+#  2. CPU use of the 32-stream real-time sample (config/sample-pipeline.yaml) over 20 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench=.build/release/realtime-analytics-bench
+pipeline=.build/release/realtime-analytics
+[ -x "$bench" ] && [ -x "$pipeline" ] || { echo "bench: build first with 'make bench'" >&2; exit 1; }
+
+ffmpeg_fps() { # file, extra ffmpeg output options...: frames/s of the ffmpeg CLI on one thread
+  local file=$1; shift
+  local frames start end
+  frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$file")
+  start=$(date +%s.%N)
+  ffmpeg -hide_banner -loglevel error -threads 1 -i "$file" "$@" -f null -
+  end=$(date +%s.%N)
+  awk -v f="$frames" -v s="$start" -v e="$end" 'BEGIN { printf "%d frames in %.2f s = %.0f frames/s", f, e - s, f / (e - s) }'
+}
+
+echo "== decode throughput, one stream, one thread =="
+for file in samples/vtest.avi samples/testsrc-640x360-25fps-5s.mp4 samples/testsrc-1280x720-25fps-10s.mp4; do
+  echo "-- $file"
+  echo "   realtime-analytics: $("$bench" decode --file "$file" --width 640)"
+  echo "   ffmpeg -threads 1 -f null (decode only):          $(ffmpeg_fps "$file")"
+  echo "   ffmpeg -threads 1 scale=640:-2 rgb24 (same work): $(ffmpeg_fps "$file" -vf scale=640:-2:flags=bilinear -pix_fmt rgb24)"
+done
+echo "-- vtest.avi, 2 streams in parallel (one per core)"
+echo "   realtime-analytics: $("$bench" decode --file samples/vtest.avi --width 640 --streams 2)"
+
+echo
+echo "== CPU use of the 32-stream real-time sample over 20 s (pipeline without detector) =="
+mkdir -p var
+"$pipeline" --config config/sample-pipeline.yaml 2>var/bench-pipeline.log &
+pid=$!
+sleep 5
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+t0=$(ticks "$pid"); s0=$(date +%s.%N)
+sleep 20
+t1=$(ticks "$pid"); s1=$(date +%s.%N)
+rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+kill -TERM "$pid"; wait "$pid" || true
+awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$s0" -v e="$s1" -v rss="$rss" \
+  'BEGIN { printf "   %.2f cores (%.0f%% of one core), RSS %.0f MB\n", (b - a) / hz / (e - s), 100 * (b - a) / hz / (e - s), rss / 1024 }'
+grep '^status' var/bench-pipeline.log | tail -1 | sed 's/^/   last status: /'
