@@ -17,10 +17,11 @@ static inline int ra_averror_exit(void) { return AVERROR_EXIT; }
 static inline int ra_averror_enoent(void) { return AVERROR(ENOENT); }
 static inline int ra_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 
-// AVFrame.data imports as a tuple; scaling into one packed RGB24 buffer is simpler from C.
-static inline int ra_scale_to_packed(struct SwsContext *ctx, const AVFrame *src, uint8_t *dst, int dst_stride) {
-    uint8_t *dst_planes[4] = { dst, NULL, NULL, NULL };
-    int dst_strides[4] = { dst_stride, 0, 0, 0 };
+// AVFrame.data imports as a tuple; scaling into one contiguous I420 buffer (Y, then U, then V, rows unpadded) is
+// simpler from C. Width and height must be even.
+static inline int ra_scale_to_i420(struct SwsContext *ctx, const AVFrame *src, uint8_t *dst, int width, int height) {
+    uint8_t *dst_planes[4] = { dst, dst + width * height, dst + width * height + (width / 2) * (height / 2), NULL };
+    int dst_strides[4] = { width, width / 2, width / 2, 0 };
     return sws_scale(ctx, (const uint8_t *const *)src->data, src->linesize, 0, src->height, dst_planes, dst_strides);
 }
 

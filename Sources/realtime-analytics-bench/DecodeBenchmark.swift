@@ -67,7 +67,7 @@ struct Decode: ParsableCommand {
             throw ValidationError("no frames decoded from \(file): \(readers[0].health.lastError ?? "unknown error")")
         }
         let perStream = deliveries.map { Double($0.figures.frames) / max($0.figures.seconds, 1e-9) }
-        print(String(format: "decode+scale to %dx%@ RGB, %d stream(s), %d decoder thread(s): %d frames in %.2f s = %.0f frames/s total (%.0f per stream)",
+        print(String(format: "decode+scale to %dx%@ I420, %d stream(s), %d decoder thread(s): %d frames in %.2f s = %.0f frames/s total (%.0f per stream)",
                      width, height == 0 ? "auto" : String(height), streams, decoderThreads, frames, wall,
                      Double(frames) / wall, perStream.reduce(0, +) / Double(streams)))
     }

@@ -1,7 +1,7 @@
 import AnalyticsCore
 import CFFmpeg
 
-/// Converts decoded frames of any pixel format and size to packed RGB24 at the working resolution (swscale).
+/// Converts decoded frames of any pixel format and size to I420 at the working resolution (swscale).
 /// The SwsContext is cached and rebuilt only when the source format or size changes. One per reader thread.
 final class FrameScaler {
     private var context: OpaquePointer?
@@ -31,12 +31,13 @@ final class FrameScaler {
         let source = frame.pointee
         context = sws_getCachedContext(
             context, source.width, source.height, AVPixelFormat(rawValue: source.format),
-            Int32(buffer.width), Int32(buffer.height), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
+            Int32(buffer.width), Int32(buffer.height), AV_PIX_FMT_YUV420P, SWS_BILINEAR, nil, nil, nil)
         guard let context else {
-            throw IngestError(description: "cannot convert \(source.width)x\(source.height) pixel format \(source.format) to RGB")
+            throw IngestError(description: "cannot convert \(source.width)x\(source.height) pixel format \(source.format) to I420")
         }
-        let rows = ra_scale_to_packed(
-            context, frame, buffer.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.stride))
+        let rows = ra_scale_to_i420(
+            context, frame, buffer.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.width),
+            Int32(buffer.height))
         guard rows == Int32(buffer.height) else {
             throw IngestError(description: "scaling failed (\(rows) rows)")
         }
