@@ -13,11 +13,9 @@ build: setup
 release: setup
 	swift build -c release
 
-# Unit and end-to-end tests (real files, real processes, real servers on 127.0.0.1). Serial on purpose: several
-# tests measure rates and time, which two tests sharing 2 cores would distort.
+# Unit and end-to-end tests (real files, real processes, a real broker and servers on 127.0.0.1).
 test: setup
-	swift build --build-tests
-	swift test --skip-build --no-parallel
+	scripts/test.sh
 
 # The 32-stream sample with its status line; Ctrl-C stops it.
 demo: release

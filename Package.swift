@@ -22,6 +22,8 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libavutil libswscale",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
 
         // Value types shared by every stage: configuration, frames, results, message encoding.
         .target(
@@ -36,11 +38,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Preview images: boxes and labels drawn on a frame, JPEG-encoded (libjpeg-turbo).
+        .target(name: "Preview", dependencies: ["AnalyticsCore", "CTurboJPEG", "CFFmpeg"]),
+        // Owning Swift types over librdkafka: producer with delivery accounting, consumer as an AsyncSequence.
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
+        ),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "VideoIngest",
+                "AnalyticsCore", "VideoIngest", "Kafka", "Preview",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -48,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics",
             dependencies: [
-                "AnalyticsCore", "Pipeline",
+                "AnalyticsCore", "Pipeline", "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +83,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIngest", "AnalyticsCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,25 +11,32 @@ public struct PipelineService: Service {
     public let configuration: Configuration
     private let logger: Logger
     private let makeAnalyzer: @Sendable (Int) -> any FrameAnalyzer
-    private let extraSinks: [any ResultSink]
+    private let sinks: [any ResultSink]
 
     /// Seconds the shutdown sequence may take in all; stays under the 5 s users are promised.
     static let shutdownBudgetSeconds = 4.0
 
+    /// `sinks` are usually `makeSinks(configuration)`; the service closes them when it stops.
     public init(
-        configuration: Configuration, logger: Logger,
-        extraSinks: [any ResultSink] = [],
+        configuration: Configuration, sinks: [any ResultSink], logger: Logger,
         makeAnalyzer: @escaping @Sendable (Int) -> any FrameAnalyzer = { _ in NoDetectionAnalyzer() }
     ) {
         self.configuration = configuration
         self.logger = logger
-        self.extraSinks = extraSinks
+        self.sinks = sinks
         self.makeAnalyzer = makeAnalyzer
     }
 
     /// Builds the configured sinks. Throws a one-line reason when one cannot start.
-    static func makeSinks(_ configuration: Configuration, logger: Logger) throws -> [any ResultSink] {
+    public static func makeSinks(_ configuration: Configuration, logger: Logger) throws -> [any ResultSink] {
         var sinks: [any ResultSink] = []
+        if configuration.kafka.enabled {
+            do {
+                sinks.append(try KafkaSink(configuration: configuration, logger: logger))
+            } catch {
+                throw SinkError(description: "kafka: \(error); check the kafka section of the configuration")
+            }
+        }
         if configuration.output.jsonlEnabled {
             sinks.append(
                 try JSONLinesSink(
@@ -42,7 +49,6 @@ public struct PipelineService: Service {
     public func run() async throws {
         let streams = configuration.streams
         let pipeline = configuration.pipeline
-        let sinks = try Self.makeSinks(configuration, logger: logger) + extraSinks
         if sinks.isEmpty {
             logger.warning(
                 "no output is enabled, so results are discarded; set output.jsonl.enabled or kafka.enabled in the config")
@@ -65,6 +71,7 @@ public struct PipelineService: Service {
                 "streams": "\(streams.count)", "workers": "\(workerCount)",
                 "working_size": "\(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height))",
                 "detect_fps": "\(pipeline.detectFPS)", "outputs": "\(sink.name.isEmpty ? "none" : sink.name)",
+                "kafka": "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
             ])
         workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
         for reader in readers {
@@ -108,14 +115,22 @@ public struct PipelineService: Service {
             $0.dropped += $1.dropped
             $0.completed += $1.completed
         }
-        let out = sink.counters
-        logger.info(
-            "pipeline stopped",
-            metadata: [
-                "decoded": "\(totals.delivered)", "analysed": "\(totals.completed)",
-                "not_analysed": "\(totals.dropped)", "written": "\(out.written)", "output_dropped": "\(out.dropped)",
-                "output_failed": "\(out.failed)",
-            ])
+        var summary: Logger.Metadata = [
+            "decoded": "\(totals.delivered)", "analysed": "\(totals.completed)", "not_analysed": "\(totals.dropped)",
+        ]
+        for output in sink.sinks {
+            let counters = output.counters
+            summary["\(output.name)"] =
+                "\(counters.accepted) produced = \(counters.written) written + \(counters.failed) failed + \(counters.dropped) dropped + \(counters.pending) pending"
+            if let kafka = output as? KafkaSink {
+                let previews = kafka.previewCounters
+                let drops = kafka.producer.counters.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
+                summary["kafka_previews"] =
+                    "\(previews.attached) attached, \(previews.droppedQueueFull) dropped (queue full), \(previews.droppedTooLarge) dropped (too large), \(previews.renderFailed) render failures"
+                if !drops.isEmpty { summary["kafka_dropped"] = "\(drops.joined(separator: ", "))" }
+            }
+        }
+        logger.info("pipeline stopped", metadata: summary)
     }
 
     // MARK: Status
@@ -151,7 +166,7 @@ public struct PipelineService: Service {
             let statuses = statuses(readers: readers, scheduler: scheduler, previous: previous, seconds: seconds)
             previous = scheduler.counters()
             last = now
-            let line = StatusLine.render(streams: statuses, sink: sink.counters, sinkName: sink.name) + "\n"
+            let line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
     }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Pipeline
+import Kafka
 import ServiceLifecycle
 
 @main
@@ -10,7 +11,7 @@ struct RealtimeAnalytics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics",
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
-        subcommands: [Run.self, Validate.self],
+        subcommands: [Run.self, Validate.self, Consume.self],
         defaultSubcommand: Run.self
     )
 }
@@ -28,6 +29,16 @@ extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Prints a configuration error as one line on stderr and exits with status 2 (no usage text, no stack trace).
 enum ConfigurationExit {
+    /// librdkafka checks the producer properties (the defaults, the typed keys and `kafka.properties`).
+    static func validateKafka(_ configuration: Configuration, file: String) throws(ConfigurationError) {
+        guard configuration.kafka.enabled else { return }
+        do {
+            try KafkaSink.producerProperties(configuration.kafka).validate()
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "kafka.properties", message: error.description)
+        }
+    }
+
     static func exit(_ error: ConfigurationError) -> Never {
         FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
         Foundation.exit(2)
@@ -46,6 +57,7 @@ extension RealtimeAnalytics {
             do {
                 configuration = try Configuration.load(path: options.config)
                 try configuration.validateForPipeline(file: options.config)
+                try ConfigurationExit.validateKafka(configuration, file: options.config)
             } catch {
                 ConfigurationExit.exit(error)
             }
@@ -58,7 +70,14 @@ extension RealtimeAnalytics {
             // A reader of our stdout going away must be an error we report, not a signal that kills the process.
             signal(SIGPIPE, SIG_IGN)
             let logger = Logger(label: "realtime-analytics")
-            let pipeline = PipelineService(configuration: configuration, logger: logger)
+            let sinks: [any ResultSink]
+            do {
+                sinks = try PipelineService.makeSinks(configuration, logger: logger)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            let pipeline = PipelineService(configuration: configuration, sinks: sinks, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -66,12 +85,7 @@ extension RealtimeAnalytics {
                         .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            do {
-                try await group.run()
-            } catch let error as SinkError {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
+            try await group.run()
         }
     }
 
@@ -86,6 +100,7 @@ extension RealtimeAnalytics {
             do {
                 configuration = try Configuration.load(path: options.config)
                 try configuration.validateForPipeline(file: options.config)
+                try ConfigurationExit.validateKafka(configuration, file: options.config)
             } catch {
                 ConfigurationExit.exit(error)
             }

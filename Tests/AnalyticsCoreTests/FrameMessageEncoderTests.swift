@@ -48,3 +48,78 @@ struct FrameMessageEncoderTests {
         #expect(Float(box[0]) == .greatestFiniteMagnitude && Float(box[1]) == -.greatestFiniteMagnitude)
     }
 }
+
+@Suite("Frame message decoder")
+struct FrameMessageDecoderTests {
+    @Test("random results survive encode → decode unchanged (with and without previews)")
+    func roundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        var encoder = FrameMessageEncoder()
+        let names = [nil, "person", "car", "traffic light", "a \"quoted\" name\n"]
+        for iteration in 0..<500 {
+            let tracks = (0..<Int.random(in: 0...20, using: &generator)).map { _ in
+                Track(
+                    trackID: Int.random(in: -1...100_000, using: &generator), classID: Int.random(in: 0...79, using: &generator),
+                    className: names.randomElement(using: &generator)!,
+                    confidence: Float.random(in: 0...1, using: &generator),
+                    x1: Float.random(in: -10...2000, using: &generator), y1: Float.random(in: -10...2000, using: &generator),
+                    x2: Float.random(in: 0...4000, using: &generator), y2: Float(Int.random(in: 0...4000, using: &generator)))
+            }
+            let result = FrameResult(
+                streamID: "cam-\(iteration) ü", frameID: Int64.random(in: 0...Int64.max, using: &generator),
+                timestampMs: Int64.random(in: 0...4_000_000_000_000, using: &generator),
+                width: Int.random(in: 2...4096, using: &generator), height: Int.random(in: 2...4096, using: &generator),
+                tracks: tracks)
+            let jpeg: [UInt8]? = iteration % 3 == 0 ? (0..<Int.random(in: 0...50, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) } : nil
+            let bytes = jpeg.map { jpeg in jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } } ?? encoder.encode(result)
+            let decoded = try FrameMessageDecoder.decode(bytes)
+            #expect(decoded.result.streamID == result.streamID && decoded.result.frameID == result.frameID)
+            #expect(decoded.result.timestampMs == result.timestampMs)
+            #expect(decoded.result.width == result.width && decoded.result.height == result.height)
+            #expect(decoded.result.tracks == result.tracks, "iteration \(iteration)")
+            #expect(decoded.schemaVersion == FrameMessageEncoder.schemaVersion)
+            if let jpeg {
+                let url = try #require(decoded.frameJPEG)
+                #expect(url.hasPrefix("data:image/jpeg;base64,"))
+                #expect(Data(base64Encoded: String(url.dropFirst("data:image/jpeg;base64,".count))) == Data(jpeg))
+            } else {
+                #expect(decoded.frameJPEG == nil)
+            }
+        }
+    }
+
+    @Test("unknown fields are tolerated; the seed's minimal message decodes")
+    func tolerant() throws {
+        let seed = #"{"stream": "camera-1", "frame_id": 12345, "tracks": [{"track_id": 7, "class_id": 0, "confidence": 0.91, "bbox_xyxy": [105.2, 88.7, 240.5, 320.1]}], "future": {"x": [1, 2]}}"#
+        let decoded = try FrameMessageDecoder.decode(Array(seed.utf8))
+        #expect(decoded.result.streamID == "camera-1" && decoded.result.frameID == 12345)
+        #expect(decoded.result.tracks == [Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)])
+        #expect(decoded.schemaVersion == nil && decoded.frameJPEG == nil)
+    }
+
+    @Test("malformed messages are errors that say what is wrong")
+    func malformed() {
+        let cases: [(String, String)] = [
+            ("not json", "not a JSON object"),
+            (#"{"frame_id": 1, "tracks": []}"#, "missing field 'stream'"),
+            (#"{"stream": "a", "frame_id": "x", "tracks": []}"#, "field 'frame_id' has the wrong type"),
+            (#"{"stream": "a", "frame_id": 1, "tracks": [{"track_id": 1, "class_id": 0, "confidence": 1, "bbox_xyxy": [1, 2]}]}"#, "bbox_xyxy has 2 numbers"),
+        ]
+        for (text, expected) in cases {
+            #expect(throws: FrameMessageDecoder.InvalidMessage.self) { try FrameMessageDecoder.decode(Array(text.utf8)) }
+            do { _ = try FrameMessageDecoder.decode(Array(text.utf8)) } catch {
+                #expect(error.description.contains(expected), "\(error)")
+            }
+        }
+    }
+
+    @Test("base64 matches Foundation's for every length")
+    func base64() {
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            var out: [UInt8] = [1, 2]
+            bytes.withUnsafeBytes { Base64.append($0, to: &out) }
+            #expect(Array(out.dropFirst(2)) == Array(Data(bytes).base64EncodedString().utf8))
+        }
+    }
+}

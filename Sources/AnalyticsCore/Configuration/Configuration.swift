@@ -13,10 +13,11 @@ public struct Configuration: Sendable, Equatable {
     public var tracker = TrackerConfiguration()
     public var dashboard = DashboardConfiguration()
     public var output = OutputConfiguration()
+    public var preview = PreviewConfiguration()
 
     public init() {}
 
-    static let keys = ["kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output"]
+    static let keys = ["kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview"]
 
     /// Loads and validates a configuration file. Relative paths inside it are resolved against its folder.
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
@@ -60,6 +61,9 @@ public struct Configuration: Sendable, Equatable {
         configuration.output = try OutputConfiguration(
             document.section("output", allowedKeys: OutputConfiguration.keys), baseDirectory: baseDirectory)
 
+        configuration.preview = try PreviewConfiguration(
+            document.section("preview", allowedKeys: PreviewConfiguration.keys))
+
         var firstDeclaration: [String: String] = [:]
         for (node, path) in try document.sequence("streams") {
             let entry = try YAMLSection(node, path: path, file: file, allowedKeys: StreamConfiguration.keys)
@@ -75,6 +79,11 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// Checks what only the pipeline command needs.
+    /// Whether stream `index` attaches previews (its own `include_frames`, else kafka's).
+    public func includesFrames(streamIndex index: Int) -> Bool {
+        streams[index].includeFrames ?? kafka.includeFrames
+    }
+
     public func validateForPipeline(file: String) throws(ConfigurationError) {
         if streams.isEmpty {
             throw ConfigurationError(

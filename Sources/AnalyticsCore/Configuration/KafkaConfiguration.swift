@@ -16,12 +16,25 @@ public struct KafkaConfiguration: Sendable, Equatable {
     public var includeFrames = false
     /// JPEG quality of previews, 1-100.
     public var frameQuality = 75
+    /// Any other librdkafka property, passed through verbatim (e.g. SASL/TLS settings for production clusters);
+    /// applied after the product's defaults, so it may override them.
+    public var properties: [(key: String, value: String)] = []
+
+    public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {
+        lhs.enabled == rhs.enabled && lhs.bootstrapServers == rhs.bootstrapServers && lhs.topic == rhs.topic
+            && lhs.lingerMs == rhs.lingerMs && lhs.maxBatchSize == rhs.maxBatchSize
+            && lhs.includeFrames == rhs.includeFrames && lhs.frameQuality == rhs.frameQuality
+            && lhs.properties.map { "\($0.key)=\($0.value)" } == rhs.properties.map { "\($0.key)=\($0.value)" }
+    }
 
     public init() {}
 
     static let keys = [
         "enabled", "bootstrap_servers", "topic", "linger_ms", "max_batch_size", "include_frames", "frame_quality",
+        "properties",
     ]
+    /// Properties the typed keys above own; setting them under `properties` would be ambiguous.
+    static let reservedProperties = ["bootstrap.servers", "linger.ms", "queue.buffering.max.ms", "batch.size"]
 
     init(_ section: YAMLSection) throws(ConfigurationError) {
         enabled = try section.bool("enabled", default: enabled)
@@ -49,5 +62,10 @@ public struct KafkaConfiguration: Sendable, Equatable {
         maxBatchSize = try section.int("max_batch_size", default: maxBatchSize, in: 1...2_147_483_647, unit: " bytes")
         includeFrames = try section.bool("include_frames", default: includeFrames)
         frameQuality = try section.int("frame_quality", default: frameQuality, in: 1...100)
+        properties = try section.scalarMapping("properties")
+        for (key, _) in properties where Self.reservedProperties.contains(key) {
+            throw section.error(
+                "properties", "sets '\(key)', which a kafka key already controls; use bootstrap_servers, linger_ms or max_batch_size")
+        }
     }
 }

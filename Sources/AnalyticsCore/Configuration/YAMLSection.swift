@@ -154,6 +154,24 @@ struct YAMLSection {
         return result
     }
 
+    /// A mapping of free-form keys to scalar values (numbers and booleans as written), in file order.
+    func scalarMapping(_ key: String) throws(ConfigurationError) -> [(key: String, value: String)] {
+        guard let value = entries[key], !Self.isNull(value) else { return [] }
+        guard case .mapping(let mapping) = value else {
+            throw error(key, "got \(Self.describe(value)); allowed: a mapping of names to values, e.g. {security.protocol: SASL_SSL}")
+        }
+        var result: [(key: String, value: String)] = []
+        for (name, item) in mapping {
+            guard let nameText = name.scalar?.string, let itemText = item.scalar?.string else {
+                throw ConfigurationError(
+                    file: file, line: Self.line(of: item), path: keyPath(key),
+                    message: "got \(Self.describe(item)) for \(Self.describe(name)); allowed: plain values")
+            }
+            result.append((nameText, itemText))
+        }
+        return result
+    }
+
     func sequence(_ key: String) throws(ConfigurationError) -> [(node: Node, path: String)] {
         guard let value = entries[key], !Self.isNull(value) else { return [] }
         guard case .sequence(let sequence) = value else {

@@ -13,9 +13,10 @@ public struct FrameMessageEncoder: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Encodes `result` (replacing the previous message) and returns the bytes.
+    /// Encodes `result` (replacing the previous message) and returns the bytes. With `jpeg`, the message carries it
+    /// as `frame_jpeg`, a `data:image/jpeg;base64,…` URL.
     @discardableResult
-    public mutating func encode(_ result: FrameResult) -> [UInt8] {
+    public mutating func encode(_ result: FrameResult, jpeg: UnsafeRawBufferPointer? = nil) -> [UInt8] {
         bytes.removeAll(keepingCapacity: true)
         append("{\"stream\":")
         appendString(result.streamID)
@@ -52,7 +53,13 @@ public struct FrameMessageEncoder: Sendable {
             appendFloat(track.y2)
             append("]}")
         }
-        append("]}")
+        append("]")
+        if let jpeg {
+            append(",\"frame_jpeg\":\"data:image/jpeg;base64,")
+            Base64.append(jpeg, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
         return bytes
     }
 

@@ -26,7 +26,7 @@ public struct StreamStatus: Sendable, Equatable {
 public enum StatusLine {
     public static let detailedStreamLimit = 8
 
-    public static func render(streams: [StreamStatus], sink: SinkCounters, sinkName: String) -> String {
+    public static func render(streams: [StreamStatus], sinks: [(name: String, counters: SinkCounters)]) -> String {
         var parts: [String] = []
         let online = streams.filter { $0.state == .online }.count
         parts.append("\(online)/\(streams.count) online")
@@ -51,7 +51,12 @@ public enum StatusLine {
                 parts.append(unhealthy.count > 6 ? "\(named), +\(unhealthy.count - 6) more" : named)
             }
         }
-        parts.append("out[\(sinkName)] \(sink.written) written, \(sink.dropped) dropped, \(sink.failed) failed")
+        for sink in sinks {
+            let counters = sink.counters
+            parts.append(
+                "\(sink.name) \(counters.written) written, \(counters.pending) pending, \(counters.failed) failed, \(counters.dropped) dropped")
+        }
+        if sinks.isEmpty { parts.append("no output") }
         return "status | " + parts.joined(separator: " | ")
     }
 

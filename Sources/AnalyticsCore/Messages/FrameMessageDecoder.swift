@@ -1,0 +1,72 @@
+import Foundation
+
+/// A frame message as consumers read it: the result, plus the preview when the message has one.
+public struct DecodedFrameMessage: Sendable {
+    public var result: FrameResult
+    /// The `frame_jpeg` data URL (`data:image/jpeg;base64,…`), when present.
+    public var frameJPEG: String?
+    /// Absent in messages written before versioning; consumers treat that as version 1.
+    public var schemaVersion: Int?
+}
+
+/// Reads frame messages. Unknown fields are ignored (producers may add fields); the seed's fields are required and
+/// checked, so a malformed message is an error the caller can count.
+public enum FrameMessageDecoder {
+    public struct InvalidMessage: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private struct Message: Decodable {
+        var stream: String
+        var frame_id: Int64
+        var tracks: [TrackMessage]
+        var frame_jpeg: String?
+        var schema_version: Int?
+        var timestamp_ms: Int64?
+        var width: Int?
+        var height: Int?
+    }
+
+    private struct TrackMessage: Decodable {
+        var track_id: Int
+        var class_id: Int
+        var class_name: String?
+        var confidence: Float
+        var bbox_xyxy: [Float]
+    }
+
+    public static func decode(_ bytes: some Collection<UInt8>) throws(InvalidMessage) -> DecodedFrameMessage {
+        let message: Message
+        do {
+            message = try JSONDecoder().decode(Message.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw InvalidMessage(description: "missing field '\(path(context.codingPath + [key]))'")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw InvalidMessage(description: "field '\(path(context.codingPath))' has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw InvalidMessage(description: "field '\(path(context.codingPath))' is null")
+        } catch {
+            throw InvalidMessage(description: "not a JSON object")
+        }
+        var tracks: [Track] = []
+        tracks.reserveCapacity(message.tracks.count)
+        for (index, track) in message.tracks.enumerated() {
+            guard track.bbox_xyxy.count == 4 else {
+                throw InvalidMessage(description: "tracks[\(index)].bbox_xyxy has \(track.bbox_xyxy.count) numbers, not 4")
+            }
+            let box = track.bbox_xyxy
+            tracks.append(
+                Track(
+                    trackID: track.track_id, classID: track.class_id, className: track.class_name,
+                    confidence: track.confidence, x1: box[0], y1: box[1], x2: box[2], y2: box[3]))
+        }
+        let result = FrameResult(
+            streamID: message.stream, frameID: message.frame_id, timestampMs: message.timestamp_ms ?? 0,
+            width: message.width ?? 0, height: message.height ?? 0, tracks: tracks)
+        return DecodedFrameMessage(result: result, frameJPEG: message.frame_jpeg, schemaVersion: message.schema_version)
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+}

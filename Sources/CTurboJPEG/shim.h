@@ -1,0 +1,4 @@
+#ifndef REALTIME_ANALYTICS_CTURBOJPEG_SHIM_H
+#define REALTIME_ANALYTICS_CTURBOJPEG_SHIM_H
+#include <turbojpeg.h>
+#endif

@@ -1,0 +1,138 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// A librdkafka consumer-group member that owns its handle and polls on a thread of its own. Messages are read as
+/// an `AsyncSequence` (`messages`); `commit` stores offsets; `close` leaves the group and destroys the handle.
+public final class KafkaConsumer: @unchecked Sendable {
+    // @unchecked: `handle` is immutable and librdkafka's consumer API is thread-safe; the rest is Sendable.
+    private let handle: OpaquePointer
+    private let buffer: MessageBuffer
+    private var pollLoop: PollLoop?
+    private let logger: Logger
+    private let closeLock = NSLock()
+    private var isClosed = false
+
+    /// Consumer properties suited to this product: a group, where a new group starts, and a receive limit large
+    /// enough for previews (noida-db, the test broker, ignores fetch size limits, so the receive buffer must hold a
+    /// whole fetch).
+    public static func properties(bootstrapServers: String, groupID: String, startAtNewest: Bool) -> KafkaProperties {
+        KafkaProperties([
+            ("bootstrap.servers", bootstrapServers),
+            ("group.id", groupID),
+            ("client.id", "realtime-analytics-consumer"),
+            ("auto.offset.reset", startAtNewest ? "latest" : "earliest"),
+            ("fetch.max.bytes", "52428800"),
+            ("receive.message.max.bytes", "104857600"),
+        ])
+    }
+
+    /// Joins `properties["group.id"]` and subscribes to `topics`. `bufferCapacity` bounds the messages waiting for
+    /// the reader.
+    public init(properties: KafkaProperties, topics: [String], bufferCapacity: Int = 1024, logger: Logger)
+        throws(KafkaError)
+    {
+        guard properties["group.id"] != nil else { throw KafkaError("a Kafka consumer needs group.id") }
+        self.logger = logger
+        buffer = MessageBuffer(capacity: bufferCapacity)
+        let conf = try properties.makeConf()
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError("cannot create the Kafka consumer: \(reason)")
+        }
+        self.handle = handle
+        rd_kafka_poll_set_consumer(handle)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let subscribed = rd_kafka_subscribe(handle, list)
+        guard subscribed == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_destroy(handle)
+            throw KafkaError(subscribed, context: "cannot subscribe to \(topics.joined(separator: ", "))")
+        }
+        let buffer = self.buffer
+        let logger = self.logger
+        pollLoop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
+            guard !buffer.isFinished else {
+                usleep(50_000)
+                return
+            }
+            guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
+            defer { rd_kafka_message_destroy(message) }
+            let error = message.pointee.err
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                _ = buffer.push(KafkaConsumer.copy(message))
+            } else if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                return
+            } else if rd_kafka_fatal_error(client.pointer, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                buffer.finish(throwing: KafkaError(error, context: "Kafka consumer failed"))
+            } else {
+                logger.warning("Kafka consumer: \(KafkaError.text(error))")
+            }
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    /// The subscribed topics' messages, in order per partition. One reader at a time.
+    public var messages: Messages { Messages(buffer: buffer) }
+
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = KafkaMessage
+        let buffer: MessageBuffer
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let buffer: MessageBuffer
+            public mutating func next() async throws -> KafkaMessage? { try await buffer.next() }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+    }
+
+    /// Commits the offsets of the messages handed out so far (asynchronously; errors are logged by librdkafka).
+    public func commit() {
+        rd_kafka_commit(handle, nil, 1)
+    }
+
+    /// Leaves the group, ends `messages` and destroys the handle. Idempotent. Blocking (a group leave takes a
+    /// moment): call off the cooperative pool.
+    public func close() {
+        closeLock.lock()
+        defer { closeLock.unlock() }
+        guard !isClosed else { return }
+        isClosed = true
+        buffer.finish()
+        pollLoop?.stopAndWait()
+        rd_kafka_consumer_close(handle)
+        rd_kafka_destroy(handle)
+    }
+
+    private static func copy(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+        let raw = message.pointee
+        let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
+        let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        var headers: [(name: String, value: [UInt8])] = []
+        var headerList: OpaquePointer?
+        if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var headerValue: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(headerList, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let bytes = headerValue.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                headers.append((name.map { String(cString: $0) } ?? "", bytes))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return KafkaMessage(
+            topic: raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+            partition: raw.partition, offset: raw.offset, key: key, value: value, headers: headers,
+            timestampMs: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+}

@@ -1,0 +1,194 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// What became of one `produce` call.
+public enum ProduceOutcome: Sendable, Equatable {
+    /// In the local queue; the delivery report will count it as delivered or failed.
+    case queued
+    /// The local queue is full (messages or bytes).
+    case queueFull
+    /// Larger than `message.max.bytes`.
+    case tooLarge
+    /// Any other error; nothing was queued.
+    case failed(String)
+}
+
+/// A librdkafka producer that owns its handle, serves delivery reports on a poll thread of its own, counts every
+/// message's outcome (`counters`) and flushes with a timeout when closed.
+///
+/// `produce` never blocks: librdkafka copies the payload into its bounded local queue or refuses it at once.
+public final class KafkaProducer: Sendable {
+    private let properties: KafkaProperties
+    private let events: ProducerEvents
+    private let recovering = Atomic<Bool>(false)
+    public let bootstrapServers: String
+    /// librdkafka's `message.max.bytes` for this producer: larger messages are refused.
+    public let maximumMessageBytes: Int
+
+    public init(properties: KafkaProperties, logger: Logger) throws(KafkaError) {
+        self.properties = properties
+        bootstrapServers = properties["bootstrap.servers"] ?? "localhost:9092"
+        maximumMessageBytes = properties["message.max.bytes"].flatMap(Int.init) ?? 1_000_000
+        events = ProducerEvents(logger: logger, bootstrapServers: bootstrapServers)
+        let client = try ProducerClient(properties: properties, events: events)
+        events.ledger.withLock { $0.client = client }
+        events.onFatalError.withLock { handler in
+            handler = { [weak self] in self?.replaceClientInBackground() }
+        }
+    }
+
+    deinit {
+        close(waitingAtMost: 0)
+    }
+
+    /// Every message's outcome so far (a consistent snapshot).
+    public var counters: DeliveryCounters { events.ledger.snapshot }
+
+    /// Queues one message with `key` and up to two headers. Counts it as produced only when queued; the caller
+    /// decides whether to retry (e.g. without its preview) or to give up with `recordDropped`.
+    public func produce(
+        topic: String, key: String, value: UnsafeRawBufferPointer, headers: [(name: String, value: String)] = []
+    ) -> ProduceOutcome {
+        precondition(headers.count <= 2, "at most two headers")
+        let header1 = headers.first, header2 = headers.count > 1 ? headers[1] : nil
+        var fatal = false
+        let outcome: ProduceOutcome = events.ledger.withLock { state in
+            // Counting inside the ledger's lock keeps `produced == delivered + failed + dropped + inFlight` exact in
+            // every snapshot; rd_kafka_produceva neither blocks nor calls back.
+            guard let client = state.client else { return .failed("the producer is closed") }
+            let error = topic.withCString { topicPointer in
+                key.withCString { keyPointer in
+                    withOptionalHeader(header1) { name1, value1, length1 in
+                        withOptionalHeader(header2) { name2, value2, length2 in
+                            ra_kafka_produce(
+                                client.handle, topicPointer, keyPointer, strlen(keyPointer), value.baseAddress,
+                                value.count, name1, value1, length1, name2, value2, length2)
+                        }
+                    }
+                }
+            }
+            switch error {
+            case RD_KAFKA_RESP_ERR_NO_ERROR:
+                state.counters.produced += 1
+                return .queued
+            case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+                return .queueFull
+            case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+                return .tooLarge
+            case RD_KAFKA_RESP_ERR__FATAL:
+                fatal = true
+                return .failed("the producer hit a fatal error and is being replaced")
+            default:
+                return .failed(KafkaError.text(error))
+            }
+        }
+        if fatal { replaceClientInBackground() }
+        return outcome
+    }
+
+    /// Counts a message the caller gave up on without queueing it.
+    public func recordDropped(_ reason: DropReason) {
+        events.ledger.withLock { state in
+            state.counters.produced += 1
+            state.counters.dropped[reason, default: 0] += 1
+        }
+    }
+
+    /// Waits up to `seconds` for every queued message's delivery report. Returns true when nothing is left.
+    /// Blocking: call off the cooperative pool.
+    @discardableResult
+    public func flush(waitingAtMost seconds: Double) -> Bool {
+        guard let client = events.ledger.withLock({ $0.client }) else { return true }
+        return rd_kafka_flush(client.handle, Int32(max(0, seconds) * 1000)) == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Flushes for up to `seconds`, then purges what is left (each purged message is counted as failed), stops the
+    /// poll thread and destroys the handle. Idempotent. Blocking: call off the cooperative pool.
+    public func close(waitingAtMost seconds: Double) {
+        let client = events.ledger.withLock { state in
+            defer { state.client = nil }
+            return state.client
+        }
+        client?.shutDown(waitingAtMost: seconds) { events.ledger.snapshot.inFlight }
+    }
+
+    /// After a fatal error the librdkafka handle accepts nothing more: swap in a new one and fail what the old one
+    /// held. Runs on a thread of its own (the error arrives on the poll thread, which the old client must stop).
+    private func replaceClientInBackground() {
+        guard !recovering.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let thread = Thread { [self] in
+            defer { recovering.store(false, ordering: .releasing) }
+            let replacement: ProducerClient
+            do {
+                replacement = try ProducerClient(properties: properties, events: events)
+            } catch {
+                events.logger.error("Kafka: cannot replace the failed producer: \(error)")
+                return
+            }
+            let old: ProducerClient? = events.ledger.withLock { state in
+                guard let current = state.client, Self.isFatal(current) else { return nil }
+                state.client = replacement
+                return current
+            }
+            guard let old else {
+                replacement.shutDown(waitingAtMost: 0) { 0 }
+                return
+            }
+            old.shutDown(waitingAtMost: 0) { events.ledger.snapshot.inFlight }
+            events.logger.info("Kafka: producer replaced after a fatal error; delivering again")
+        }
+        thread.name = "kafka producer recovery"
+        thread.start()
+    }
+
+    private static func isFatal(_ client: ProducerClient) -> Bool {
+        rd_kafka_fatal_error(client.handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+}
+
+/// Calls `body` with a C header name, value and length, or three nils/0 when there is no header.
+private func withOptionalHeader<T>(
+    _ header: (name: String, value: String)?,
+    _ body: (UnsafePointer<CChar>?, UnsafeRawPointer?, Int) -> T
+) -> T {
+    guard let header else { return body(nil, nil, 0) }
+    return header.name.withCString { name in
+        header.value.withCString { value in body(name, UnsafeRawPointer(value), strlen(value)) }
+    }
+}
+
+/// Whether a topic exists on the cluster, as far as a metadata request can tell.
+public enum TopicStatus: Sendable, Equatable {
+    case exists(partitions: Int)
+    /// The cluster answered that the topic does not exist (and did not create it).
+    case missing
+    /// No answer (e.g. broker unreachable) or another error.
+    case unknown(String)
+}
+
+extension KafkaProducer {
+    /// Asks the cluster about `topic` (creating it when the cluster auto-creates topics). Blocking for up to
+    /// `seconds`: call off the cooperative pool, and not while the producer is closing.
+    public func topicStatus(_ topic: String, waitingAtMost seconds: Double) -> TopicStatus {
+        guard let client = events.ledger.withLock({ $0.client }) else { return .unknown("the producer is closed") }
+        let handle = client.handle
+        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { return .unknown("cannot create a topic handle") }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(seconds * 1000))
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return .unknown(KafkaError.text(error)) }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        for index in 0..<Int(metadata.pointee.topic_cnt) {
+            let entry = metadata.pointee.topics[index]
+            guard String(cString: entry.topic) == topic else { continue }
+            switch entry.err {
+            case RD_KAFKA_RESP_ERR_NO_ERROR: return .exists(partitions: Int(entry.partition_cnt))
+            case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: return .missing
+            default: return .unknown(KafkaError.text(entry.err))
+            }
+        }
+        return .missing
+    }
+}

@@ -1,0 +1,59 @@
+import CRdKafka
+import Foundation
+
+/// One librdkafka producer handle and its poll thread. The `KafkaProducer` replaces it after a fatal error (e.g. an
+/// idempotent producer whose broker lost its state), so the pipeline heals without a restart.
+final class ProducerClient {
+    let handle: OpaquePointer
+    private let pollLoop: PollLoop
+
+    /// Creates the handle from `properties`, with callbacks reaching `events` through the opaque pointer.
+    init(properties: KafkaProperties, events: ProducerEvents) throws(KafkaError) {
+        let conf = try properties.makeConf()
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().deliveryReport(message)
+        }
+        rd_kafka_conf_set_error_cb(conf) { client, code, reason, opaque in
+            guard let opaque else { return }
+            var text = reason.map { String(cString: $0) } ?? ""
+            if code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let client {
+                var buffer = [CChar](repeating: 0, count: 512)
+                _ = rd_kafka_fatal_error(client, &buffer, buffer.count)
+                text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().clientError(code, reason: text)
+        }
+        rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
+            guard let client, let opaque = rd_kafka_opaque(client) else { return }
+            Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().log(
+                level: level, facility: facility.map { String(cString: $0) } ?? "",
+                message: message.map { String(cString: $0) } ?? "")
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KafkaError("cannot create the Kafka producer: \(reason)")
+        }
+        self.handle = handle
+        pollLoop = PollLoop(name: "kafka producer poll", client: ClientHandle(pointer: handle)) { client in
+            rd_kafka_poll(client.pointer, 100)
+        }
+    }
+
+    /// Flushes for up to `seconds`, purges what is left (each purged message gets a failed delivery report), and
+    /// destroys the handle. `inFlight` tells when every report has been served.
+    func shutDown(waitingAtMost seconds: Double, inFlight: () -> Int) {
+        pollLoop.stopAndWait()
+        if rd_kafka_flush(handle, Int32(max(0, seconds) * 1000)) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+            while rd_kafka_outq_len(handle) > 0 && inFlight() > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
+                rd_kafka_poll(handle, 50)
+            }
+        }
+        rd_kafka_destroy(handle)
+    }
+}

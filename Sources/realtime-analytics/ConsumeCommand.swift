@@ -1,0 +1,94 @@
+import AnalyticsCore
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+
+extension RealtimeAnalytics {
+    /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes.
+    struct Consume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the messages on kafka.topic compactly (stream, frame, tracks, preview size, latency).")
+
+        @OptionGroup var options: CommonOptions
+
+        @Flag(help: "Start at the oldest message kept by the broker instead of the newest.")
+        var fromBeginning = false
+
+        @Option(help: "Stop after this many messages.")
+        var maxMessages: Int?
+
+        @Option(help: "Stop after this many seconds.")
+        var seconds: Double?
+
+        @Option(help: "Consumer group id (default: a new group, so every run sees every message).")
+        var groupID: String?
+
+        func run() async throws {
+            let configuration: Configuration
+            do {
+                configuration = try Configuration.load(path: options.config)
+            } catch {
+                ConfigurationExit.exit(error)
+            }
+            let level = options.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "realtime-analytics-consume")
+            let kafka = configuration.kafka
+            var properties = KafkaConsumer.properties(
+                bootstrapServers: kafka.bootstrapServers,
+                groupID: groupID ?? "realtime-analytics-consume-\(UUID().uuidString.prefix(8))",
+                startAtNewest: !fromBeginning)
+            for (key, value) in kafka.properties { properties[key] = value }
+            let consumer = try KafkaConsumer(properties: properties, topics: [kafka.topic], logger: logger)
+            FileHandle.standardError.write(Data("consume: \(kafka.topic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
+
+            let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
+            let timer = Task {
+                if let seconds {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    await Task.detached { consumer.close() }.value
+                }
+            }
+            defer { timer.cancel() }
+            var count = 0
+            var invalid = 0
+            for try await message in consumer.messages {
+                print(Self.describe(message, invalid: &invalid))
+                count += 1
+                if let maxMessages, count >= maxMessages { break }
+                if let deadline, Date() >= deadline { break }
+            }
+            await Task.detached { consumer.close() }.value
+            FileHandle.standardError.write(Data("consume: \(count) messages, \(invalid) invalid\n".utf8))
+        }
+
+        /// `vtest-1 #120 3 tracks [7 person 0.91, 2 car 0.88, …] preview 21.4 KB latency 45 ms`
+        static func describe(_ message: KafkaMessage, invalid: inout Int) -> String {
+            let key = message.keyString ?? "-"
+            let decoded: DecodedFrameMessage
+            do {
+                decoded = try FrameMessageDecoder.decode(message.value)
+            } catch {
+                invalid += 1
+                return "\(key) invalid message at partition \(message.partition) offset \(message.offset): \(error)"
+            }
+            let result = decoded.result
+            let tracks = result.tracks.prefix(4).map { track in
+                let name = track.className ?? "class \(track.classID)"
+                return String(format: "%d %@ %.2f", track.trackID, name, track.confidence)
+            }
+            let more = result.tracks.count > 4 ? ", …" : ""
+            var line = "\(result.streamID) #\(result.frameID) \(result.tracks.count) tracks [\(tracks.joined(separator: ", "))\(more)]"
+            if let jpeg = decoded.frameJPEG { line += String(format: " preview %.1f KB", Double(jpeg.utf8.count) / 1024) }
+            if result.timestampMs > 0 {
+                line += " latency \(Int64(Date().timeIntervalSince1970 * 1000) - result.timestampMs) ms"
+            }
+            return line
+        }
+    }
+}

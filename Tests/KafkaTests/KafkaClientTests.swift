@@ -1,0 +1,150 @@
+import Foundation
+import Kafka
+import Logging
+import TestSupport
+import Testing
+
+/// The librdkafka wrappers against a real broker process on 127.0.0.1.
+@Suite("Kafka producer and consumer", .serialized)
+struct KafkaClientTests {
+    let logger = Logger(label: "kafka-test")
+
+    private func producer(_ address: String, _ extra: [(String, String)] = []) throws -> KafkaProducer {
+        try KafkaProducer(
+            properties: KafkaProperties([("bootstrap.servers", address), ("linger.ms", "5"), ("acks", "all"),
+                                         ("enable.idempotence", "true")] + extra),
+            logger: logger)
+    }
+
+    private func consumer(_ address: String, topic: String) throws -> KafkaConsumer {
+        try KafkaConsumer(
+            properties: KafkaConsumer.properties(
+                bootstrapServers: address, groupID: "test-\(UUID().uuidString.prefix(8))", startAtNewest: false),
+            topics: [topic], logger: logger)
+    }
+
+    /// Reads up to `count` messages, giving up after `seconds`.
+    private func read(_ consumer: KafkaConsumer, count: Int, seconds: Double) async throws -> [KafkaMessage] {
+        try await withThrowingTaskGroup(of: [KafkaMessage].self) { group in
+            group.addTask {
+                var messages: [KafkaMessage] = []
+                for try await message in consumer.messages {
+                    messages.append(message)
+                    if messages.count == count { break }
+                }
+                return messages
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return []
+            }
+            var result: [KafkaMessage] = []
+            for try await batch in group {
+                result = batch
+                break
+            }
+            group.cancelAll()
+            consumer.close()
+            return result
+        }
+    }
+
+    @Test("messages go out with key and headers, come back in order, and every one is counted as delivered")
+    func roundTrip() async throws {
+        let (address, broker) = try KafkaBroker.addressForTest()
+        defer { _ = broker }
+        let topic = KafkaBroker.uniqueTopic("roundtrip")
+        let producer = try producer(address)
+        for index in 0..<100 {
+            let payload = Array("{\"n\":\(index)}".utf8)
+            let outcome = payload.withUnsafeBytes {
+                producer.produce(topic: topic, key: "cam-\(index % 4)", value: $0,
+                                 headers: [("content-type", "application/json"), ("schema-version", "1")])
+            }
+            #expect(outcome == .queued)
+        }
+        #expect(producer.flush(waitingAtMost: 15))
+        let counters = producer.counters
+        #expect(counters.produced == 100 && counters.delivered == 100 && counters.failed == 0 && counters.inFlight == 0)
+        producer.close(waitingAtMost: 5)
+
+        let messages = try await read(try consumer(address, topic: topic), count: 100, seconds: 30)
+        #expect(messages.count == 100)
+        #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == (0..<100).map { "{\"n\":\($0)}" })
+        #expect(messages.enumerated().allSatisfy { $0.element.keyString == "cam-\($0.offset % 4)" })
+        #expect(messages.allSatisfy { $0.header("content-type") == Array("application/json".utf8) })
+        #expect(messages.allSatisfy { $0.header("schema-version") == Array("1".utf8) })
+    }
+
+    @Test("a producer started before its broker queues, then delivers once the broker appears")
+    func brokerAppearsLater() throws {
+        let port = try TestEnvironment.freePort()
+        let producer = try producer("127.0.0.1:\(port)", [("reconnect.backoff.max.ms", "500")])
+        let topic = KafkaBroker.uniqueTopic("late")
+        for _ in 0..<10 {
+            let outcome = Array("x".utf8).withUnsafeBytes { producer.produce(topic: topic, key: "k", value: $0) }
+            #expect(outcome == .queued)
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(producer.counters.inFlight == 10 && producer.counters.delivered == 0)
+        let broker = try KafkaBroker(port: port)
+        #expect(producer.flush(waitingAtMost: 20))
+        #expect(producer.counters.delivered == 10)
+        producer.close(waitingAtMost: 2)
+        _ = broker
+    }
+
+    @Test("closing with an unreachable broker purges after the timeout and counts every message")
+    func closeUnreachable() throws {
+        let port = try TestEnvironment.freePort()
+        let producer = try producer("127.0.0.1:\(port)")
+        for _ in 0..<25 {
+            _ = Array("x".utf8).withUnsafeBytes { producer.produce(topic: "t", key: "k", value: $0) }
+        }
+        let started = Date()
+        producer.close(waitingAtMost: 1)
+        #expect(Date().timeIntervalSince(started) < 5)
+        let counters = producer.counters
+        #expect(counters.produced == 25 && counters.failed == 25 && counters.inFlight == 0)
+    }
+
+    @Test("a full local queue refuses at once instead of blocking")
+    func queueFull() throws {
+        let port = try TestEnvironment.freePort()
+        let producer = try producer("127.0.0.1:\(port)", [("queue.buffering.max.messages", "10")])
+        let started = Date()
+        let outcomes = (0..<15).map { _ in Array("x".utf8).withUnsafeBytes { producer.produce(topic: "t", key: "k", value: $0) } }
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(outcomes.prefix(10).allSatisfy { $0 == .queued })
+        #expect(outcomes.suffix(5).allSatisfy { $0 == .queueFull })
+        for _ in 0..<5 { producer.recordDropped(.queueFull) }
+        producer.close(waitingAtMost: 0.5)
+        let counters = producer.counters
+        #expect(counters.produced == 15 && counters.dropped[.queueFull] == 5 && counters.failed == 10)
+        #expect(counters.produced == counters.delivered + counters.failed + counters.droppedTotal + counters.inFlight)
+    }
+
+    @Test("an invalid property is reported by name")
+    func invalidProperty() {
+        #expect {
+            _ = try KafkaProducer(properties: KafkaProperties([("linger.ms", "soon")]), logger: logger)
+        } throws: { error in
+            String(describing: error).contains("'linger.ms=soon'")
+        }
+        #expect(throws: KafkaError.self) { try KafkaProperties([("no.such.property", "1")]).validate() }
+    }
+
+    @Test("a topic the cluster does not create is reported as missing; an existing one is found")
+    func topicCheck() throws {
+        let (address, broker) = try KafkaBroker.addressForTest()
+        defer { _ = broker }
+        let strict = try producer(address, [("allow.auto.create.topics", "false")])
+        #expect(strict.topicStatus(KafkaBroker.uniqueTopic("missing"), waitingAtMost: 10) == .missing)
+        strict.close(waitingAtMost: 1)
+        let relaxed = try producer(address)
+        if case .exists = relaxed.topicStatus(KafkaBroker.uniqueTopic("created"), waitingAtMost: 10) {} else {
+            Issue.record("an auto-created topic should exist")
+        }
+        relaxed.close(waitingAtMost: 1)
+    }
+}

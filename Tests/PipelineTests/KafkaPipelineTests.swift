@@ -1,0 +1,198 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The pipeline publishing to a real broker process, checked by independent consumers (kcat, Python jsonschema,
+/// FFmpeg's JPEG decoder).
+@Suite("Pipeline to Kafka", .serialized)
+struct KafkaPipelineTests {
+    struct Accounting: Equatable {
+        var produced: Int, written: Int, failed: Int, dropped: Int, pending: Int
+    }
+
+    /// The Kafka accounting of the pipeline's final log line.
+    static func finalAccounting(_ stderr: String) -> Accounting? {
+        guard let line = stderr.split(separator: "\n").last(where: { $0.contains("pipeline stopped") }),
+              let range = line.range(of: "kafka=") else { return nil }
+        let numbers = line[range.upperBound...].split(separator: " ").prefix(16).compactMap { Int($0) }
+        guard numbers.count >= 5 else { return nil }
+        return Accounting(produced: numbers[0], written: numbers[1], failed: numbers[2], dropped: numbers[3], pending: numbers[4])
+    }
+
+    struct TopicReport: Decodable {
+        var messages: Int
+        var invalid: [String]
+        var key_mismatch: Int
+        var frame_ids: [String: [Int]]
+        var jpeg_sizes: [String: Int]
+        var bad_jpeg: Int
+        var jpeg_decoded: Int
+        var jpeg_decode_errors: String
+    }
+
+    /// Reads the whole topic with kcat and checks it with scripts/check-messages.py.
+    static func readTopic(_ topic: String, broker: String, directory: URL) throws -> TopicReport {
+        let dump = directory.appendingPathComponent("\(topic).jsonl")
+        let kcat = try ChildProcess.run(
+            "/bin/sh", ["-c", "kcat -C -b \(broker) -t \(topic) -o beginning -e -J -q -X fetch.max.bytes=52428800 -X receive.message.max.bytes=104857600 > \(dump.path)"],
+            timeout: 60)
+        #expect(kcat.status == 0, "\(kcat.stderr)")
+        let schema = TestEnvironment.packageRoot.appendingPathComponent("docs/message.schema.json").path
+        let check = try ChildProcess.run(
+            "/bin/sh", ["-c", "python3 \(TestEnvironment.script("check-messages.py")) --schema \(schema) < \(dump.path)"],
+            timeout: 120)
+        #expect(check.status == 0, "\(check.stderr)")
+        return try JSONDecoder().decode(TopicReport.self, from: Data(check.stdout.utf8))
+    }
+
+    private func makeRun(_ yaml: String) throws -> (directory: URL, config: URL) {
+        let directory = try TestEnvironment.makeTemporaryDirectory("kafka-pipeline")
+        let config = directory.appendingPathComponent("pipeline.yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        return (directory, config)
+    }
+
+    private func startPipeline(_ run: (directory: URL, config: URL)) throws -> ChildProcess {
+        try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", run.config.path],
+            directory: run.directory, label: "pipeline")
+    }
+
+    @Test("4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size")
+    func previewsEndToEnd() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("previews")
+        let run = try makeRun(
+            """
+            streams:
+              - {id: "cam-{n}", count: 4, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            pipeline: {width: 640, detect_fps: 5, status_interval_s: 2}
+            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true, frame_quality: 75}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let pipeline = try startPipeline(run)
+        Thread.sleep(forTimeInterval: 10)
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
+        #expect(stop.status == 0, "\(pipeline.stderr)")
+        let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr)")
+        #expect(accounting.pending == 0 && accounting.failed == 0 && accounting.dropped == 0)
+        #expect(accounting.produced >= 150, "4 streams x 5 fps x 10 s")
+
+        let report = try Self.readTopic(topic, broker: broker, directory: run.directory)
+        #expect(report.messages == accounting.written, "every delivered message is on the topic, no more")
+        #expect(report.invalid.isEmpty, "\(report.invalid.prefix(3))")
+        #expect(report.key_mismatch == 0)
+        #expect(Set(report.frame_ids.keys) == ["cam-1", "cam-2", "cam-3", "cam-4"])
+        for (stream, ids) in report.frame_ids {
+            #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }, "\(stream) frame ids must increase")
+        }
+        #expect(report.jpeg_sizes == ["640x480": report.messages])
+        #expect(report.bad_jpeg == 0 && report.jpeg_decoded == report.messages && report.jpeg_decode_errors.isEmpty)
+    }
+
+    @Test("broker unreachable at start, then a 10 s outage mid-run: no crash, one warning, delivery resumes, accounting exact")
+    func brokerOutage() throws {
+        let port = try TestEnvironment.freePort()
+        let topic = KafkaBroker.uniqueTopic("outage")
+        let run = try makeRun(
+            """
+            streams:
+              - {id: "cam-{n}", count: 4, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            pipeline: {width: 320, detect_fps: 5, status_interval_s: 1}
+            kafka: {enabled: true, bootstrap_servers: "127.0.0.1:\(port)", topic: \(topic), include_frames: true}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let pipeline = try startPipeline(run)
+        #expect(ChildProcess.waitUntil(atMost: 15) { pipeline.stderr.contains("Kafka: cannot reach 127.0.0.1:\(port)") }, "\(pipeline.stderr)")
+
+        let broker = try KafkaBroker(port: port)
+        func written() -> Int {
+            let line = pipeline.stderr.split(separator: "\n").last { $0.hasPrefix("status") } ?? ""
+            guard let range = line.range(of: "kafka ") else { return 0 }
+            return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        }
+        #expect(ChildProcess.waitUntil(atMost: 20) { written() > 20 }, "delivery starts once the broker appears: \(pipeline.stderr.suffix(1500))")
+
+        broker.stop()
+        Thread.sleep(forTimeInterval: 10)
+        #expect(pipeline.isRunning, "the pipeline survives the outage")
+        let beforeRestart = written()
+        try broker.start()
+        #expect(ChildProcess.waitUntil(atMost: 30) { written() > beforeRestart + 20 }, "delivery resumes: \(pipeline.stderr.suffix(1500))")
+
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
+        #expect(stop.status == 0)
+        let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
+        #expect(accounting.pending == 0)
+        #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
+        #expect(pipeline.stderr.components(separatedBy: "Kafka: cannot reach").count - 1 <= 2, "warned once per outage, not per retry")
+    }
+
+    @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted")
+    func sigtermUnderLoad() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("load")
+        let run = try makeRun(
+            """
+            streams:
+              - {id: "cam-{n}", count: 32, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            pipeline: {width: 640, detect_fps: 0, status_interval_s: 1}
+            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let pipeline = try startPipeline(run)
+        Thread.sleep(forTimeInterval: 6)
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 15)
+        #expect(stop.status == 0, "\(pipeline.stderr.suffix(2000))")
+        #expect(stop.seconds < 10, "exit took \(stop.seconds) s")
+        let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
+        #expect(accounting.produced > 300)
+        #expect(accounting.pending == 0)
+        #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
+        let report = try Self.readTopic(topic, broker: broker, directory: run.directory)
+        #expect(report.messages == accounting.written)
+    }
+
+    @Test("a topic the cluster will not create gives a clear error; the pipeline keeps running")
+    func missingTopic() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("absent")
+        let run = try makeRun(
+            """
+            streams:
+              - {id: cam, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            kafka:
+              enabled: true
+              bootstrap_servers: "\(broker)"
+              topic: \(topic)
+              properties: {allow.auto.create.topics: "false", message.timeout.ms: "5000"}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let pipeline = try startPipeline(run)
+        let reported = ChildProcess.waitUntil(atMost: 20) {
+            pipeline.stderr.contains("Kafka topic '\(topic)' does not exist on \(broker)")
+        }
+        #expect(reported, "\(pipeline.stderr)")
+        #expect(pipeline.stderr.contains("create it"))
+        #expect(pipeline.isRunning)
+        pipeline.stop()
+    }
+
+    @Test("a property librdkafka rejects is a one-line configuration error, exit 2")
+    func badProperty() throws {
+        let run = try makeRun(
+            """
+            streams:
+              - {id: cam, url: /tmp/x.mp4}
+            kafka: {enabled: true, properties: {compression.type: zip}}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", run.config.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains("kafka.properties") && result.stderr.contains("compression.type=zip"), "\(result.stderr)")
+    }
+}

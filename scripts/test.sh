@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (what `make test` and CI run): builds, starts the local broker that the Kafka tests
+# share on 127.0.0.1, runs the tests serially, and stops the broker whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${REALTIME_ANALYTICS_TEST_BROKER_PORT:-39092}
+swift build --build-tests
+scripts/broker.sh start "$port"
+trap 'scripts/broker.sh stop "$port"' EXIT
+# Serial on purpose: several tests measure rates and time, which two tests sharing 2 cores would distort.
+REALTIME_ANALYTICS_TEST_BROKER="127.0.0.1:$port" swift test --skip-build --no-parallel
