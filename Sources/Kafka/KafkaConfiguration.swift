@@ -35,8 +35,7 @@ public struct KafkaProperties: Sendable, Equatable {
             let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
-                let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                throw KafkaError("Kafka property '\(key)=\(value)' rejected: \(reason)")
+                throw KafkaError("Kafka property '\(key)=\(value)' rejected: \(KafkaError.text(of: errorText))")
             }
         }
         return conf

@@ -36,12 +36,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         self.logger = logger
         buffer = MessageBuffer(capacity: bufferCapacity)
         let conf = try properties.makeConf()
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw KafkaError("cannot create the Kafka consumer: \(reason)")
-        }
+        let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))

@@ -21,7 +21,7 @@ final class ProducerClient {
             if code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let client {
                 var buffer = [CChar](repeating: 0, count: 512)
                 _ = rd_kafka_fatal_error(client, &buffer, buffer.count)
-                text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                text = KafkaError.text(of: buffer)
             }
             Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().clientError(code, reason: text)
         }
@@ -31,12 +31,7 @@ final class ProducerClient {
                 level: level, facility: facility.map { String(cString: $0) } ?? "",
                 message: message.map { String(cString: $0) } ?? "")
         }
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            rd_kafka_conf_destroy(conf)
-            let reason = String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw KafkaError("cannot create the Kafka producer: \(reason)")
-        }
+        let handle = try KafkaError.newClient(RD_KAFKA_PRODUCER, conf: conf, role: "producer")
         self.handle = handle
         pollLoop = PollLoop(name: "kafka producer poll", client: ClientHandle(pointer: handle)) { client in
             rd_kafka_poll(client.pointer, 100)

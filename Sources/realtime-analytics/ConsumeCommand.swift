@@ -31,12 +31,7 @@ extension RealtimeAnalytics {
             } catch {
                 ConfigurationExit.exit(error)
             }
-            let level = options.logLevel
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            options.bootstrapLogging()
             let logger = Logger(label: "realtime-analytics-consume")
             let kafka = configuration.kafka
             var properties = KafkaConsumer.properties(

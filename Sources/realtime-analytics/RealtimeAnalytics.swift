@@ -25,6 +25,18 @@ struct CommonOptions: ParsableArguments {
     var logLevel: Logger.Level = .info
 }
 
+extension CommonOptions {
+    /// Logs go to stderr (stdout may carry JSON lines) at the chosen level.
+    func bootstrapLogging() {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Prints a configuration error as one line on stderr and exits with status 2 (no usage text, no stack trace).
@@ -61,12 +73,7 @@ extension RealtimeAnalytics {
             } catch {
                 ConfigurationExit.exit(error)
             }
-            let level = options.logLevel
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            options.bootstrapLogging()
             // A reader of our stdout going away must be an error we report, not a signal that kills the process.
             signal(SIGPIPE, SIG_IGN)
             let logger = Logger(label: "realtime-analytics")
