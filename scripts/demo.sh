@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Runs the 32-stream sample (config/sample-pipeline.yaml) from the release build until Ctrl-C: starts the local
-# broker on 127.0.0.1:19092, runs the pipeline publishing to it (status line every 5 s), stops the broker at exit.
+# The demo, from the release build, until Ctrl-C: a local broker on 127.0.0.1:19092, the dashboard on
+# http://127.0.0.1:8080/, and the 32-stream sample pipeline (config/sample-pipeline.yaml) publishing to the broker
+# with previews. Everything it started is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
-binary=.build/release/realtime-analytics
-[ -x "$binary" ] || { echo "demo: $binary is missing; run 'make demo' (it builds first)" >&2; exit 1; }
+pipeline=.build/release/realtime-analytics
+dashboard=.build/release/realtime-analytics-dashboard
+for binary in "$pipeline" "$dashboard"; do
+  [ -x "$binary" ] || { echo "demo: $binary is missing; run 'make demo' (it builds first)" >&2; exit 1; }
+done
 port=19092
 scripts/broker.sh start "$port"
-trap 'scripts/broker.sh stop "$port"' EXIT
+dashboard_pid=""
+cleanup() {
+  [ -n "$dashboard_pid" ] && kill "$dashboard_pid" 2>/dev/null && wait "$dashboard_pid" 2>/dev/null
+  scripts/broker.sh stop "$port"
+}
+trap cleanup EXIT
+"$dashboard" --config config/sample-pipeline.yaml --port 8080 2>var/demo-dashboard.log &
+dashboard_pid=$!
 cat <<TXT
-demo: 32 streams over samples/ -> Kafka topic analytics.events on 127.0.0.1:$port (JSON lines also in var/sample-output.jsonl)
-demo: watch the messages in another terminal: $binary consume --config config/sample-pipeline.yaml
-demo: Ctrl-C stops
+
+  Dashboard:  http://127.0.0.1:8080/      (log: var/demo-dashboard.log)
+  Messages:   $pipeline consume --config config/sample-pipeline.yaml
+  Ctrl-C stops everything.
+
 TXT
-"$binary" --config config/sample-pipeline.yaml
+"$pipeline" --config config/sample-pipeline.yaml

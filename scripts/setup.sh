@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(
   # build: FFmpeg, librdkafka and libjpeg-turbo C APIs, and pkg-config
   pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev librdkafka-dev libturbojpeg0-dev
-  # tests: an independent Kafka consumer
-  kcat
+  # tests: an independent Kafka consumer and a real browser for the dashboard
+  kcat chromium chromium-driver
   # sample media and test sources: the ffmpeg CLI, an RTSP server (GStreamer through python3-gi)
   ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
@@ -33,8 +33,9 @@ if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
   echo "setup: note: swift is at /opt/swift/usr/bin; the Makefile adds it to PATH"
 fi
 
-# Python packages the tests use to check output independently (JSON Schema validation).
+# Python packages the tests use to check output independently (JSON Schema validation, browser automation).
 python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet "jsonschema>=4,<5"
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4,<5"
 
 scripts/broker.sh install
 scripts/sample-media.sh

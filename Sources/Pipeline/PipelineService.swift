@@ -123,7 +123,7 @@ public struct PipelineService: Service {
             summary["\(output.name)"] =
                 "\(counters.accepted) produced = \(counters.written) written + \(counters.failed) failed + \(counters.dropped) dropped + \(counters.pending) pending"
             if let kafka = output as? KafkaSink {
-                let previews = kafka.previewCounters
+                let previews = kafka.composer.previewCounters
                 let drops = kafka.producer.counters.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
                 summary["kafka_previews"] =
                     "\(previews.attached) attached, \(previews.droppedQueueFull) dropped (queue full), \(previews.droppedTooLarge) dropped (too large), \(previews.renderFailed) render failures"

@@ -1,30 +1,76 @@
 import AnalyticsCore
 import ArgumentParser
+import Dashboard
 import Foundation
+import Kafka
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 @main
 struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics-dashboard",
         abstract: "Web dashboard: consumes the analytics topic from Kafka and shows every stream live in the browser.",
-        discussion: "The dashboard server is not built yet: this release checks the configuration and exits with status 1."
+        discussion: """
+            Uses the config's kafka: section (bootstrap_servers, topic, properties) and dashboard: section (host, \
+            port, access_token, group_id, start_at, stale_after_s, offline_after_s). Serves the page at /, \
+            /api/streams, /healthz, /metrics and the WebSocket at /ws. Stops cleanly on SIGINT/SIGTERM.
+            """
     )
 
-    @Option(name: .long, help: "Path of the YAML configuration file (its kafka: and dashboard: sections are used).")
+    @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
 
     @Option(name: .long, help: "TCP port to serve on (overrides dashboard.port).")
     var port: Int?
 
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
     func run() async throws {
+        let configuration: Configuration
         do {
-            _ = try Configuration.load(path: config)
+            configuration = try Configuration.load(path: config)
         } catch {
             FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        FileHandle.standardError.write(
-            Data("realtime-analytics-dashboard: the dashboard server is not available in this build yet\n".utf8))
-        throw ExitCode(1)
+        if let port, !(1...65535).contains(port) {
+            FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "realtime-analytics-dashboard")
+
+        let dashboard = configuration.dashboard
+        let components = DashboardComponents(configuration: dashboard, logger: logger)
+        let feed: KafkaBoardFeed
+        do {
+            feed = try KafkaBoardFeed(configuration: configuration, publisher: components.publisher, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error); check the kafka section of \(config)\n".utf8))
+            throw ExitCode(1)
+        }
+        let servingPort = port ?? dashboard.port
+        let app = try DashboardServer.makeApplication(
+            publisher: components.publisher, configuration: dashboard, port: servingPort, registry: registry,
+            logger: logger)
+        let tokenHint = dashboard.accessToken == nil ? "" : "?token=…"
+        logger.info(
+            "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))")
+        let group = ServiceGroup(
+            configuration: .init(services: [feed, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

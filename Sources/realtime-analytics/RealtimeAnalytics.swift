@@ -1,9 +1,12 @@
 import AnalyticsCore
+import Dashboard
 import ArgumentParser
 import Foundation
 import Logging
 import Pipeline
 import Kafka
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 @main
@@ -76,13 +79,27 @@ extension RealtimeAnalytics {
             options.bootstrapLogging()
             // A reader of our stdout going away must be an error we report, not a signal that kills the process.
             signal(SIGPIPE, SIG_IGN)
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "realtime-analytics")
-            let sinks: [any ResultSink]
+            var sinks: [any ResultSink]
             do {
                 sinks = try PipelineService.makeSinks(configuration, logger: logger)
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(1)
+            }
+            // Embedded dashboard: the same page, fed in-process (no Kafka needed).
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if configuration.dashboard.enabled {
+                let dashboard = DashboardComponents(configuration: configuration.dashboard, logger: logger)
+                sinks.append(BoardSink(configuration: configuration, publisher: dashboard.publisher))
+                let app = try DashboardServer.makeApplication(
+                    publisher: dashboard.publisher, configuration: configuration.dashboard,
+                    port: configuration.dashboard.port, registry: registry, logger: logger)
+                services.append(.init(service: app))
+                services.append(.init(service: BoardTicker(publisher: dashboard.publisher)))
+                logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
             }
             let pipeline = PipelineService(configuration: configuration, sinks: sinks, logger: logger)
             let group = ServiceGroup(
@@ -90,7 +107,7 @@ extension RealtimeAnalytics {
                     services: [
                         // The pipeline returns by itself when every source has ended (files without loop).
                         .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
-                    ],
+                    ] + services,
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

@@ -95,6 +95,7 @@ struct FrameMessageDecoderTests {
         #expect(decoded.result.streamID == "camera-1" && decoded.result.frameID == 12345)
         #expect(decoded.result.tracks == [Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)])
         #expect(decoded.schemaVersion == nil && decoded.frameJPEG == nil)
+        #expect(decoded.unknownFields == ["future"])
     }
 
     @Test("malformed messages are errors that say what is wrong")

@@ -7,6 +7,8 @@ public struct DecodedFrameMessage: Sendable {
     public var frameJPEG: String?
     /// Absent in messages written before versioning; consumers treat that as version 1.
     public var schemaVersion: Int?
+    /// Top-level fields this version does not know (tolerated; a newer producer may have added them).
+    public var unknownFields: [String] = []
 }
 
 /// Reads frame messages. Unknown fields are ignored (producers may add fields); the seed's fields are required and
@@ -25,6 +27,32 @@ public enum FrameMessageDecoder {
         var timestamp_ms: Int64?
         var width: Int?
         var height: Int?
+        var unknownFields: [String]
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        static let known: Set<String> = [
+            "stream", "frame_id", "tracks", "frame_jpeg", "schema_version", "timestamp_ms", "width", "height",
+        ]
+
+        // Hand-written so one parse also reports the fields this version does not know.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            stream = try container.decode(String.self, forKey: Key(stringValue: "stream"))
+            frame_id = try container.decode(Int64.self, forKey: Key(stringValue: "frame_id"))
+            tracks = try container.decode([TrackMessage].self, forKey: Key(stringValue: "tracks"))
+            frame_jpeg = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "frame_jpeg"))
+            schema_version = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "schema_version"))
+            timestamp_ms = try container.decodeIfPresent(Int64.self, forKey: Key(stringValue: "timestamp_ms"))
+            width = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "width"))
+            height = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "height"))
+            unknownFields = container.allKeys.map(\.stringValue).filter { !Self.known.contains($0) }.sorted()
+        }
     }
 
     private struct TrackMessage: Decodable {
@@ -63,7 +91,9 @@ public enum FrameMessageDecoder {
         let result = FrameResult(
             streamID: message.stream, frameID: message.frame_id, timestampMs: message.timestamp_ms ?? 0,
             width: message.width ?? 0, height: message.height ?? 0, tracks: tracks)
-        return DecodedFrameMessage(result: result, frameJPEG: message.frame_jpeg, schemaVersion: message.schema_version)
+        return DecodedFrameMessage(
+            result: result, frameJPEG: message.frame_jpeg, schemaVersion: message.schema_version,
+            unknownFields: message.unknownFields)
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

@@ -1,3 +1,4 @@
+import Synchronization
 import AnalyticsCore
 
 /// A destination of frame results (JSON lines, Kafka, the embedded dashboard).
@@ -56,5 +57,19 @@ public struct SinkFanout: ResultSink {
             total.failed += counters.failed
             total.dropped += counters.dropped
         }
+    }
+}
+
+/// Counters for a sink that writes synchronously (every accepted result is written at once).
+public final class SinkLedger: Sendable {
+    private let written = Synchronization.Atomic<Int>(0)
+
+    public init() {}
+
+    public func countWritten() { written.add(1, ordering: .relaxed) }
+
+    public var counters: SinkCounters {
+        let count = written.load(ordering: .relaxed)
+        return SinkCounters(accepted: count, written: count)
     }
 }

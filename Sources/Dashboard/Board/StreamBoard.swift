@@ -1,0 +1,133 @@
+import Foundation
+import AnalyticsCore
+import Synchronization
+
+/// The latest state of every stream seen on the bus: latest result, latest thumbnail, message rate, end-to-end
+/// latency, last-seen time and online/stale/offline health. Fed by the Kafka consumer (or in-process by the
+/// pipeline); read by the WebSocket hub and the HTTP API. Thread-safe.
+public final class StreamBoard: Sendable {
+    public enum Ingested: Sendable {
+        /// The stream's new view, and its new thumbnail when the message carried one.
+        case updated(StreamView, ThumbnailView?)
+        /// The message was not a valid frame message (counted).
+        case invalid(String)
+    }
+
+    private struct Entry {
+        var view: StreamView
+        var thumbnail: ThumbnailView?
+        /// Receipt times (ms) of recent messages, for the rate.
+        var recent: [Int64] = []
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var messages = 0
+        var invalid = 0
+        var unknownFields = 0
+    }
+
+    private let state = Mutex(State())
+    private let staleAfterMs: Int64
+    private let offlineAfterMs: Int64
+    static let rateWindowMs: Int64 = 5000
+
+    public init(staleAfterSeconds: Double = 3, offlineAfterSeconds: Double = 15) {
+        staleAfterMs = Int64(staleAfterSeconds * 1000)
+        offlineAfterMs = Int64(offlineAfterSeconds * 1000)
+    }
+
+    /// Takes one message as received from the bus at `nowMs` (wall clock).
+    public func ingest(_ bytes: some Collection<UInt8>, nowMs: Int64) -> Ingested {
+        let message: DecodedFrameMessage
+        do {
+            message = try FrameMessageDecoder.decode(bytes)
+        } catch {
+            state.withLock { $0.invalid += 1 }
+            return .invalid(error.description)
+        }
+        let result = message.result
+        let tracks = result.tracks.map {
+            StreamView.TrackView(
+                track_id: $0.trackID, class_id: $0.classID, class_name: $0.className, confidence: $0.confidence,
+                bbox_xyxy: [$0.x1, $0.y1, $0.x2, $0.y2])
+        }
+        return state.withLock { state in
+            state.messages += 1
+            if !message.unknownFields.isEmpty { state.unknownFields += 1 }
+            var entry = state.entries[result.streamID] ?? Entry(
+                view: StreamView(
+                    id: result.streamID, state: .online, frame_id: 0, width: 0, height: 0, timestamp_ms: 0,
+                    latency_ms: nil, rate: 0, last_seen_ms: 0, messages: 0, tracks: []))
+            entry.recent.append(nowMs)
+            entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
+            entry.view.state = .online
+            entry.view.frame_id = result.frameID
+            entry.view.width = result.width
+            entry.view.height = result.height
+            entry.view.timestamp_ms = result.timestampMs
+            entry.view.latency_ms = result.timestampMs > 0 ? nowMs - result.timestampMs : nil
+            entry.view.rate = Self.rate(entry.recent, nowMs: nowMs)
+            entry.view.last_seen_ms = nowMs
+            entry.view.messages += 1
+            entry.view.tracks = tracks
+            var thumbnail: ThumbnailView?
+            if let jpeg = message.frameJPEG, jpeg.hasPrefix("data:image/jpeg;base64,") {
+                thumbnail = ThumbnailView(id: result.streamID, frame_id: result.frameID, data: jpeg)
+                entry.thumbnail = thumbnail
+            }
+            state.entries[result.streamID] = entry
+            return .updated(entry.view, thumbnail)
+        }
+    }
+
+    /// Re-evaluates health and rates at `nowMs`; returns the views whose health changed.
+    public func refresh(nowMs: Int64) -> [StreamView] {
+        state.withLock { state in
+            var changed: [StreamView] = []
+            for (id, var entry) in state.entries {
+                let silence = nowMs - entry.view.last_seen_ms
+                let health: StreamView.Health =
+                    silence >= offlineAfterMs ? .offline : (silence >= staleAfterMs ? .stale : .online)
+                entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
+                entry.view.rate = Self.rate(entry.recent, nowMs: nowMs)
+                if health != entry.view.state {
+                    entry.view.state = health
+                    changed.append(entry.view)
+                }
+                state.entries[id] = entry
+            }
+            return changed
+        }
+    }
+
+    /// Every stream's view and thumbnail, ordered by id (numbers in ids compare numerically).
+    public func snapshot() -> [(view: StreamView, thumbnail: ThumbnailView?)] {
+        state.withLock { state in
+            state.entries.values
+                .sorted { $0.view.id.compare($1.view.id, options: .numeric) == .orderedAscending }
+                .map { ($0.view, $0.thumbnail) }
+        }
+    }
+
+    public func totals(nowMs: Int64) -> BoardTotals {
+        state.withLock { state in
+            var totals = BoardTotals(
+                streams: state.entries.count, online: 0, stale: 0, offline: 0, messages_per_second: 0,
+                messages: state.messages, invalid: state.invalid, unknown_fields: state.unknownFields, time_ms: nowMs)
+            for entry in state.entries.values {
+                switch entry.view.state {
+                case .online: totals.online += 1
+                case .stale: totals.stale += 1
+                case .offline: totals.offline += 1
+                }
+                totals.messages_per_second += entry.view.rate
+            }
+            return totals
+        }
+    }
+
+    private static func rate(_ recent: [Int64], nowMs: Int64) -> Double {
+        Double(recent.filter { $0 >= nowMs - rateWindowMs }.count) / (Double(rateWindowMs) / 1000)
+    }
+}

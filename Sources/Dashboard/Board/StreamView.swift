@@ -1,0 +1,60 @@
+import AnalyticsCore
+
+/// How a stream looks on the board: its health and figures (without the thumbnail, which travels separately).
+public struct StreamView: Sendable, Encodable, Equatable {
+    public enum Health: String, Sendable, Encodable {
+        /// Messages arrive.
+        case online
+        /// Nothing for `stale_after_s`.
+        case stale
+        /// Nothing for `offline_after_s`.
+        case offline
+    }
+
+    public struct TrackView: Sendable, Encodable, Equatable {
+        public var track_id: Int
+        public var class_id: Int
+        public var class_name: String?
+        public var confidence: Float
+        public var bbox_xyxy: [Float]
+    }
+
+    public var type = "stream"
+    public var id: String
+    public var state: Health
+    public var frame_id: Int64
+    public var width: Int
+    public var height: Int
+    public var timestamp_ms: Int64
+    /// Receipt time minus capture time of the newest message.
+    public var latency_ms: Int64?
+    /// Messages per second over the last few seconds.
+    public var rate: Double
+    /// Wall-clock time of the newest message's receipt.
+    public var last_seen_ms: Int64
+    public var messages: Int
+    public var tracks: [TrackView]
+}
+
+/// The newest preview of a stream.
+public struct ThumbnailView: Sendable, Encodable, Equatable {
+    public var type = "thumbnail"
+    public var id: String
+    public var frame_id: Int64
+    /// `data:image/jpeg;base64,…`
+    public var data: String
+}
+
+/// Figures for the page header.
+public struct BoardTotals: Sendable, Encodable, Equatable {
+    public var type = "totals"
+    public var streams: Int
+    public var online: Int
+    public var stale: Int
+    public var offline: Int
+    public var messages_per_second: Double
+    public var messages: Int
+    public var invalid: Int
+    public var unknown_fields: Int
+    public var time_ms: Int64
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Takes raw frame messages (from Kafka or in-process), updates the board and pushes the changes to the hub.
+/// Malformed messages are counted and logged at most once per interval.
+public final class BoardPublisher: Sendable {
+    public let board: StreamBoard
+    public let hub: WebSocketHub
+    let logger: Logger
+    private let invalidLog = Mutex<(lastLoggedMs: Int64, suppressed: Int)>((0, 0))
+    private let messagesCounter = Counter(label: "dashboard_messages_total")
+    private let invalidCounter = Counter(label: "dashboard_invalid_messages_total")
+    static let invalidLogIntervalMs: Int64 = 10_000
+
+    public init(board: StreamBoard, hub: WebSocketHub, logger: Logger) {
+        self.board = board
+        self.hub = hub
+        self.logger = logger
+    }
+
+    /// One message as received; `origin` says where it came from in the log (e.g. "partition 0 offset 12").
+    public func ingest(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        switch board.ingest(bytes, nowMs: now) {
+        case .updated(let view, let thumbnail):
+            messagesCounter.increment()
+            hub.publish(view)
+            if let thumbnail { hub.publish(thumbnail) }
+        case .invalid(let reason):
+            invalidCounter.increment()
+            let suppressed: Int? = invalidLog.withLock { log in
+                guard now - log.lastLoggedMs >= Self.invalidLogIntervalMs else {
+                    log.suppressed += 1
+                    return nil
+                }
+                defer { log = (now, 0) }
+                return log.suppressed
+            }
+            if let suppressed {
+                let more = suppressed > 0 ? " (\(suppressed) more since the last report)" : ""
+                logger.warning("invalid message at \(origin()): \(reason); skipped and counted\(more)")
+            }
+        }
+    }
+
+    /// Re-evaluates health and rates and pushes what changed plus the totals. Call about once a second.
+    public func tick() {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for view in board.refresh(nowMs: now) { hub.publish(view) }
+        hub.publish(board.totals(nowMs: now))
+    }
+
+    /// Ticks every `seconds` until cancelled.
+    public func runTicks(every seconds: Double = 1) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(seconds))
+            tick()
+        }
+    }
+}

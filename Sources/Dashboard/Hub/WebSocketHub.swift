@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// Fans board updates out to every connected WebSocket client through each client's coalescing queue. Each update
+/// is encoded once, whatever the number of clients.
+public final class WebSocketHub: Sendable {
+    private let clients = Mutex<(next: Int, queues: [Int: ClientQueue])>((0, [:]))
+    private let board: StreamBoard
+
+    public init(board: StreamBoard) {
+        self.board = board
+    }
+
+    static func streamKey(_ id: String) -> String { "s:\(id)" }
+    static func thumbnailKey(_ id: String) -> String { "t:\(id)" }
+    static let totalsKey = "totals"
+
+    /// Registers a client and queues the board's current snapshot for it.
+    public func connect(subscription: Set<String>? = nil) -> (id: Int, queue: ClientQueue) {
+        let queue = ClientQueue(subscription: subscription)
+        let id = clients.withLock { clients in
+            clients.next += 1
+            clients.queues[clients.next] = queue
+            return clients.next
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        queue.put(key: Self.totalsKey, streamID: nil, payload: Self.encode(board.totals(nowMs: now)))
+        for (view, thumbnail) in board.snapshot() {
+            queue.put(key: Self.streamKey(view.id), streamID: view.id, payload: Self.encode(view))
+            if let thumbnail {
+                queue.put(key: Self.thumbnailKey(view.id), streamID: view.id, payload: Self.encode(thumbnail))
+            }
+        }
+        return (id, queue)
+    }
+
+    public func disconnect(_ id: Int) {
+        let queue = clients.withLock { $0.queues.removeValue(forKey: id) }
+        queue?.close()
+    }
+
+    public var clientCount: Int { clients.withLock { $0.queues.count } }
+
+    public func publish(_ view: StreamView) {
+        broadcast(key: Self.streamKey(view.id), streamID: view.id, payload: Self.encode(view))
+    }
+
+    public func publish(_ thumbnail: ThumbnailView) {
+        broadcast(key: Self.thumbnailKey(thumbnail.id), streamID: thumbnail.id, payload: Self.encode(thumbnail))
+    }
+
+    public func publish(_ totals: BoardTotals) {
+        broadcast(key: Self.totalsKey, streamID: nil, payload: Self.encode(totals))
+    }
+
+    private func broadcast(key: String, streamID: String?, payload: String) {
+        let queues = clients.withLock { Array($0.queues.values) }
+        for queue in queues { queue.put(key: key, streamID: streamID, payload: payload) }
+    }
+
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        // Thumbnails are base64: escaping every '/' would bloat them for nothing.
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

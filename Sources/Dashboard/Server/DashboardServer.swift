@@ -1,0 +1,116 @@
+import AnalyticsCore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Prometheus
+
+/// The dashboard's HTTP and WebSocket server: the page, `/api/streams`, `/healthz`, `/metrics` and `/ws`.
+public enum DashboardServer {
+    /// The page's files, read once from the package resources.
+    struct StaticFiles: Sendable {
+        let files: [String: (contentType: String, body: ByteBuffer)]
+
+        static func load() throws -> StaticFiles {
+            var files: [String: (String, ByteBuffer)] = [:]
+            for (path, name, type) in [
+                ("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+                ("/style.css", "style.css", "text/css; charset=utf-8"),
+            ] {
+                guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources") else {
+                    throw HTTPError(.internalServerError, message: "dashboard resource \(name) is missing from the build")
+                }
+                files[path] = (type, ByteBuffer(bytes: try Data(contentsOf: url)))
+            }
+            return StaticFiles(files: files)
+        }
+    }
+
+    /// Builds the server application (a Service: run it in a ServiceGroup).
+    public static func makeApplication(
+        publisher: BoardPublisher, configuration: DashboardConfiguration, port: Int,
+        registry: PrometheusCollectorRegistry?, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        let files = try StaticFiles.load()
+        let board = publisher.board
+        let hub = publisher.hub
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.middlewares.add(AccessTokenMiddleware(token: configuration.accessToken))
+        router.middlewares.add(MetricsMiddleware())
+
+        for (path, file) in files.files {
+            router.get(RouterPath(stringLiteral: path)) { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: file.contentType, .cacheControl: "no-cache"],
+                    body: .init(byteBuffer: file.body))
+            }
+        }
+        router.get("/api/streams") { _, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let body = StreamsResponse(streams: board.snapshot().map(\.view), totals: board.totals(nowMs: now))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: WebSocketHub.encode(body))))
+        }
+        router.get("/healthz") { _, _ in
+            let totals = board.totals(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+            let body = #"{"status":"ok","streams":\#(totals.streams),"online":\#(totals.online),"clients":\#(hub.clientCount)}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            registry?.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.ws("/ws") { inbound, outbound, context in
+            let client = hub.connect()
+            defer { hub.disconnect(client.id) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Writer: the client's coalesced updates, as fast as the client reads them.
+                group.addTask {
+                    while let batch = await client.queue.next() {
+                        for payload in batch { try await outbound.write(.text(payload)) }
+                    }
+                }
+                // Reader: subscription changes, {"subscribe": ["cam-1", …]} or {"subscribe": null} for all.
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: 1 << 16) {
+                        guard case .text(let text) = message,
+                              let request = try? JSONDecoder().decode(SubscribeRequest.self, from: Data(text.utf8))
+                        else { continue }
+                        client.queue.setSubscription(request.subscribe.map(Set.init))
+                        if let subscribe = request.subscribe {
+                            context.logger.debug("client subscribed to \(subscribe.count) streams")
+                        }
+                    }
+                    client.queue.close()
+                }
+                try await group.next()
+                group.cancelAll()
+                client.queue.close()
+            }
+        }
+
+        var serverConfiguration = ApplicationConfiguration(
+            address: .hostname(configuration.host, port: port), serverName: "realtime-analytics-dashboard")
+        serverConfiguration.reuseAddress = true
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(15))))),
+            configuration: serverConfiguration,
+            logger: logger)
+    }
+
+    struct StreamsResponse: Encodable {
+        var streams: [StreamView]
+        var totals: BoardTotals
+    }
+
+    struct SubscribeRequest: Decodable {
+        var subscribe: [String]?
+    }
+}

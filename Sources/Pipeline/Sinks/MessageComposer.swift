@@ -1,0 +1,113 @@
+import AnalyticsCore
+import Logging
+import Preview
+import Synchronization
+
+/// Turns frame results into wire messages for a sink: JSON (hand-written encoder) plus, when the stream wants
+/// previews and its `preview.min_interval_ms` has passed, a JPEG preview with boxes drawn. A preview that would push
+/// the message over `maximumMessageBytes` is left out, counted.
+///
+/// Thread-safe: encoders and renderers are pooled, each used by one worker at a time, so steady state allocates
+/// little and two workers never wait on each other's JPEG encoding.
+public final class MessageComposer: Sendable {
+    private let includeFrames: [Bool]
+    private let quality: Int
+    private let previewMaxWidth: Int
+    private let previewIntervalNs: UInt64
+    private let maximumMessageBytes: Int
+    private let lastPreviewNs: Mutex<[UInt64]>
+    private let scratchPool = Mutex<[Scratch]>([])
+    private let previews = Mutex(PreviewCounters())
+    private let logger: Logger
+
+    /// Preview outcomes.
+    public struct PreviewCounters: Sendable, Equatable {
+        /// Messages that went out with their preview.
+        public var attached = 0
+        /// Left out because the sink's queue was full (the message went without it, or was dropped).
+        public var droppedQueueFull = 0
+        /// Left out because the message would have exceeded the size limit.
+        public var droppedTooLarge = 0
+        public var renderFailed = 0
+    }
+
+    /// An encoder and a preview renderer, owned by one worker at a time (taken from and returned to the pool).
+    final class Scratch: @unchecked Sendable {
+        var encoder = FrameMessageEncoder(reservingCapacity: 64 * 1024)
+        var renderer: PreviewRenderer?
+    }
+
+    /// A message being sent: its bytes, and the means to fall back to the message without its preview.
+    public struct Draft: ~Copyable {
+        let scratch: Scratch
+        let result: FrameResult
+        public private(set) var hasPreview: Bool
+
+        /// The encoded message; valid inside `body` only.
+        public func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+            scratch.encoder.bytes.withUnsafeBytes(body)
+        }
+
+        public var count: Int { scratch.encoder.bytes.count }
+
+        /// Re-encodes the message without its preview.
+        public mutating func dropPreview() {
+            scratch.encoder.encode(result)
+            hasPreview = false
+        }
+    }
+
+    public init(configuration: Configuration, maximumMessageBytes: Int, logger: Logger) {
+        includeFrames = configuration.streams.indices.map { configuration.includesFrames(streamIndex: $0) }
+        quality = configuration.kafka.frameQuality
+        previewMaxWidth = configuration.preview.maxWidth
+        previewIntervalNs = UInt64(configuration.preview.minIntervalMs) * 1_000_000
+        lastPreviewNs = Mutex(Array(repeating: 0, count: configuration.streams.count))
+        self.maximumMessageBytes = maximumMessageBytes
+        self.logger = logger
+    }
+
+    public var previewCounters: PreviewCounters { previews.withLock { $0 } }
+
+    /// Encodes `result` (with a preview when due) and hands the draft to `body`.
+    public func compose<T>(_ result: FrameResult, frame: Frame, _ body: (inout Draft) -> T) -> T {
+        let scratch = scratchPool.withLock { $0.popLast() } ?? Scratch()
+        defer { scratchPool.withLock { $0.append(scratch) } }
+        let jpeg = previewIfDue(frame: frame, tracks: result.tracks, scratch: scratch)
+        scratch.encoder.encode(result, jpeg: jpeg)
+        var draft = Draft(scratch: scratch, result: result, hasPreview: jpeg != nil)
+        if draft.hasPreview && draft.count > maximumMessageBytes {
+            previews.withLock { $0.droppedTooLarge += 1 }
+            draft.dropPreview()
+        }
+        return body(&draft)
+    }
+
+    /// The sink reports what became of a draft's preview.
+    public func recordPreviewSent() { previews.withLock { $0.attached += 1 } }
+    public func recordPreviewDroppedQueueFull() { previews.withLock { $0.droppedQueueFull += 1 } }
+
+    /// Renders the frame's preview when the stream wants previews and its interval has passed.
+    private func previewIfDue(frame: Frame, tracks: [Track], scratch: Scratch) -> UnsafeRawBufferPointer? {
+        guard includeFrames[frame.streamIndex] else { return nil }
+        let now = frame.captureUptimeNs
+        let due = lastPreviewNs.withLock { last in
+            let previous = last[frame.streamIndex]
+            guard previewIntervalNs == 0 || previous == 0 || now >= previous + previewIntervalNs else { return false }
+            last[frame.streamIndex] = now
+            return true
+        }
+        guard due else { return nil }
+        do {
+            if scratch.renderer == nil { scratch.renderer = try PreviewRenderer() }
+            return try scratch.renderer!.render(frame.pixels, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)
+        } catch {
+            let first = previews.withLock { counters in
+                counters.renderFailed += 1
+                return counters.renderFailed == 1
+            }
+            if first { logger.error("preview rendering failed: \(error); messages go out without previews") }
+            return nil
+        }
+    }
+}

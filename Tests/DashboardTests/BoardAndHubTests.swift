@@ -1,0 +1,148 @@
+import AnalyticsCore
+import Foundation
+import Testing
+@testable import Dashboard
+
+private func message(_ stream: String, frame: Int64, timestampMs: Int64, tracks: Int = 1, jpeg: [UInt8]? = nil) -> [UInt8] {
+    var encoder = FrameMessageEncoder()
+    let result = FrameResult(
+        streamID: stream, frameID: frame, timestampMs: timestampMs, width: 640, height: 480,
+        tracks: (0..<tracks).map { Track(trackID: $0 + 1, classID: 0, className: "person", confidence: 0.9, x1: 1, y1: 2, x2: 30, y2: 40) })
+    if let jpeg { return jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } }
+    return encoder.encode(result)
+}
+
+@Suite("Stream board")
+struct StreamBoardTests {
+    @Test("a message updates its stream: latest result, latency, rate, last seen")
+    func ingest() throws {
+        let board = StreamBoard()
+        let now: Int64 = 1_000_000
+        for frame in 0..<10 {
+            _ = board.ingest(message("cam-1", frame: Int64(frame), timestampMs: now - 40, tracks: 2), nowMs: now + Int64(frame) * 100)
+        }
+        guard case .updated(let view, let thumbnail) = board.ingest(
+            message("cam-1", frame: 10, timestampMs: now + 960, jpeg: [0xFF, 0xD8, 0xFF, 0xD9]), nowMs: now + 1000)
+        else { Issue.record("not updated"); return }
+        #expect(view.frame_id == 10 && view.tracks.count == 1 && view.width == 640)
+        #expect(view.latency_ms == 40)
+        #expect(view.rate == 11 / 5.0)
+        #expect(view.state == .online && view.last_seen_ms == now + 1000)
+        #expect(thumbnail?.data.hasPrefix("data:image/jpeg;base64,") == true)
+        #expect(board.snapshot().first?.thumbnail?.frame_id == 10)
+    }
+
+    @Test("malformed and unknown-field messages are handled and counted")
+    func malformedAndUnknown() {
+        let board = StreamBoard()
+        if case .updated = board.ingest(Array("not json".utf8), nowMs: 1) { Issue.record("accepted garbage") }
+        if case .updated = board.ingest(Array(#"{"stream":"a","tracks":[]}"#.utf8), nowMs: 1) { Issue.record("accepted a message without frame_id") }
+        let future = #"{"stream":"a","frame_id":3,"tracks":[],"future_field":{"x":1},"another":[1]}"#
+        guard case .updated(let view, _) = board.ingest(Array(future.utf8), nowMs: 1) else {
+            Issue.record("unknown fields must be tolerated")
+            return
+        }
+        #expect(view.frame_id == 3)
+        let totals = board.totals(nowMs: 1)
+        #expect(totals.invalid == 2 && totals.unknown_fields == 1 && totals.messages == 1 && totals.streams == 1)
+    }
+
+    @Test("health goes stale, then offline, when messages stop, and online again when they return")
+    func health() {
+        let board = StreamBoard(staleAfterSeconds: 3, offlineAfterSeconds: 15)
+        _ = board.ingest(message("cam-1", frame: 0, timestampMs: 0), nowMs: 0)
+        _ = board.ingest(message("cam-2", frame: 0, timestampMs: 0), nowMs: 0)
+        #expect(board.refresh(nowMs: 2000).isEmpty)
+        _ = board.ingest(message("cam-2", frame: 1, timestampMs: 0), nowMs: 2500)
+        #expect(board.refresh(nowMs: 3500).map { "\($0.id) \($0.state)" } == ["cam-1 stale"])
+        #expect(Set(board.refresh(nowMs: 16_000).map { "\($0.id) \($0.state)" }) == ["cam-1 offline", "cam-2 stale"])
+        let totals = board.totals(nowMs: 16_000)
+        #expect(totals.offline == 1 && totals.stale == 1 && totals.online == 0)
+        guard case .updated(let view, _) = board.ingest(message("cam-1", frame: 9, timestampMs: 0), nowMs: 17_000) else { return }
+        #expect(view.state == .online)
+    }
+
+    @Test("snapshot orders ids with numbers compared as numbers")
+    func order() {
+        let board = StreamBoard()
+        for id in ["cam-10", "cam-2", "cam-1"] { _ = board.ingest(message(id, frame: 0, timestampMs: 0), nowMs: 0) }
+        #expect(board.snapshot().map(\.view.id) == ["cam-1", "cam-2", "cam-10"])
+    }
+}
+
+@Suite("WebSocket fan-out")
+struct HubTests {
+    @Test("a client's queue coalesces to the newest update per key")
+    func coalescing() async {
+        let queue = ClientQueue()
+        for value in 0..<1000 { queue.put(key: "s:cam-1", streamID: "cam-1", payload: "\(value)") }
+        queue.put(key: "s:cam-2", streamID: "cam-2", payload: "x")
+        #expect(queue.pendingCount == 2 && queue.coalescedCount == 999)
+        #expect(await queue.next() == ["999", "x"])
+    }
+
+    @Test("a stalled client stays bounded while another client keeps receiving")
+    func stalledClient() async throws {
+        let board = StreamBoard()
+        let hub = WebSocketHub(board: board)
+        let publisher = BoardPublisher(board: board, hub: hub, logger: .init(label: "test"))
+        let stalled = hub.connect()
+        let live = hub.connect()
+        let reader = Task {
+            var received: [String: Int64] = [:]
+            while let batch = await live.queue.next() {
+                for payload in batch {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
+                          object["type"] as? String == "stream", let id = object["id"] as? String,
+                          let frame = (object["frame_id"] as? NSNumber)?.int64Value else { continue }
+                    received[id] = frame
+                }
+                if received.count == 32 && received.values.allSatisfy({ $0 == 199 }) { return received }
+            }
+            return received
+        }
+        for frame in 0..<200 {
+            for stream in 1...32 {
+                publisher.ingest(message("cam-\(stream)", frame: Int64(frame), timestampMs: 0), origin: "test")
+            }
+            if frame % 20 == 0 { await Task.yield() }
+        }
+        publisher.tick()
+        let received = await reader.value
+        #expect(received.count == 32 && received.values.allSatisfy { $0 == 199 }, "the live client got every stream's newest frame")
+        // 32 stream views + totals at most, however many updates were published.
+        #expect(stalled.queue.pendingCount <= 33)
+        #expect(stalled.queue.coalescedCount >= 32 * 199 - 33)
+        hub.disconnect(stalled.id)
+        hub.disconnect(live.id)
+        #expect(hub.clientCount == 0)
+    }
+
+    @Test("a client subscribed to a subset receives only those streams (and the totals)")
+    func subset() async {
+        let board = StreamBoard()
+        let hub = WebSocketHub(board: board)
+        let publisher = BoardPublisher(board: board, hub: hub, logger: .init(label: "test"))
+        let client = hub.connect(subscription: ["cam-2"])
+        _ = await client.queue.next()  // the (empty) snapshot: totals only
+        for stream in 1...3 { publisher.ingest(message("cam-\(stream)", frame: 1, timestampMs: 0), origin: "test") }
+        publisher.tick()
+        let batch = await client.queue.next() ?? []
+        let ids = batch.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
+        #expect(ids == ["cam-2"])
+        #expect(batch.contains { $0.contains(#""type":"totals""#) })
+    }
+
+    @Test("a new client first receives the snapshot: totals, every stream and its thumbnail")
+    func snapshotOnConnect() async {
+        let board = StreamBoard()
+        let hub = WebSocketHub(board: board)
+        let publisher = BoardPublisher(board: board, hub: hub, logger: .init(label: "test"))
+        publisher.ingest(message("cam-1", frame: 5, timestampMs: 0, jpeg: [1, 2, 3]), origin: "test")
+        publisher.ingest(message("cam-2", frame: 6, timestampMs: 0), origin: "test")
+        let client = hub.connect()
+        let batch = await client.queue.next() ?? []
+        let types = batch.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String }
+        #expect(types.sorted() == ["stream", "stream", "thumbnail", "totals"])
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The dashboard process against a real broker and pipeline, seen through curl and a real headless browser.
+@Suite("Dashboard process", .serialized)
+struct DashboardProcessTests {
+    static let xssID = "<img src=x onerror=alert(1)>"
+
+    private func curl(_ arguments: [String]) throws -> (status: String, body: String) {
+        let result = try ChildProcess.run("/usr/bin/curl", ["-s", "-w", "\n%{http_code}"] + arguments, timeout: 20)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// Writes a few messages that carry tracks (the detector is not wired yet, so the pipeline's have none).
+    private func produceTrackMessages(broker: String, topic: String, directory: URL) throws {
+        let lines = (0..<20).map { frame in
+            #"{"stream":"annotated-1","frame_id":\#(frame),"timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000)),"width":640,"height":480,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"class_name":"person","confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]},{"track_id":9,"class_id":2,"class_name":"car","confidence":0.88,"bbox_xyxy":[300,200,420,290]}]}"#
+        }
+        let file = directory.appendingPathComponent("tracks.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run(
+            "/bin/sh", ["-c", "kcat -P -b \(broker) -t \(topic) -k annotated-1 -l \(file.path)"], timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test("a real browser shows live thumbnails and track rows within 20 s; a hostile stream id is shown as text; the API, health, metrics and token work")
+    func browserSeesTheDashboard() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("dashboard")
+        let port = try TestEnvironment.freePort()
+        let directory = try TestEnvironment.makeTemporaryDirectory("dashboard")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vtest = try TestEnvironment.sample("vtest.avi")
+        let config = directory.appendingPathComponent("config.yaml")
+        try """
+            streams:
+              - {id: "cam-{n}", count: 4, url: "\(vtest)", loop: true}
+              - {id: "\(Self.xssID)", url: "\(vtest)", loop: true}
+            pipeline: {width: 640, detect_fps: 5}
+            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true}
+            preview: {max_width: 320}
+            dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))", access_token: "s3cret"}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        try produceTrackMessages(broker: broker, topic: topic, directory: directory)
+        let pipeline = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
+            label: "pipeline")
+        let dashboard = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics-dashboard"), ["--config", config.path, "--port", "\(port)"],
+            directory: directory, label: "dashboard")
+        defer {
+            dashboard.stop()
+            pipeline.stop()
+        }
+        #expect(KafkaBroker.waitForPort(port, seconds: 20), "dashboard did not listen: \(dashboard.stderr)")
+
+        // Token: required everywhere but /healthz.
+        #expect(try curl(["http://127.0.0.1:\(port)/healthz"]).status == "200")
+        #expect(try curl(["http://127.0.0.1:\(port)/api/streams"]).status == "401")
+        #expect(try curl(["-H", "Authorization: Bearer wrong", "http://127.0.0.1:\(port)/"]).status == "401")
+        #expect(try curl(["-H", "Authorization: Bearer s3cret", "http://127.0.0.1:\(port)/"]).status == "200")
+
+        let screenshot = TestEnvironment.packageRoot.appendingPathComponent("var/screenshots")
+        try FileManager.default.createDirectory(at: screenshot, withIntermediateDirectories: true)
+        let picture = screenshot.appendingPathComponent("dashboard-test.png")
+        let check = try ChildProcess.run(
+            "/usr/bin/env",
+            ["python3", TestEnvironment.script("browser-check.py"), "http://127.0.0.1:\(port)/?token=s3cret",
+             "--screenshot", picture.path, "--wait-seconds", "20", "--min-images", "4", "--min-track-rows", "1",
+             "--text-id", Self.xssID],
+            timeout: 90)
+        #expect(check.status == 0, "\(check.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout) \(check.stderr)")
+        #expect((report["loaded_images"] as? Int ?? 0) >= 4, "\(report)")
+        #expect((report["track_rows"] as? Int ?? 0) >= 1, "\(report)")
+        #expect((report["seconds"] as? Double ?? 99) <= 20, "\(report)")
+        #expect(report["text_id_rendered_as_text"] as? Bool == true, "\(report)")
+        #expect(report["injected_images"] as? Int == 0 && (report["alerts"] as? [Any])?.isEmpty == true, "\(report)")
+        #expect(report["connection"] as? String == "live")
+        #expect(FileManager.default.fileExists(atPath: picture.path))
+
+        let api = try curl(["http://127.0.0.1:\(port)/api/streams?token=s3cret"])
+        #expect(api.status == "200")
+        let streams = ((try? JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])?["streams"] as? [[String: Any]]) ?? []
+        #expect(Set(streams.compactMap { $0["id"] as? String }).isSuperset(of: ["cam-1", "cam-2", "cam-3", "cam-4", Self.xssID, "annotated-1"]))
+        let metrics = try curl(["-H", "Authorization: Bearer s3cret", "http://127.0.0.1:\(port)/metrics"])
+        #expect(metrics.status == "200" && metrics.body.contains("dashboard_messages_total"), "\(metrics.body.prefix(500))")
+
+        let stop = dashboard.stop(signal: SIGTERM, waitingAtMost: 10)
+        #expect(stop.status == 0 && stop.seconds < 10, "\(dashboard.stderr.suffix(1000))")
+    }
+
+    @Test("embedded mode: the pipeline serves the same dashboard in-process, without Kafka")
+    func embedded() throws {
+        let port = try TestEnvironment.freePort()
+        let directory = try TestEnvironment.makeTemporaryDirectory("embedded")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("config.yaml")
+        try """
+            streams:
+              - {id: "cam-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            kafka: {enabled: false, include_frames: true}
+            dashboard: {enabled: true, port: \(port)}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let pipeline = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
+            label: "pipeline")
+        defer { pipeline.stop() }
+        #expect(KafkaBroker.waitForPort(port, seconds: 20), "\(pipeline.stderr)")
+        var ids: Set<String> = []
+        _ = ChildProcess.waitUntil(atMost: 15) {
+            let body = (try? curl(["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
+            let streams = ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"] as? [[String: Any]]) ?? []
+            ids = Set(streams.compactMap { $0["id"] as? String })
+            return ids == ["cam-1", "cam-2"]
+        }
+        #expect(ids == ["cam-1", "cam-2"])
+        #expect(try curl(["http://127.0.0.1:\(port)/"]).body.contains("realtime-analytics"))
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
+        #expect(stop.status == 0 && stop.seconds < 5, "\(pipeline.stderr.suffix(1000))")
+    }
+}
