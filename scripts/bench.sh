@@ -2,7 +2,8 @@
 # Benchmarks (not tests): prints figures measured in this run on this machine.
 #  1. one stream's decode throughput (release build) beside `ffmpeg -threads 1 ... -f null -` on the same files;
 #  2. messages: JSON encode rate (ours vs Foundation), encode+produce through a real broker, preview rate;
-#  3. CPU use of the 32-stream real-time sample (config/sample-pipeline.yaml, publishing to a local broker) over 20 s.
+#  3. CPU use of the 32-stream real-time sample (config/sample-pipeline.yaml, publishing to a local broker) over 20 s,
+#     and of the dashboard serving it to 5 headless browsers (screenshot in var/screenshots/demo-32-streams.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=.build/release/realtime-analytics-bench
@@ -38,20 +39,33 @@ echo "== messages =="
 
 scripts/broker.sh stop "$port"; scripts/broker.sh start "$port" >/dev/null  # fresh broker data for the CPU figure
 echo
-echo "== CPU use of the 32-stream real-time sample over 20 s (pipeline without detector, Kafka with previews) =="
+echo "== CPU use over 20 s: 32-stream sample (no detector yet, Kafka with previews), broker, dashboard with 5 browsers =="
 mkdir -p var
 "$pipeline" --config config/sample-pipeline.yaml 2>var/bench-pipeline.log &
 pid=$!
-sleep 5
+.build/release/realtime-analytics-dashboard --config config/sample-pipeline.yaml --port 8080 2>var/bench-dashboard.log &
+dpid=$!
+mkdir -p var/screenshots
+rm -f var/browsers.ready
+python3 scripts/hold-browsers.py http://127.0.0.1:8080/ --browsers 5 --seconds 25 \
+  --screenshot var/screenshots/demo-32-streams.png --ready-file var/browsers.ready &
+hold=$!
+for _ in $(seq 120); do [ -f var/browsers.ready ] && break; sleep 0.5; done
+sleep 3
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 bpid=$(cat "var/broker-$port.pid")
-t0=$(ticks "$pid"); b0=$(ticks "$bpid"); s0=$(date +%s.%N)
+t0=$(ticks "$pid"); b0=$(ticks "$bpid"); d0=$(ticks "$dpid"); s0=$(date +%s.%N)
 sleep 20
-t1=$(ticks "$pid"); b1=$(ticks "$bpid"); s1=$(date +%s.%N)
+t1=$(ticks "$pid"); b1=$(ticks "$bpid"); d1=$(ticks "$dpid"); s1=$(date +%s.%N)
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
-kill -TERM "$pid"; wait "$pid" || true
+drss=$(awk '/VmRSS/ { print $2 }' "/proc/$dpid/status")
+wait "$hold" || true
+kill -TERM "$pid" "$dpid"; wait "$pid" "$dpid" || true
 awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s="$s0" -v e="$s1" -v rss="$rss" \
   'BEGIN { printf "   pipeline: %.2f cores, RSS %.0f MB\n", (b - a) / hz / (e - s), rss / 1024 }'
 awk -v a="$b0" -v b="$b1" -v hz="$hz" -v s="$s0" -v e="$s1" 'BEGIN { printf "   broker (noida-db): %.2f cores\n", (b - a) / hz / (e - s) }'
+awk -v a="$d0" -v b="$d1" -v hz="$hz" -v s="$s0" -v e="$s1" -v rss="$drss" \
+  'BEGIN { printf "   dashboard with 5 browsers: %.2f cores, RSS %.0f MB\n", (b - a) / hz / (e - s), rss / 1024 }'
+echo "   screenshot: var/screenshots/demo-32-streams.png"
 grep '^status' var/bench-pipeline.log | tail -1 | sed 's/^/   last status: /'

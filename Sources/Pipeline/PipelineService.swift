@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import VideoIngest
@@ -150,6 +151,23 @@ public struct PipelineService: Service {
         }
     }
 
+    /// Publishes the status figures through swift-metrics (Prometheus at /metrics when the dashboard is embedded).
+    /// Per output: produced = written + failed + dropped + pending, as gauges sampled together.
+    private static func exportMetrics(statuses: [StreamStatus], sinks: [any ResultSink]) {
+        for sink in sinks {
+            let counters = sink.counters
+            for (outcome, value) in [
+                ("produced", counters.accepted), ("written", counters.written), ("failed", counters.failed),
+                ("dropped", counters.dropped), ("pending", counters.pending),
+            ] {
+                Gauge(label: "pipeline_output_messages", dimensions: [("output", sink.name), ("outcome", outcome)])
+                    .record(value)
+            }
+        }
+        Gauge(label: "pipeline_streams_online").record(statuses.filter { $0.state == .online }.count)
+        Gauge(label: "pipeline_frames_not_analysed").record(statuses.reduce(0) { $0 + $1.dropped })
+    }
+
     private static func reportStatus(
         every interval: Double, readers: [StreamReader], scheduler: FrameScheduler, sink: SinkFanout
     ) async {
@@ -168,6 +186,7 @@ public struct PipelineService: Service {
             last = now
             let line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
+            exportMetrics(statuses: statuses, sinks: sink.sinks)
         }
     }
 }
