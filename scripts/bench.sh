@@ -43,6 +43,7 @@ echo "== CPU use over 20 s: 32-stream sample (no detector yet, Kafka with previe
 mkdir -p var
 "$pipeline" --config config/sample-pipeline.yaml 2>var/bench-pipeline.log &
 pid=$!
+trap 'kill "$pid" "${dpid:-}" "${hold:-}" 2>/dev/null; scripts/broker.sh stop "$port"' EXIT
 .build/release/realtime-analytics-dashboard --config config/sample-pipeline.yaml --port 8080 2>var/bench-dashboard.log &
 dpid=$!
 mkdir -p var/screenshots

@@ -42,12 +42,16 @@ case "${1:-}" in
       echo "broker: already running on 127.0.0.1:$port"
       exit 0
     fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "broker: 127.0.0.1:$port is already in use by another process; stop it or pick another port" >&2
+      exit 1
+    fi
     # A fresh data folder each start: the broker's CPU use grows with the data it holds.
     rm -rf "$data"; mkdir -p "$data"
     nohup "$binary" start --data-dir "$data" --host 127.0.0.1 --only kafka --kafka-port "$port" \
       >"$data.log" 2>&1 </dev/null &
     echo $! >"$data.pid"
-    if ! wait_for_port "$port" 10; then
+    if ! wait_for_port "$port" 10 || ! kill -0 "$(cat "$data.pid")" 2>/dev/null; then
       echo "broker: did not start listening on 127.0.0.1:$port within 10 s; see $data.log" >&2
       exit 1
     fi
@@ -62,6 +66,8 @@ case "${1:-}" in
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
     rm -f "$pidfile"
+    # Return only once the port is free, so that an immediate start on it works.
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; sleep 0.1; done
     ;;
   *)
     echo "usage: scripts/broker.sh install | start PORT | stop PORT" >&2

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import Synchronization
 
 /// A librdkafka consumer-group member that owns its handle and polls on a thread of its own. Messages are read as
 /// an `AsyncSequence` (`messages`); `commit` stores offsets; `close` leaves the group and destroys the handle.
@@ -10,6 +11,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let buffer: MessageBuffer
     private var pollLoop: PollLoop?
     private let logger: Logger
+    private let events: ConsumerEvents
     private let closeLock = NSLock()
     private var isClosed = false
 
@@ -35,7 +37,20 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard properties["group.id"] != nil else { throw KafkaError("a Kafka consumer needs group.id") }
         self.logger = logger
         buffer = MessageBuffer(capacity: bufferCapacity)
+        events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
         let conf = try properties.makeConf()
+        // librdkafka would print its own log lines to stderr; route them (and errors) through the logger instead.
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+        rd_kafka_conf_set_error_cb(conf) { _, code, reason, opaque in
+            guard let opaque else { return }
+            Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue()
+                .clientError(code, reason: reason.map { String(cString: $0) } ?? "")
+        }
+        rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
+            guard let client, let opaque = rd_kafka_opaque(client) else { return }
+            Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue().logger.debug(
+                "librdkafka \(facility.map { String(cString: $0) } ?? ""): \(message.map { String(cString: $0) } ?? "")")
+        }
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -49,6 +64,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         let buffer = self.buffer
         let logger = self.logger
+        let events = self.events
         pollLoop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
             guard !buffer.isFinished else {
                 usleep(50_000)
@@ -58,6 +74,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                events.receiving()
                 _ = buffer.push(KafkaConsumer.copy(message))
             } else if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 return
@@ -104,6 +121,35 @@ public final class KafkaConsumer: @unchecked Sendable {
         pollLoop?.stopAndWait()
         rd_kafka_consumer_close(handle)
         rd_kafka_destroy(handle)
+    }
+
+    /// Errors and logs of the consumer's handle (reached through the opaque pointer, no global state).
+    final class ConsumerEvents: Sendable {
+        let logger: Logger
+        let bootstrapServers: String
+        private let unreachableWarned = Atomic<Bool>(false)
+
+        init(logger: Logger, bootstrapServers: String) {
+            self.logger = logger
+            self.bootstrapServers = bootstrapServers
+        }
+
+        func clientError(_ code: Int32, reason: String) {
+            switch rd_kafka_resp_err_t(rawValue: code) {
+            case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
+                if !unreachableWarned.exchange(true, ordering: .relaxed) {
+                    logger.warning("Kafka: cannot reach \(bootstrapServers) (\(reason)); retrying")
+                }
+            default:
+                logger.error("Kafka consumer error: \(reason)")
+            }
+        }
+
+        func receiving() {
+            if unreachableWarned.exchange(false, ordering: .relaxed) {
+                logger.info("Kafka: receiving from \(bootstrapServers) again")
+            }
+        }
     }
 
     private static func copy(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
