@@ -43,7 +43,11 @@ echo "== CPU use over 20 s: 32-stream sample (no detector yet, Kafka with previe
 mkdir -p var
 "$pipeline" --config config/sample-pipeline.yaml 2>var/bench-pipeline.log &
 pid=$!
-trap 'kill "$pid" "${dpid:-}" "${hold:-}" 2>/dev/null; scripts/broker.sh stop "$port"' EXIT
+cleanup() {
+  for child in "$pid" "${dpid:-}" "${hold:-}"; do [ -n "$child" ] && kill "$child" 2>/dev/null || true; done
+  scripts/broker.sh stop "$port"
+}
+trap cleanup EXIT
 .build/release/realtime-analytics-dashboard --config config/sample-pipeline.yaml --port 8080 2>var/bench-dashboard.log &
 dpid=$!
 mkdir -p var/screenshots

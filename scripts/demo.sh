@@ -14,7 +14,7 @@ port=19092
 scripts/broker.sh start "$port"
 dashboard_pid=""
 cleanup() {
-  [ -n "$dashboard_pid" ] && kill "$dashboard_pid" 2>/dev/null && wait "$dashboard_pid" 2>/dev/null
+  if [ -n "$dashboard_pid" ]; then kill "$dashboard_pid" 2>/dev/null || true; wait "$dashboard_pid" 2>/dev/null || true; fi
   scripts/broker.sh stop "$port"
 }
 trap cleanup EXIT
