@@ -136,13 +136,14 @@ public struct PipelineService: Service {
 
     // MARK: Status
 
+    /// Per-stream figures between two counter snapshots taken `seconds` apart.
     private static func statuses(
-        readers: [StreamReader], scheduler: FrameScheduler, previous: [FrameScheduler.Counters]?, seconds: Double
+        readers: [StreamReader], counters: [FrameScheduler.Counters], previous: [FrameScheduler.Counters],
+        seconds: Double
     ) -> [StreamStatus] {
-        let counters = scheduler.counters()
-        return readers.enumerated().map { index, reader in
+        readers.enumerated().map { index, reader in
             let now = counters[index]
-            let before = previous?[index] ?? FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)
+            let before = previous[index]
             return StreamStatus(
                 id: reader.stream.id, state: reader.health.state,
                 decodedFPS: Double(now.delivered - before.delivered) / seconds,
@@ -181,8 +182,9 @@ public struct PipelineService: Service {
             let now = clock.now
             let elapsed = last.duration(to: now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let statuses = statuses(readers: readers, scheduler: scheduler, previous: previous, seconds: seconds)
-            previous = scheduler.counters()
+            let counters = scheduler.counters()
+            let statuses = statuses(readers: readers, counters: counters, previous: previous, seconds: seconds)
+            previous = counters
             last = now
             let line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
