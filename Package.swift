@@ -49,6 +49,8 @@ let package = Package(
             name: "Kafka",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
+        // Multi-object tracking: linear assignment, Kalman filter (ByteTrack's building blocks).
+        .target(name: "Tracking"),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.
         .target(
             name: "Pipeline",
@@ -110,6 +112,7 @@ let package = Package(
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [
