@@ -30,6 +30,11 @@ public struct KalmanFilter: Sendable {
         return (mean[0] - w / 2, mean[1] - h / 2, mean[0] + w / 2, mean[1] + h / 2)
     }
 
+    /// Stops the height from drifting while a track is not observed (as the published tracker does for lost tracks).
+    public mutating func zeroHeightVelocity() {
+        mean[7] = 0
+    }
+
     /// Advances the state by `dt` (1 = one frame).
     public mutating func predict(dt: Double = 1) {
         let h = mean[3]

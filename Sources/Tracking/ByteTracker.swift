@@ -1,0 +1,244 @@
+/// ByteTrack (Zhang et al., 2022) for one stream: Kalman-predicted tracks associated with high-score detections
+/// first (cost 1 − IoU·score), then with low-score detections (plain IoU: the score is never fused there), then
+/// unconfirmed tracks; new tracks only from high enough detections; lost tracks kept for a time, then removed;
+/// duplicate tracked/lost pairs resolved in favour of the longer-lived one.
+///
+/// Time: detection runs at a subsampled rate, so every update carries its time in seconds. The Kalman prediction
+/// uses the real gap, in frames of `referenceFPS` (the rate the published noise model was tuned for is the source's
+/// own frame rate), and the lost-track buffer is a duration (`lostTrackSeconds`).
+///
+/// Identity: one tracker and one id counter per stream; ids start at 1 and never repeat. Only confirmed tracks are
+/// reported. A track's class is the majority vote over its matched detections (ties: the most recent), its
+/// confidence the mean score of its matched detections.
+public final class ByteTracker {
+    public struct Parameters: Sendable, Equatable {
+        /// Detections at or above this score take part in the first association.
+        public var highThreshold = 0.5
+        /// Detections above this (and below high) take part in the second association only.
+        public var lowThreshold = 0.1
+        /// An unmatched detection starts a track only at or above this score.
+        public var newTrackThreshold = 0.6
+        /// Cost limit of the first association (on 1 − IoU·score).
+        public var matchThreshold = 0.8
+        /// Cost limit (1 − IoU) of the second association.
+        public var secondMatchThreshold = 0.5
+        /// Cost limit of matching unconfirmed tracks.
+        public var unconfirmedMatchThreshold = 0.7
+        /// How long a lost track may be re-found with its id.
+        public var lostTrackSeconds = 1.0
+        /// The frame rate the Kalman noise model is applied at (prediction gaps are counted in these frames).
+        public var referenceFPS = 30.0
+
+        public init() {}
+    }
+
+    public struct Detection: Sendable, Equatable {
+        public var box: Box
+        public var score: Double
+        public var classID: Int
+
+        public init(box: Box, score: Double, classID: Int) {
+            self.box = box
+            self.score = score
+            self.classID = classID
+        }
+    }
+
+    /// A confirmed track in this update's output.
+    public struct Output: Sendable, Equatable {
+        public var trackID: Int
+        public var box: Box
+        public var classID: Int
+        public var confidence: Double
+    }
+
+    enum State { case tracked, lost, removed }
+
+    final class Track {
+        var filter: KalmanFilter
+        var id = 0
+        var state = State.tracked
+        var isActivated = false
+        var score: Double
+        var startTime = 0.0
+        var lastTime = 0.0
+        var predictedAt = 0.0
+        var classVotes: [Int: (count: Int, last: Double)] = [:]
+        var scoreSum = 0.0
+        var matchedCount = 0
+
+        init(detection: Detection) {
+            filter = KalmanFilter(measurement: detection.box.xyah)
+            score = detection.score
+            vote(detection, at: 0)
+        }
+
+        var box: Box { Box(xyah: Array(filter.mean.prefix(4))) }
+
+        var classID: Int {
+            classVotes.max { a, b in a.value.count != b.value.count ? a.value.count < b.value.count : a.value.last < b.value.last }?.key ?? 0
+        }
+
+        func vote(_ detection: Detection, at time: Double) {
+            let entry = classVotes[detection.classID] ?? (0, time)
+            classVotes[detection.classID] = (entry.count + 1, time)
+            scoreSum += detection.score
+            matchedCount += 1
+        }
+    }
+
+    public let parameters: Parameters
+    private var tracked: [Track] = []
+    private var lost: [Track] = []
+    private var nextID = 1
+    private var updates = 0
+
+    public init(parameters: Parameters = .init()) {
+        self.parameters = parameters
+    }
+
+    /// Associates this frame's detections (taken at `time` seconds) and returns the confirmed tracks.
+    public func update(detections: [Detection], time: Double) -> [Output] {
+        updates += 1
+        let p = parameters
+        let high = detections.filter { $0.score >= p.highThreshold }
+        let low = detections.filter { $0.score > p.lowThreshold && $0.score < p.highThreshold }
+
+        var activated: [Track] = [], refound: [Track] = [], newlyLost: [Track] = [], removed: [Track] = []
+        let unconfirmed = tracked.filter { !$0.isActivated }
+        let confirmed = tracked.filter { $0.isActivated }
+
+        // 1. High-score detections against tracked and lost tracks, predicted to now.
+        let pool = confirmed + lost.filter { candidate in !confirmed.contains { $0 === candidate } }
+        for track in pool { predict(track, to: time) }
+        let first = associate(pool, high, fuseScore: true, limit: p.matchThreshold)
+        for (t, d) in first.matches {
+            let track = pool[t]
+            if track.state == .tracked {
+                apply(high[d], to: track, at: time)
+                activated.append(track)
+            } else {
+                reactivate(track, with: high[d], at: time)
+                refound.append(track)
+            }
+        }
+
+        // 2. Low-score detections against the tracked tracks still unmatched: plain IoU.
+        let remaining = first.unmatchedTracks.map { pool[$0] }.filter { $0.state == .tracked }
+        let second = associate(remaining, low, fuseScore: false, limit: p.secondMatchThreshold)
+        for (t, d) in second.matches {
+            apply(low[d], to: remaining[t], at: time)
+            activated.append(remaining[t])
+        }
+        for index in second.unmatchedTracks where remaining[index].state != .lost {
+            remaining[index].state = .lost
+            newlyLost.append(remaining[index])
+        }
+
+        // 3. Unconfirmed tracks (seen once) against the high detections left.
+        let leftover = first.unmatchedDetections.map { high[$0] }
+        let third = associate(unconfirmed, leftover, fuseScore: true, limit: p.unconfirmedMatchThreshold)
+        for (t, d) in third.matches {
+            apply(leftover[d], to: unconfirmed[t], at: time)
+            activated.append(unconfirmed[t])
+        }
+        for index in third.unmatchedTracks {
+            unconfirmed[index].state = .removed
+            removed.append(unconfirmed[index])
+        }
+
+        // 4. New tracks from confident detections nobody claimed.
+        for index in third.unmatchedDetections where leftover[index].score >= p.newTrackThreshold {
+            let track = Track(detection: leftover[index])
+            track.id = nextID
+            nextID += 1
+            track.startTime = time
+            track.lastTime = time
+            track.predictedAt = time
+            // On the very first update a track is confirmed at once, as published.
+            track.isActivated = updates == 1
+            activated.append(track)
+        }
+
+        // 5. Lost tracks expire after the buffer.
+        for track in lost where time - track.lastTime > p.lostTrackSeconds {
+            track.state = .removed
+            removed.append(track)
+        }
+
+        var nextTracked = tracked.filter { $0.state == .tracked }
+        for track in activated + refound where !nextTracked.contains(where: { $0 === track }) { nextTracked.append(track) }
+        var nextLost = lost.filter { track in
+            track.state == .lost && !nextTracked.contains { $0 === track } && !removed.contains { $0 === track }
+        }
+        for track in newlyLost where !nextLost.contains(where: { $0 === track }) { nextLost.append(track) }
+        (tracked, lost) = Self.removeDuplicates(nextTracked, nextLost)
+
+        return tracked.filter { $0.isActivated }.map {
+            Output(trackID: $0.id, box: $0.box, classID: $0.classID, confidence: $0.scoreSum / Double(max(1, $0.matchedCount)))
+        }
+    }
+
+    /// Tracks currently kept (tracked and lost), for tests and metrics.
+    public var trackCounts: (tracked: Int, lost: Int) { (tracked.count, lost.count) }
+
+    // MARK: - Steps
+
+    private func predict(_ track: Track, to time: Double) {
+        let dt = max(0, time - track.predictedAt) * parameters.referenceFPS
+        if dt > 0 {
+            if track.state != .tracked { track.filter.zeroHeightVelocity() }
+            track.filter.predict(dt: dt)
+        }
+        track.predictedAt = time
+    }
+
+    private func apply(_ detection: Detection, to track: Track, at time: Double) {
+        predict(track, to: time)
+        track.filter.update(measurement: detection.box.xyah)
+        track.state = .tracked
+        track.isActivated = true
+        track.score = detection.score
+        track.lastTime = time
+        track.vote(detection, at: time)
+    }
+
+    private func reactivate(_ track: Track, with detection: Detection, at time: Double) {
+        apply(detection, to: track, at: time)
+    }
+
+    private struct Association {
+        var matches: [(Int, Int)]
+        var unmatchedTracks: [Int]
+        var unmatchedDetections: [Int]
+    }
+
+    private func associate(_ tracks: [Track], _ detections: [Detection], fuseScore: Bool, limit: Double) -> Association {
+        var cost = [Double](repeating: 1, count: tracks.count * detections.count)
+        let boxes = tracks.map(\.box)
+        for (t, box) in boxes.enumerated() {
+            for (d, detection) in detections.enumerated() {
+                let iou = box.iou(detection.box)
+                cost[t * detections.count + d] = 1 - (fuseScore ? iou * detection.score : iou)
+            }
+        }
+        let solution = LinearAssignment.solve(cost: cost, rows: tracks.count, columns: detections.count, limit: limit)
+        return Association(
+            matches: solution.matches.map { ($0.row, $0.column) }, unmatchedTracks: solution.unmatchedRows,
+            unmatchedDetections: solution.unmatchedColumns)
+    }
+
+    /// A tracked and a lost track overlapping almost entirely (IoU > 0.85) are the same object: keep the one
+    /// tracked for longer.
+    static func removeDuplicates(_ tracked: [Track], _ lost: [Track]) -> ([Track], [Track]) {
+        var dropTracked = Set<ObjectIdentifier>(), dropLost = Set<ObjectIdentifier>()
+        for a in tracked {
+            for b in lost where a.box.iou(b.box) > 0.85 {
+                let ageA = a.lastTime - a.startTime, ageB = b.lastTime - b.startTime
+                if ageA > ageB { dropLost.insert(ObjectIdentifier(b)) } else { dropTracked.insert(ObjectIdentifier(a)) }
+            }
+        }
+        return (tracked.filter { !dropTracked.contains(ObjectIdentifier($0)) },
+                lost.filter { !dropLost.contains(ObjectIdentifier($0)) })
+    }
+}

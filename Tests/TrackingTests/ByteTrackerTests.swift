@@ -1,0 +1,102 @@
+import Testing
+@testable import Tracking
+
+@Suite("ByteTrack")
+struct ByteTrackerTests {
+    func detection(_ x: Double, _ y: Double, score: Double = 0.9, classID: Int = 0, size: Double = 40) -> ByteTracker.Detection {
+        .init(box: Box(x1: x, y1: y, x2: x + size, y2: y + 2 * size), score: score, classID: classID)
+    }
+
+    @Test("a moving object keeps one id; ids start at 1")
+    func stableID() {
+        let tracker = ByteTracker()
+        var ids: Set<Int> = []
+        for frame in 0..<30 {
+            let output = tracker.update(detections: [detection(10 + 4 * Double(frame), 50)], time: Double(frame) / 30)
+            #expect(output.count == 1)
+            ids.formUnion(output.map(\.trackID))
+        }
+        #expect(ids == [1])
+    }
+
+    @Test("two objects crossing paths keep their ids")
+    func crossing() {
+        let tracker = ByteTracker()
+        var first: Int?, second: Int?
+        for frame in 0..<40 {
+            let f = Double(frame)
+            let output = tracker.update(
+                detections: [detection(10 + 6 * f, 100), detection(250 - 6 * f, 104, classID: 2)], time: f / 30)
+            // The object moving right is the one whose box x grows.
+            let right = output.min { abs($0.box.x1 - (10 + 6 * f)) < abs($1.box.x1 - (10 + 6 * f)) }
+            let left = output.min { abs($0.box.x1 - (250 - 6 * f)) < abs($1.box.x1 - (250 - 6 * f)) }
+            if frame == 0 { (first, second) = (right?.trackID, left?.trackID) }
+            if frame > 0 && frame != 20 {
+                #expect(right?.trackID == first && left?.trackID == second, "frame \(frame): \(output)")
+            }
+        }
+    }
+
+    @Test("a low-score detection keeps a track alive through the second association")
+    func lowScoreKeepsTrack() {
+        let tracker = ByteTracker()
+        _ = tracker.update(detections: [detection(100, 100)], time: 0)
+        _ = tracker.update(detections: [detection(102, 100)], time: 1.0 / 30)
+        let occluded = tracker.update(detections: [detection(104, 100, score: 0.3)], time: 2.0 / 30)
+        #expect(occluded.map(\.trackID) == [1])
+        // A low-score detection alone never starts a track.
+        let fresh = ByteTracker()
+        #expect(fresh.update(detections: [detection(0, 0, score: 0.3)], time: 0).isEmpty)
+    }
+
+    @Test("a lost track is re-found with its id within the buffer, and a new id is given after it")
+    func lostBuffer() {
+        var parameters = ByteTracker.Parameters()
+        parameters.lostTrackSeconds = 1
+        let tracker = ByteTracker(parameters: parameters)
+        for frame in 0..<5 { _ = tracker.update(detections: [detection(100, 100)], time: Double(frame) / 10) }
+        _ = tracker.update(detections: [], time: 0.5)  // missed: lost
+        #expect(tracker.trackCounts == (0, 1))
+        #expect(tracker.update(detections: [detection(100, 100)], time: 1.0).map(\.trackID) == [1])
+        _ = tracker.update(detections: [], time: 1.1)
+        _ = tracker.update(detections: [], time: 2.5)  // more than 1 s lost: removed
+        #expect(tracker.trackCounts == (0, 0))
+        _ = tracker.update(detections: [detection(100, 100)], time: 2.6)
+        #expect(tracker.update(detections: [detection(100, 100)], time: 2.7).map(\.trackID) == [2])
+    }
+
+    @Test("after the first update, a new track is confirmed only when matched again; one-off detections are not published")
+    func unconfirmed() {
+        let tracker = ByteTracker()
+        _ = tracker.update(detections: [detection(0, 0)], time: 0)
+        let second = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.1)
+        #expect(second.map(\.trackID) == [1], "the new object is unconfirmed")
+        let third = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.2)
+        #expect(Set(third.map(\.trackID)) == [1, 2])
+        // A detection below the new-track threshold never starts a track.
+        let weak = ByteTracker()
+        #expect(weak.update(detections: [detection(0, 0, score: 0.55)], time: 0).isEmpty)
+    }
+
+    @Test("the class is the vote of the matched detections; confidence their mean score")
+    func classVote() {
+        let tracker = ByteTracker()
+        var output: [ByteTracker.Output] = []
+        for (frame, classID) in [2, 2, 7, 2, 7].enumerated() {
+            output = tracker.update(detections: [detection(50, 50, score: 0.8, classID: classID)], time: Double(frame) / 30)
+        }
+        #expect(output.first?.classID == 2)
+        #expect(abs((output.first?.confidence ?? 0) - 0.8) < 1e-9)
+    }
+
+    @Test("subsampled detection (every 3rd frame) still follows a fast object")
+    func timeGaps() {
+        let tracker = ByteTracker()
+        var ids: Set<Int> = []
+        for frame in stride(from: 0, to: 90, by: 3) {
+            let output = tracker.update(detections: [detection(10 + 5 * Double(frame), 80)], time: Double(frame) / 30)
+            ids.formUnion(output.map(\.trackID))
+        }
+        #expect(ids == [1])
+    }
+}
