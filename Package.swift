@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics",
             dependencies: [
-                "AnalyticsCore", "Pipeline", "Kafka", "Dashboard",
+                "AnalyticsCore", "Pipeline", "Kafka", "Dashboard", "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [

@@ -36,6 +36,8 @@ fi
 # Python packages the tests use to check output independently (JSON Schema validation, browser automation).
 python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet "jsonschema>=4,<5"
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4,<5"
+# py-motmetrics, the reference the tracking metrics are checked against (its TUD sequences are read in place).
+python3 -c "import motmetrics" 2>/dev/null || python3 -m pip install --quiet "motmetrics==1.4.0"
 
 scripts/broker.sh install
 scripts/sample-media.sh

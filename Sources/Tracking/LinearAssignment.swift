@@ -6,6 +6,24 @@
 /// pair whose cost exceeds `limit`. Solved exactly with the Hungarian method (shortest augmenting paths with
 /// potentials, O(n³)) on the (rows + columns)-square extended matrix.
 public enum LinearAssignment {
+    /// Minimum-cost assignment of a rectangular matrix that pairs min(rows, columns) rows and columns, preferring
+    /// fewer non-finite (forbidden) pairs above all, as scipy's `linear_sum_assignment` does when forbidden entries
+    /// are replaced by a large cost. Forbidden pairs in the result are left out. Returns (row, column) pairs by row.
+    public static func rectangular(cost: [Double], rows: Int, columns: Int) -> [(row: Int, column: Int)] {
+        guard rows > 0, columns > 0 else { return [] }
+        let size = max(rows, columns)
+        var square = [Double](repeating: 0, count: size * size)
+        for r in 0..<rows {
+            for c in 0..<columns { square[r * size + c] = cost[r * columns + c] }
+        }
+        let assignment = hungarian(square, size: size, forbiddenCost: forbiddenCost(for: square, size: size))
+        return (0..<rows).compactMap { row in
+            let column = assignment[row]
+            guard column < columns, cost[row * columns + column].isFinite else { return nil }
+            return (row, column)
+        }
+    }
+
     public struct Solution: Equatable, Sendable {
         /// (row, column) pairs, by row.
         public var matches: [(row: Int, column: Int)]
@@ -42,7 +60,7 @@ public enum LinearAssignment {
                 extended[r * size + c] = value
             }
         }
-        let assignment = hungarian(extended, size: size)
+        let assignment = hungarian(extended, size: size, forbiddenCost: forbiddenCost(for: extended, size: size))
         var matches: [(row: Int, column: Int)] = []
         var matchedColumns = [Bool](repeating: false, count: columns)
         var unmatchedRows: [Int] = []
@@ -61,12 +79,18 @@ public enum LinearAssignment {
         return Solution(matches: matches, unmatchedRows: unmatchedRows, unmatchedColumns: unmatchedColumns)
     }
 
-    /// Minimum-cost perfect assignment of a square matrix (row -> column). Infinite entries are never used unless
-    /// no finite assignment exists.
-    static func hungarian(_ cost: [Double], size n: Int) -> [Int] {
+    /// A cost for forbidden (non-finite) entries large enough that using one more of them is always worse than any
+    /// choice among finite entries, yet small enough to keep the finite costs' precision in the potentials.
+    static func forbiddenCost(for cost: [Double], size: Int) -> Double {
+        let largest = cost.lazy.filter(\.isFinite).map(abs).max() ?? 0
+        return (2 * largest + 1) * Double(size + 1)
+    }
+
+    /// Minimum-cost perfect assignment of a square matrix (row -> column). Non-finite entries cost `forbiddenCost`,
+    /// so they are used only where no assignment avoids them (callers treat such pairs as unmatched).
+    static func hungarian(_ cost: [Double], size n: Int, forbiddenCost big: Double) -> [Int] {
         // Potentials u (rows), v (columns); way[j] = previous column on the augmenting path; match[j] = row of column j.
         // 1-based with column 0 as the virtual start, as in the classic formulation.
-        let big = 1e18
         var u = [Double](repeating: 0, count: n + 1)
         var v = [Double](repeating: 0, count: n + 1)
         var match = [Int](repeating: 0, count: n + 1)

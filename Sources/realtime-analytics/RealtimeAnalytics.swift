@@ -14,7 +14,7 @@ struct RealtimeAnalytics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics",
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
-        subcommands: [Run.self, Validate.self, Consume.self],
+        subcommands: [Run.self, Validate.self, Consume.self, TrackMOT.self],
         defaultSubcommand: Run.self
     )
 }
