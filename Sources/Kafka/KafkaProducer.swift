@@ -170,7 +170,8 @@ public enum TopicStatus: Sendable, Equatable {
 
 extension KafkaProducer {
     /// Asks the cluster about `topic` (creating it when the cluster auto-creates topics). Blocking for up to
-    /// `seconds`: call off the cooperative pool, and not while the producer is closing.
+    /// `seconds`: call off the cooperative pool. Holding `client` keeps its handle alive even if the producer is
+    /// closed meanwhile.
     public func topicStatus(_ topic: String, waitingAtMost seconds: Double) -> TopicStatus {
         guard let client = events.ledger.withLock({ $0.client }) else { return .unknown("the producer is closed") }
         let handle = client.handle

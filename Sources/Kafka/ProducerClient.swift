@@ -38,8 +38,9 @@ final class ProducerClient {
         }
     }
 
-    /// Flushes for up to `seconds`, purges what is left (each purged message gets a failed delivery report), and
-    /// destroys the handle. `inFlight` tells when every report has been served.
+    /// Flushes for up to `seconds` and purges what is left (each purged message gets a failed delivery report).
+    /// `inFlight` tells when every report has been served. The handle itself is destroyed when the last reference
+    /// goes (deinit), so a blocking call still using it (a metadata request) never runs on a destroyed handle.
     func shutDown(waitingAtMost seconds: Double, inFlight: () -> Int) {
         pollLoop.stopAndWait()
         if rd_kafka_flush(handle, Int32(max(0, seconds) * 1000)) != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -49,6 +50,10 @@ final class ProducerClient {
                 rd_kafka_poll(handle, 50)
             }
         }
+    }
+
+    deinit {
+        pollLoop.stopAndWait()
         rd_kafka_destroy(handle)
     }
 }

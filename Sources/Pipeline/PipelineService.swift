@@ -109,7 +109,7 @@ public struct PipelineService: Service {
         }
         let elapsed = started.duration(to: clock.now)
         let remaining = max(0.5, Self.shutdownBudgetSeconds - Double(elapsed.components.seconds))
-        await Task.detached { sink.close(waitingAtMost: remaining) }.value
+        await runOnDedicatedThread(named: "sink close") { sink.close(waitingAtMost: remaining) }
         status.cancel()
         let totals = scheduler.counters().reduce(into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)) {
             $0.delivered += $1.delivered

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Lets async code wait for a number of threads to finish, without blocking the cooperative pool.
@@ -42,5 +43,17 @@ final class ThreadLatch: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return true
+    }
+}
+
+/// Runs a blocking call (a flush, a consumer-group leave) on a thread of its own and awaits its result, so the
+/// cooperative pool's few threads are never blocked by it.
+public func runOnDedicatedThread<T: Sendable>(
+    named name: String, _ body: @escaping @Sendable () -> T
+) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.name = name
+        thread.start()
     }
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Pipeline
 
 extension RealtimeAnalytics {
     /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes.
@@ -34,11 +35,9 @@ extension RealtimeAnalytics {
             options.bootstrapLogging()
             let logger = Logger(label: "realtime-analytics-consume")
             let kafka = configuration.kafka
-            var properties = KafkaConsumer.properties(
-                bootstrapServers: kafka.bootstrapServers,
+            let properties = kafka.consumerProperties(
                 groupID: groupID ?? "realtime-analytics-consume-\(UUID().uuidString.prefix(8))",
                 startAtNewest: !fromBeginning)
-            for (key, value) in kafka.properties { properties[key] = value }
             let consumer = try KafkaConsumer(properties: properties, topics: [kafka.topic], logger: logger)
             FileHandle.standardError.write(Data("consume: \(kafka.topic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
 
@@ -46,7 +45,7 @@ extension RealtimeAnalytics {
             let timer = Task {
                 if let seconds {
                     try? await Task.sleep(for: .seconds(seconds))
-                    await Task.detached { consumer.close() }.value
+                    await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
                 }
             }
             defer { timer.cancel() }
@@ -58,7 +57,7 @@ extension RealtimeAnalytics {
                 if let maxMessages, count >= maxMessages { break }
                 if let deadline, Date() >= deadline { break }
             }
-            await Task.detached { consumer.close() }.value
+            await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
             FileHandle.standardError.write(Data("consume: \(count) messages, \(invalid) invalid\n".utf8))
         }
 

@@ -148,7 +148,7 @@ struct KafkaPipelineTests {
         #expect(stop.status == 0, "\(pipeline.stderr.suffix(2000))")
         #expect(stop.seconds < 10, "exit took \(stop.seconds) s")
         let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
-        #expect(accounting.produced > 300)
+        #expect(accounting.produced > 100, "the run must have been under load")
         #expect(accounting.pending == 0)
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
         let report = try Self.readTopic(topic, broker: broker, directory: run.directory)

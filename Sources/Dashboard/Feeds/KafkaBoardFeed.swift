@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import Pipeline
 import ServiceLifecycle
 
 /// The dashboard process's input: a Kafka consumer-group member reading the analytics topic into the board.
@@ -11,10 +12,8 @@ public struct KafkaBoardFeed: Service {
     private let logger: Logger
 
     public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
-        var properties = KafkaConsumer.properties(
-            bootstrapServers: configuration.kafka.bootstrapServers, groupID: configuration.dashboard.groupID,
-            startAtNewest: configuration.dashboard.startAtNewest)
-        for (key, value) in configuration.kafka.properties { properties[key] = value }
+        let properties = configuration.kafka.consumerProperties(
+            groupID: configuration.dashboard.groupID, startAtNewest: configuration.dashboard.startAtNewest)
         consumer = try KafkaConsumer(properties: properties, topics: [configuration.kafka.topic], logger: logger)
         self.publisher = publisher
         self.logger = logger
