@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline",
+                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -14,11 +14,11 @@ public struct Box: Sendable, Equatable {
     public var area: Double { max(0, width) * max(0, height) }
 
     /// Center x, center y, aspect ratio (w/h), height: the Kalman filter's measurement.
-    public var xyah: [Double] {
-        [(x1 + x2) / 2, (y1 + y2) / 2, height > 0 ? width / height : 0, height]
+    public var xyah: SIMD4<Double> {
+        SIMD4((x1 + x2) / 2, (y1 + y2) / 2, height > 0 ? width / height : 0, height)
     }
 
-    public init(xyah: [Double]) {
+    public init(xyah: SIMD4<Double>) {
         let w = xyah[2] * xyah[3], h = xyah[3]
         self.init(x1: xyah[0] - w / 2, y1: xyah[1] - h / 2, x2: xyah[0] + w / 2, y2: xyah[1] + h / 2)
     }

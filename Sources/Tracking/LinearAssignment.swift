@@ -37,13 +37,100 @@ public enum LinearAssignment {
     }
 
     /// `cost[row * columns + column]`, row-major.
+    ///
+    /// A pair costing more than `limit` is never in an optimal solution (leaving both unmatched is cheaper), so the
+    /// problem splits into the connected components of the pairs within the limit, each solved on its own. In a
+    /// typical frame most tracks overlap one detection or none, which makes the dense O(n³) step rare and small.
     public static func solve(cost: [Double], rows: Int, columns: Int, limit: Double) -> Solution {
         precondition(cost.count == rows * columns, "cost must have rows * columns entries")
         if rows == 0 || columns == 0 {
             return Solution(matches: [], unmatchedRows: Array(0..<rows), unmatchedColumns: Array(0..<columns))
         }
-        // Extended square matrix: [cost | limit/2 on the diagonal] over [limit/2 on the diagonal | 0]. Off-diagonal
-        // dummy entries are forbidden (infinite) so each real row has exactly one "unmatched" slot.
+        // Fast path, the usual frame: every row and column has at most one pair within the limit, so each such
+        // pair is its own component and is matched.
+        var rowDegree = [Int](repeating: 0, count: rows), columnDegree = [Int](repeating: 0, count: columns)
+        var pairs: [(row: Int, column: Int)] = []
+        for r in 0..<rows {
+            for c in 0..<columns where cost[r * columns + c] <= limit {
+                rowDegree[r] += 1
+                columnDegree[c] += 1
+                pairs.append((r, c))
+            }
+        }
+        if !rowDegree.contains(where: { $0 > 1 }) && !columnDegree.contains(where: { $0 > 1 }) {
+            return Solution(
+                matches: pairs, unmatchedRows: (0..<rows).filter { rowDegree[$0] == 0 },
+                unmatchedColumns: (0..<columns).filter { columnDegree[$0] == 0 })
+        }
+        // Union-find over rows (0..<rows) and columns (rows..<rows+columns), joined by pairs within the limit.
+        var components = UnionFind(count: rows + columns)
+        for pair in pairs { components.join(pair.row, rows + pair.column) }
+        var matches: [(row: Int, column: Int)] = []
+        var rowMatched = [Bool](repeating: false, count: rows)
+        var columnMatched = [Bool](repeating: false, count: columns)
+        do {
+            // Group members by component: nodes sorted by root, then runs of equal roots.
+            let roots = (0..<(rows + columns)).map { components.root($0) }
+            let nodes = (0..<(rows + columns)).sorted { roots[$0] < roots[$1] }
+            var start = 0
+            while start < nodes.count {
+                var end = start
+                while end < nodes.count && roots[nodes[end]] == roots[nodes[start]] { end += 1 }
+                let run = nodes[start..<end]
+                start = end
+                guard run.count > 1 else { continue }  // a row or column with no pair within the limit
+                if run.count == 2 {
+                    // One row and one column joined by their one pair, which is within the limit.
+                    let (r, c) = run.first! < rows ? (run.first!, run.last! - rows) : (run.last!, run.first! - rows)
+                    matches.append((r, c))
+                    continue
+                }
+                let memberRows = run.filter { $0 < rows }
+                let memberColumns = run.filter { $0 >= rows }.map { $0 - rows }
+                var sub = [Double](repeating: 0, count: memberRows.count * memberColumns.count)
+                for (i, r) in memberRows.enumerated() {
+                    for (j, c) in memberColumns.enumerated() { sub[i * memberColumns.count + j] = cost[r * columns + c] }
+                }
+                for pair in solveDense(cost: sub, rows: memberRows.count, columns: memberColumns.count, limit: limit) {
+                    matches.append((memberRows[pair.row], memberColumns[pair.column]))
+                }
+            }
+            matches.sort { $0.row < $1.row }
+            for match in matches {
+                rowMatched[match.row] = true
+                columnMatched[match.column] = true
+            }
+        }
+        return Solution(
+            matches: matches, unmatchedRows: (0..<rows).filter { !rowMatched[$0] },
+            unmatchedColumns: (0..<columns).filter { !columnMatched[$0] })
+    }
+
+    /// Disjoint sets with path halving.
+    struct UnionFind {
+        var parent: [Int]
+
+        init(count: Int) { parent = Array(0..<count) }
+
+        mutating func root(_ node: Int) -> Int {
+            var node = node
+            while parent[node] != node {
+                parent[node] = parent[parent[node]]
+                node = parent[node]
+            }
+            return node
+        }
+
+        mutating func join(_ a: Int, _ b: Int) {
+            let ra = root(a), rb = root(b)
+            if ra != rb { parent[ra] = rb }
+        }
+    }
+
+    /// The exact solve of one component: the extended square matrix [cost | limit/2 on the diagonal] over
+    /// [limit/2 on the diagonal | 0], off-diagonal dummy entries forbidden so each real row has exactly one
+    /// "unmatched" slot.
+    static func solveDense(cost: [Double], rows: Int, columns: Int, limit: Double) -> [(row: Int, column: Int)] {
         let size = rows + columns
         let half = limit / 2
         let forbidden = Double.infinity
@@ -61,22 +148,14 @@ public enum LinearAssignment {
             }
         }
         let assignment = hungarian(extended, size: size, forbiddenCost: forbiddenCost(for: extended, size: size))
-        var matches: [(row: Int, column: Int)] = []
-        var matchedColumns = [Bool](repeating: false, count: columns)
-        var unmatchedRows: [Int] = []
-        for row in 0..<rows {
+        // A real pair is never worse than leaving both unmatched here, except when forced onto a forbidden
+        // (infinite) entry, which counts as unmatched.
+        return (0..<rows).compactMap { row in
             let column = assignment[row]
-            // A real pair is never worse than leaving both unmatched here, except when forced onto a forbidden
-            // (infinite) entry, which counts as unmatched.
-            if column < columns && cost[row * columns + column].isFinite && cost[row * columns + column] <= limit {
-                matches.append((row, column))
-                matchedColumns[column] = true
-            } else {
-                unmatchedRows.append(row)
-            }
+            guard column < columns, cost[row * columns + column].isFinite, cost[row * columns + column] <= limit
+            else { return nil }
+            return (row, column)
         }
-        let unmatchedColumns = (0..<columns).filter { !matchedColumns[$0] }
-        return Solution(matches: matches, unmatchedRows: unmatchedRows, unmatchedColumns: unmatchedColumns)
     }
 
     /// A cost for forbidden (non-finite) entries large enough that using one more of them is always worse than any

@@ -14,6 +14,13 @@ extension RealtimeAnalytics {
         @Option(help: "Frame rate of the sequence (frames are converted to seconds with it).") var fps = 25.0
         @Option(help: "Use the detections of every Nth frame only (subsampled detection).") var every = 1
         @Option(help: "Write the tracker's output here (MOTChallenge format).") var output: String?
+        @Option(help: "First-association score threshold.") var highThreshold = ByteTracker.Parameters().highThreshold
+        @Option(help: "Lowest score of the second association.") var lowThreshold = ByteTracker.Parameters().lowThreshold
+        @Option(help: "Score a new track needs.") var newTrackThreshold = ByteTracker.Parameters().newTrackThreshold
+        @Option(help: "First-association cost limit (1 − IoU·score).") var matchThreshold = ByteTracker.Parameters().matchThreshold
+        @Option(help: "Second-association cost limit (1 − IoU).") var secondMatchThreshold = ByteTracker.Parameters().secondMatchThreshold
+        @Flag(help: "Run ByteTrack as published, without this tracker's two low-score extensions.") var published = false
+        @Option(help: "Seconds a lost track can be re-found.") var lostTrackSeconds = ByteTracker.Parameters().lostTrackSeconds
 
         func run() throws {
             guard every >= 1 else { throw ValidationError("--every must be at least 1") }
@@ -24,33 +31,26 @@ extension RealtimeAnalytics {
             } catch {
                 throw ValidationError("cannot read the MOT files: \(error)")
             }
-            var parameters = ByteTracker.Parameters()
-            parameters.referenceFPS = fps
-            let tracker = ByteTracker(parameters: parameters)
-            var results: [MOTEntry] = []
-            let byFrame = Dictionary(grouping: entries, by: \.frame)
             let lastFrame = max(entries.map(\.frame).max() ?? 0, truth.map(\.frame).max() ?? 0)
-            let clock = ContinuousClock()
-            var elapsed = Duration.zero
-            for frame in stride(from: 1, through: lastFrame, by: every) {
-                let frameDetections = (byFrame[frame] ?? []).map {
-                    ByteTracker.Detection(box: $0.box, score: $0.confidence, classID: 0)
-                }
-                let started = clock.now
-                let tracks = tracker.update(detections: frameDetections, time: Double(frame - 1) / fps)
-                elapsed += started.duration(to: clock.now)
-                results += tracks.map { MOTEntry(frame: frame, id: $0.trackID, box: $0.box, confidence: $0.confidence) }
-            }
-            if let output { try MOTChallenge.write(results, to: output) }
+            var parameters = published ? ByteTracker.Parameters.published : ByteTracker.Parameters()
+            parameters.highThreshold = highThreshold
+            parameters.lowThreshold = lowThreshold
+            parameters.newTrackThreshold = newTrackThreshold
+            parameters.matchThreshold = matchThreshold
+            parameters.secondMatchThreshold = secondMatchThreshold
+            parameters.lostTrackSeconds = lostTrackSeconds
+            let run = MOTSequenceTracking.run(
+                detections: entries, lastFrame: lastFrame, fps: fps, every: every, parameters: parameters)
+            if let output { try MOTChallenge.write(run.tracks, to: output) }
             // Score only the frames the tracker saw.
-            let scoredTruth = truth.filter { ($0.frame - 1) % every == 0 }
-            let metrics = MOTMetrics.evaluate(groundTruth: scoredTruth, hypotheses: results)
-            let updates = Double((lastFrame + every - 1) / every)
+            let scoredFrames = Set(run.frames)
+            let metrics = MOTMetrics.evaluate(
+                groundTruth: truth.filter { scoredFrames.contains($0.frame) }, hypotheses: run.tracks)
             print(String(
                 format: "MOTA %.4f  IDF1 %.4f  MOTP %.4f  IDP %.4f  IDR %.4f  recall %.4f  precision %.4f  switches %d  fragmentations %d  MT %d  PT %d  ML %d  (%.1f µs/update)",
                 metrics.mota, metrics.idf1, metrics.motp, metrics.idp, metrics.idr, metrics.recall, metrics.precision,
                 metrics.switches, metrics.fragmentations, metrics.mostlyTracked, metrics.partiallyTracked,
-                metrics.mostlyLost, Double(elapsed.components.attoseconds) / 1e12 / updates + Double(elapsed.components.seconds) * 1e6 / updates))
+                metrics.mostlyLost, run.updateSeconds * 1e6 / Double(max(1, run.frames.count))))
         }
     }
 }

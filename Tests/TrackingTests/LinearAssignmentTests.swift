@@ -47,6 +47,25 @@ struct LinearAssignmentTests {
         }
     }
 
+    @Test("optimal on 2000 sparse random matrices up to 9x9 (many pairs over the limit: several components)")
+    func sparseAgainstBruteForce() {
+        var generator = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            let rows = Int.random(in: 1...9, using: &generator), columns = Int.random(in: 1...9, using: &generator)
+            let limit = 0.8
+            let cost = (0..<(rows * columns)).map { _ in
+                Double.random(in: 0...1, using: &generator) < 0.75 ? 1 : Double.random(in: 0...0.8, using: &generator)
+            }
+            let solution = LinearAssignment.solve(cost: cost, rows: rows, columns: columns, limit: limit)
+            let expected = Self.bruteForce(cost: cost, rows: rows, columns: columns, limit: limit)
+            #expect(abs(Self.objective(solution, cost: cost, columns: columns, limit: limit) - expected) < 1e-9)
+            #expect(Set(solution.matches.map(\.column)).count == solution.matches.count)
+            #expect(solution.matches.count + solution.unmatchedRows.count == rows)
+            #expect(solution.matches.count + solution.unmatchedColumns.count == columns)
+            #expect(solution.matches.map(\.row) == solution.matches.map(\.row).sorted())
+        }
+    }
+
     @Test("the global optimum beats greedy choices; pairs over the limit stay unmatched")
     func knownCases() {
         // Greedy would take (0,0)=0.1 and then (1,1)=0.9; the optimum is (0,1)+(1,0) = 0.4.
