@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian 12 machine (run as root, or with sudo available):
-# the Debian packages the build, demo and tests need, then the sample media. Safe to run again: it only installs
-# what is missing and only makes media that is not there yet.
+# the Debian packages the build, demo and tests need, Python packages, OpenVINO and the model, then the sample media.
+# Safe to run again: it only installs what is missing and only makes media that is not there yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +38,19 @@ python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet "js
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4,<5"
 # py-motmetrics, the reference the tracking metrics are checked against (its TUD sequences are read in place).
 python3 -c "import motmetrics" 2>/dev/null || python3 -m pip install --quiet "motmetrics==1.4.0"
+# OpenCV's DNN module, the independent reference the model converter and the detector are checked against
+# (4.10.0.84: built for numpy 2, and it sets no upper bound on numpy).
+python3 -c "import cv2" 2>/dev/null || python3 -m pip install --quiet "opencv-python-headless==4.10.0.84"
+# Roboflow's ByteTrack (PyPI `trackers`), the reference our tracker is compared with on the same detections. Its
+# package asks for the GUI build of OpenCV; the headless one installed for the detector reference serves it, so
+# it is installed without dependencies plus the ones its ByteTrack imports.
+if ! python3 -c "import trackers" 2>/dev/null; then
+  python3 -m pip install --quiet "supervision==0.31.2" "rich>=13" "pydeprecate>=0.9,<0.14" "requests>=2.28" "scipy>=1.13"
+  python3 -m pip install --quiet --no-deps "trackers==2.6.1"
+fi
 
 scripts/broker.sh install
+# OpenVINO's C API for the detector (and its Python API for the converter), then the yolov4-tiny model as IR.
+scripts/openvino.sh install
+scripts/model.sh install
 scripts/sample-media.sh

