@@ -1,6 +1,8 @@
 # The two commands of the README: `make demo` and `make test`. Both run the idempotent set-up first.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
+# OpenVINO's pkg-config file, written by scripts/openvino.sh (the library comes from its PyPI wheel, not Debian).
+export PKG_CONFIG_PATH := $(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
 .PHONY: setup build release test demo bench clean
 

@@ -1,5 +1,11 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// OpenVINO's libraries, unpacked from the PyPI wheel by scripts/openvino.sh. SwiftPM drops `-rpath` from pkg-config
+/// output, so the executables get it here: they find libopenvino_c without LD_LIBRARY_PATH.
+let openVINOLibraries = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("runtime/openvino/lib").path
 
 let package = Package(
     name: "realtime-analytics",
@@ -28,6 +34,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        // OpenVINO from the PyPI wheel (not a Debian package): scripts/openvino.sh writes its pkg-config file, and
+        // the Makefile and scripts put it on PKG_CONFIG_PATH.
+        .systemLibrary(name: "COpenVINO", pkgConfig: "openvino-c"),
 
         // Value types shared by every stage: configuration, frames, results, message encoding.
         .target(
@@ -49,13 +58,19 @@ let package = Package(
             name: "Kafka",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
-        // Multi-object tracking: linear assignment, Kalman filter (ByteTrack's building blocks).
+        // Multi-object tracking: ByteTrack (linear assignment, Kalman filter) and MOTChallenge evaluation.
         .target(name: "Tracking"),
+        // Object detection: OpenVINO inference of YOLO models, pre-processing from I420 frames, box decoding, NMS.
+        .target(
+            name: "Detection",
+            dependencies: ["AnalyticsCore", "COpenVINO", "CFFmpeg"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", openVINOLibraries])]
+        ),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview",
+                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking",
+                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -113,6 +128,7 @@ let package = Package(
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "TestSupport"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [

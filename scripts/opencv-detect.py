@@ -39,7 +39,7 @@ def read_frame(video, index):
     return frame
 
 
-def letterbox(frame, size, stretch=False):
+def letterbox(frame, size, stretch=False, interpolation=cv2.INTER_AREA):
     """BGR uint8 frame -> (blob [1, 3, S, S] f32 RGB 0..1, scale_x, scale_y, pad_x, pad_y).
 
     stretch=True scales each axis to S on its own (no padding, aspect ratio not kept), like cv2.dnn.blobFromImage."""
@@ -49,7 +49,7 @@ def letterbox(frame, size, stretch=False):
     else:
         scale_x = scale_y = min(size / w, size / h)
         nw, nh = int(round(w * scale_x)), int(round(h * scale_y))
-    resized = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    resized = cv2.resize(frame, (nw, nh), interpolation=interpolation)
     pad_x, pad_y = (size - nw) // 2, (size - nh) // 2
     canvas = np.full((size, size, 3), 127.5, np.float32)
     canvas[pad_y:pad_y + nh, pad_x:pad_x + nw] = resized
@@ -57,9 +57,9 @@ def letterbox(frame, size, stretch=False):
     return np.ascontiguousarray(blob, dtype=np.float32), scale_x, scale_y, pad_x, pad_y
 
 
-def detect(frame, net, size, conf, nms, stretch=False):
+def detect(frame, net, size, conf, nms, stretch=False, interpolation=cv2.INTER_AREA):
     h, w = frame.shape[:2]
-    blob, scale_x, scale_y, pad_x, pad_y = letterbox(frame, size, stretch)
+    blob, scale_x, scale_y, pad_x, pad_y = letterbox(frame, size, stretch, interpolation)
     net.setInput(blob)
     # OpenCV's darknet [yolo] layers output decoded rows: cx, cy, w, h (fractions of the network input), objectness,
     # then one column per class that ALREADY holds objectness * sigmoid(class logit), set to 0 where that product is
@@ -97,17 +97,34 @@ def main():
     parser.add_argument("--size", type=int, default=416)
     parser.add_argument("--conf", type=float, default=0.25)
     parser.add_argument("--nms", type=float, default=0.45)
+    parser.add_argument("--i420", help="take the frame from this raw I420 file (Y, U, V planes, rows unpadded) "
+                        "instead of decoding --video: the same pixels another decoder produced")
+    parser.add_argument("--width", type=int, help="width of the --i420 frame")
+    parser.add_argument("--height", type=int, help="height of the --i420 frame")
+    parser.add_argument("--interpolation", choices=["area", "linear"], default="area",
+                        help="downscaling filter: area averages like swscale's filters do when shrinking (default); "
+                             "linear samples 2x2 pixels without anti-aliasing")
     parser.add_argument("--resize", choices=["letterbox", "stretch"], default="letterbox",
                         help="letterbox (keep the aspect ratio, pad with 0.5) or stretch each axis to --size")
     args = parser.parse_args()
 
     with open(args.names) as f:
         names = [line.strip() for line in f if line.strip()]
-    frame = read_frame(args.video, args.frame)
+    if args.i420:
+        if not args.width or not args.height:
+            raise SystemExit("opencv-detect: --i420 needs --width and --height")
+        raw = np.fromfile(args.i420, dtype=np.uint8)
+        expected = args.width * args.height * 3 // 2
+        if raw.size != expected:
+            raise SystemExit(f"opencv-detect: {args.i420} has {raw.size} bytes, not {expected} for I420 {args.width}x{args.height}")
+        frame = cv2.cvtColor(raw.reshape(args.height * 3 // 2, args.width), cv2.COLOR_YUV2BGR_I420)
+    else:
+        frame = read_frame(args.video, args.frame)
     net = cv2.dnn.readNetFromDarknet(args.cfg, args.weights)
     net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
     net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-    detections = detect(frame, net, args.size, args.conf, args.nms, args.resize == "stretch")
+    interpolation = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR}[args.interpolation]
+    detections = detect(frame, net, args.size, args.conf, args.nms, args.resize == "stretch", interpolation)
     items = [json.dumps({
         "class_id": class_id,
         "class": names[class_id] if class_id < len(names) else str(class_id),

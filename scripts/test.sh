@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${REALTIME_ANALYTICS_TEST_BROKER_PORT:-39092}
+export PKG_CONFIG_PATH="$PWD/runtime/openvino/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 swift build --build-tests
 scripts/broker.sh start "$port"
 trap 'scripts/broker.sh stop "$port"' EXIT

@@ -30,6 +30,15 @@ public enum TestEnvironment {
         return path
     }
 
+    /// A file of the bundled model (`models/yolov4-tiny/`, made by `scripts/model.sh install`).
+    public static func model(_ name: String) throws -> String {
+        let path = packageRoot.appendingPathComponent("models/yolov4-tiny").appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MissingResource(description: "model file \(path) is missing; run scripts/setup.sh (or make test)")
+        }
+        return path
+    }
+
     /// A script of `scripts/`.
     public static func script(_ name: String) -> String {
         packageRoot.appendingPathComponent("scripts").appendingPathComponent(name).path

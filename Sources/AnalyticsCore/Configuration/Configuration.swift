@@ -53,7 +53,8 @@ public struct Configuration: Sendable, Equatable {
         configuration.kafka = try KafkaConfiguration(document.section("kafka", allowedKeys: KafkaConfiguration.keys))
         configuration.pipeline = try PipelineConfiguration(
             document.section("pipeline", allowedKeys: PipelineConfiguration.keys))
-        configuration.model = try ModelConfiguration(document.section("model", allowedKeys: ModelConfiguration.keys))
+        configuration.model = try ModelConfiguration(
+            document.section("model", allowedKeys: ModelConfiguration.keys), baseDirectory: baseDirectory)
         configuration.tracker = try TrackerConfiguration(
             document.section("tracker", allowedKeys: TrackerConfiguration.keys))
         configuration.dashboard = try DashboardConfiguration(

@@ -1,0 +1,21 @@
+import COpenVINO
+
+/// A failed OpenVINO call: which call, its status and OpenVINO's own message.
+public struct OpenVINOError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+
+    /// Throws unless `status` is OK, naming `call` and, when OpenVINO gives one, its last error message.
+    static func check(_ status: ov_status_e, _ call: @autoclosure () -> String) throws(OpenVINOError) {
+        guard status != OK else { return }
+        let name = ov_get_error_info(status).map { String(cString: $0) } ?? "status \(status.rawValue)"
+        var detail = ov_get_last_err_msg().map { String(cString: $0) } ?? ""
+        // OpenVINO's messages carry a C++ source location and newlines; keep the first meaningful line.
+        detail = detail.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { !$0.isEmpty && !$0.hasPrefix("Check '") } ?? detail
+        throw OpenVINOError("\(call()) failed: \(name)\(detail.isEmpty ? "" : ": \(detail)")")
+    }
+}

@@ -1,0 +1,56 @@
+import AnalyticsCore
+
+/// Where a frame lands inside the square network input, and the way back: stretched to fill it, or letterboxed
+/// (aspect ratio kept, centred, grey bars).
+public struct InputGeometry: Sendable, Equatable {
+    public let inputSize: Int
+    public let frameWidth: Int
+    public let frameHeight: Int
+    /// The scaled frame's size and top-left corner inside the input.
+    public let contentWidth: Int
+    public let contentHeight: Int
+    public let offsetX: Int
+    public let offsetY: Int
+
+    public init(frameWidth: Int, frameHeight: Int, inputSize: Int, resize: ModelConfiguration.Resize) {
+        self.inputSize = inputSize
+        self.frameWidth = frameWidth
+        self.frameHeight = frameHeight
+        switch resize {
+        case .stretch:
+            contentWidth = inputSize
+            contentHeight = inputSize
+        case .letterbox:
+            let scale = min(Double(inputSize) / Double(frameWidth), Double(inputSize) / Double(frameHeight))
+            contentWidth = min(inputSize, max(1, Int((Double(frameWidth) * scale).rounded())))
+            contentHeight = min(inputSize, max(1, Int((Double(frameHeight) * scale).rounded())))
+        }
+        offsetX = (inputSize - contentWidth) / 2
+        offsetY = (inputSize - contentHeight) / 2
+    }
+
+    private var scaleX: Float { Float(contentWidth) / Float(frameWidth) }
+    private var scaleY: Float { Float(contentHeight) / Float(frameHeight) }
+
+    /// A point in input pixels to frame pixels (not clipped).
+    public func toFrame(x: Float, y: Float) -> (x: Float, y: Float) {
+        ((x - Float(offsetX)) / scaleX, (y - Float(offsetY)) / scaleY)
+    }
+
+    /// A point in frame pixels to input pixels.
+    public func toInput(x: Float, y: Float) -> (x: Float, y: Float) {
+        (x * scaleX + Float(offsetX), y * scaleY + Float(offsetY))
+    }
+
+    /// A box in input pixels to frame pixels, clipped to the frame.
+    public func toFrame(_ box: Detection) -> Detection {
+        let (x1, y1) = toFrame(x: box.x1, y: box.y1), (x2, y2) = toFrame(x: box.x2, y: box.y2)
+        let w = Float(frameWidth), h = Float(frameHeight)
+        var mapped = box
+        mapped.x1 = min(max(x1, 0), w)
+        mapped.y1 = min(max(y1, 0), h)
+        mapped.x2 = min(max(x2, 0), w)
+        mapped.y2 = min(max(y2, 0), h)
+        return mapped
+    }
+}

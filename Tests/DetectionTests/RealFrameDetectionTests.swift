@@ -1,0 +1,154 @@
+import AnalyticsCore
+import Foundation
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+import VideoIngest
+@testable import Detection
+
+/// Keeps one frame (by index) of a lossless file read, then stops the reader.
+final class FrameGrabber: FrameDelivery, Sendable {
+    let wanted: Int64
+    private let grabbed = Mutex<Frame?>(nil)
+
+    init(index: Int64) { wanted = index }
+
+    var frame: Frame? { grabbed.withLock { $0 } }
+
+    func deliverNewest(_ frame: Frame) { keep(frame) }
+
+    func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
+        keep(frame)
+        return true
+    }
+
+    private func keep(_ frame: Frame) {
+        if frame.index == wanted { grabbed.withLock { $0 = frame } }
+    }
+
+    /// Frame `index` of `path` at `width` x `height`, decoded by the project's own reader.
+    static func frame(_ index: Int64, of path: String, width: Int, height: Int) throws -> Frame {
+        let grabber = FrameGrabber(index: index)
+        let reader = StreamReader(
+            stream: StreamConfiguration(id: "test", source: .file(path: path), realtime: false), streamIndex: 0,
+            settings: IngestSettings(width: width, height: height), delivery: grabber, logger: Logger(label: "test"))
+        let exited = SharedCounter()
+        reader.start(onExit: { exited.add() })
+        _ = ChildProcess.waitUntil(atMost: 60) { grabber.frame != nil || exited.current > 0 }
+        reader.stop()
+        _ = ChildProcess.waitUntil(atMost: 10) { exited.current > 0 }
+        return try #require(grabber.frame, "frame \(index) of \(path) was not decoded")
+    }
+}
+
+@Suite("Detector on real frames (OpenVINO, yolov4-tiny)", .serialized)
+struct RealFrameDetectionTests {
+    struct Reference: Decodable {
+        struct Box: Decodable {
+            var class_id: Int
+            var confidence: Float
+            var bbox_xyxy: [Float]
+        }
+        var detections: [Box]
+    }
+
+    static func configuration(resize: ModelConfiguration.Resize) throws -> ModelConfiguration {
+        var configuration = ModelConfiguration()
+        configuration.path = try TestEnvironment.model("yolov4-tiny.xml")
+        configuration.resize = resize
+        return configuration
+    }
+
+    @Test("vtest.avi frame 100: boxes match OpenCV DNN on the original darknet weights (IoU ≥ 0.9, same class)",
+          arguments: [ModelConfiguration.Resize.stretch, .letterbox])
+    func matchesOpenCV(resize: ModelConfiguration.Resize) throws {
+        let video = try TestEnvironment.sample("vtest.avi")
+        let frame = try FrameGrabber.frame(100, of: video, width: 768, height: 576)
+        let configuration = try Self.configuration(resize: resize)
+        let detector = try DetectorModel(configuration: configuration, workers: 1).makeDetector()
+        let ours = try detector.detect(frame.pixels)
+
+        // OpenCV gets the very pixels our reader decoded (its own colour conversion and resizing follow).
+        let folder = try TestEnvironment.makeTemporaryDirectory("frame-100")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let raw = folder.appendingPathComponent("frame100.i420")
+        try Data(frame.pixels.bytes).write(to: raw)
+        let result = try ChildProcess.run(
+            "/usr/bin/env",
+            ["python3", TestEnvironment.script("opencv-detect.py"), "--i420", raw.path, "--width", "\(frame.width)",
+             "--height", "\(frame.height)",
+             "--cfg", try TestEnvironment.model("yolov4-tiny.cfg"),
+             "--weights", try TestEnvironment.model("yolov4-tiny.weights"),
+             "--names", try TestEnvironment.model("coco.names"), "--size", "\(configuration.inputSize)",
+             "--conf", "\(configuration.confidenceThreshold)", "--nms", "\(configuration.nmsIoU)",
+             "--resize", resize.rawValue],
+            timeout: 120)
+        try #require(result.status == 0, "opencv-detect.py failed: \(result.stderr)")
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(result.stdout.utf8)).detections
+        let names = configuration.labels
+        func describe(_ d: Detection) -> String {
+            String(format: "%@ %.2f [%.0f %.0f %.0f %.0f]", names[d.classID], d.confidence, d.x1, d.y1, d.x2, d.y2)
+        }
+        print("\(resize): ours \(ours.map(describe)); OpenCV \(reference.count) boxes")
+
+        // Boxes near the confidence threshold may fall on either side of it in two implementations; every box
+        // clearly above it must be found by both.
+        let margin: Float = 0.05 + Float(configuration.confidenceThreshold)
+        for box in reference where box.confidence >= margin {
+            let expected = Detection(
+                x1: box.bbox_xyxy[0], y1: box.bbox_xyxy[1], x2: box.bbox_xyxy[2], y2: box.bbox_xyxy[3],
+                confidence: box.confidence, classID: box.class_id)
+            let match = ours.filter { $0.classID == box.class_id }.max { $0.iou(expected) < $1.iou(expected) }
+            #expect((match?.iou(expected) ?? 0) >= 0.9, "OpenCV's \(describe(expected)) has no match in ours")
+            if let match { #expect(abs(match.confidence - box.confidence) < 0.05, "\(describe(match)) vs \(describe(expected))") }
+        }
+        for detection in ours where detection.confidence >= margin {
+            let found = reference.contains { box in
+                box.class_id == detection.classID && detection.iou(Detection(
+                    x1: box.bbox_xyxy[0], y1: box.bbox_xyxy[1], x2: box.bbox_xyxy[2], y2: box.bbox_xyxy[3],
+                    confidence: box.confidence, classID: box.class_id)) >= 0.9
+            }
+            #expect(found, "our \(describe(detection)) is not in OpenCV's result")
+        }
+        if resize == .stretch {
+            // The model's own resizing (darknet trains with stretched inputs): the scene's people and the car.
+            #expect(ours.filter { names[$0.classID] == "person" }.count >= 5)
+            #expect(ours.contains { names[$0.classID] == "car" })
+        }
+        #expect(ours.allSatisfy { $0.x1 >= 0 && $0.y1 >= 0 && $0.x2 <= 768 && $0.y2 <= 576 && $0.x1 < $0.x2 })
+    }
+
+    @Test("the class filter keeps only the named classes")
+    func classFilter() throws {
+        let frame = try FrameGrabber.frame(100, of: try TestEnvironment.sample("vtest.avi"), width: 640, height: 480)
+        var configuration = try Self.configuration(resize: .stretch)
+        configuration.classes = ["car", "truck"]
+        let detections = try DetectorModel(configuration: configuration, workers: 1).makeDetector().detect(frame.pixels)
+        #expect(!detections.isEmpty)
+        #expect(detections.allSatisfy { $0.classID == 2 || $0.classID == 7 })
+    }
+
+    @Test("the darknet converter consumes the weights exactly and matches OpenCV's layers (scripts/check-converter.py)")
+    func converter() throws {
+        let result = try ChildProcess.run(
+            "/usr/bin/env", ["python3", TestEnvironment.script("check-converter.py")], timeout: 300)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("check-converter: ok"), "\(result.stdout)")
+    }
+
+    @Test("a model file that is not a model is a clear error")
+    func badModel() throws {
+        let folder = try TestEnvironment.makeTemporaryDirectory("bad-model")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("model.xml").path
+        try "not a model".write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = ModelConfiguration()
+        configuration.path = path
+        #expect {
+            _ = try DetectorModel(configuration: configuration, workers: 1)
+        } throws: { error in
+            "\(error)".hasPrefix("reading \(path) failed") && !"\(error)".contains("\n")
+        }
+    }
+}
