@@ -60,8 +60,7 @@ public struct PipelineService: Service {
         let readers = streams.enumerated().map { index, stream in
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
         }
-        let workerCount = pipeline.detectorWorkers > 0
-            ? pipeline.detectorWorkers : ProcessInfo.processInfo.activeProcessorCount
+        let workerCount = AnalysisStage.workerCount(configuration)
         let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
         let readersDone = ThreadLatch(count: readers.count)
         let workersDone = ThreadLatch(count: workerCount)

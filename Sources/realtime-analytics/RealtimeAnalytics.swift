@@ -82,6 +82,22 @@ extension RealtimeAnalytics {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "realtime-analytics")
+            let analysis: AnalysisStage
+            do {
+                analysis = try AnalysisStage(configuration: configuration, logger: logger)
+                if let model = analysis.model {
+                    logger.info(
+                        "detector ready",
+                        metadata: [
+                            "model": "\(configuration.model.path ?? "")", "device": "\(configuration.model.device)",
+                            "input": "\(configuration.model.inputSize) \(configuration.model.resize.rawValue)",
+                            "workers": "\(analysis.workerCount)", "openvino": "\(model.compiled.runtimeVersion)",
+                        ])
+                }
+            } catch {
+                FileHandle.standardError.write(Data("error: model: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             var sinks: [any ResultSink]
             do {
                 sinks = try PipelineService.makeSinks(configuration, logger: logger)
@@ -101,7 +117,8 @@ extension RealtimeAnalytics {
                 services.append(.init(service: BoardTicker(publisher: dashboard.publisher)))
                 logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
             }
-            let pipeline = PipelineService(configuration: configuration, sinks: sinks, logger: logger)
+            let pipeline = PipelineService(
+                configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [

@@ -104,8 +104,10 @@ public struct ModelConfiguration: Sendable, Equatable {
     }
 }
 
-/// `tracker:` — ByteTrack parameters, per stream. Read and validated now; the tracker is wired in by the tracking work.
+/// `tracker:` — ByteTrack parameters; one tracker per stream, updated on every detected frame.
 public struct TrackerConfiguration: Sendable, Equatable {
+    /// false publishes the raw detections with track id -1 (no tracking).
+    public var enabled = true
     /// Detections at or above this score take part in the first association.
     public var highThreshold: Double = 0.5
     /// Detections between this and `highThreshold` take part in the second association only.
@@ -117,9 +119,10 @@ public struct TrackerConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = ["high_threshold", "low_threshold", "new_track_threshold", "lost_track_s"]
+    static let keys = ["enabled", "high_threshold", "low_threshold", "new_track_threshold", "lost_track_s"]
 
     init(_ section: YAMLSection) throws(ConfigurationError) {
+        enabled = try section.bool("enabled", default: enabled)
         highThreshold = try section.double("high_threshold", default: highThreshold, in: 0...1)
         lowThreshold = try section.double("low_threshold", default: lowThreshold, in: 0...1)
         guard lowThreshold <= highThreshold else {

@@ -1,0 +1,140 @@
+import AnalyticsCore
+import Detection
+import Foundation
+import Logging
+import Synchronization
+import Tracking
+
+/// The analysis stage the configuration asks for: with `model.path`, the detector (compiled once, one warmed-up infer
+/// request per worker, made here before any worker starts) followed by each stream's tracker; without it, frames
+/// pass through with no tracks.
+public final class AnalysisStage: Sendable {
+    public let workerCount: Int
+    public let model: DetectorModel?
+    private let detectors: Mutex<[ObjectDetectorHandle]>
+    private let trackers: StreamTrackers?
+    private let labels: [String]
+    private let logger: Logger
+
+    /// Worker threads for `configuration`: `pipeline.detector_workers`, or one per core.
+    public static func workerCount(_ configuration: Configuration) -> Int {
+        configuration.pipeline.detectorWorkers > 0
+            ? configuration.pipeline.detectorWorkers : ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// Compiles the model and prepares every worker's detector. Blocking (seconds); call before the pipeline starts.
+    /// Throws a one-line reason (missing or unreadable model, unsupported output layout, device error).
+    public init(configuration: Configuration, logger: Logger) throws {
+        workerCount = Self.workerCount(configuration)
+        labels = configuration.model.labels
+        self.logger = logger
+        guard configuration.model.path != nil else {
+            model = nil
+            detectors = Mutex([])
+            trackers = nil
+            return
+        }
+        let model = try DetectorModel(configuration: configuration.model, workers: workerCount)
+        self.model = model
+        // Sequentially, before the workers run: each request's first inference happens here.
+        detectors = Mutex(try (0..<workerCount).map { _ in ObjectDetectorHandle(try model.makeDetector()) })
+        trackers = configuration.tracker.enabled ? StreamTrackers(configuration: configuration) : nil
+    }
+
+    /// The analyzer for worker `index` (called once on that worker's thread).
+    @Sendable public func makeAnalyzer(_ index: Int) -> any FrameAnalyzer {
+        guard model != nil, let detector = detectors.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+            return NoDetectionAnalyzer()
+        }
+        return DetectionAnalyzer(detector: detector.detector, trackers: trackers, labels: labels, logger: logger)
+    }
+}
+
+/// Hands a worker's detector from the thread that made it to the worker thread, once.
+struct ObjectDetectorHandle: @unchecked Sendable {
+    let detector: ObjectDetector
+    init(_ detector: ObjectDetector) { self.detector = detector }
+}
+
+/// One ByteTracker per stream. The scheduler gives a stream's frames to one worker at a time (handing over through
+/// its lock), so a stream's tracker is never used by two threads at once.
+final class StreamTrackers: @unchecked Sendable {
+    private let trackers: [ByteTracker]
+    /// Per stream: whether the tracker's clock is the media time (files read as fast as possible, without loop) or
+    /// the capture clock (live and paced sources, where it equals media time and never jumps back at a loop).
+    private let usesMediaTime: [Bool]
+
+    init(configuration: Configuration) {
+        var parameters = ByteTracker.Parameters()
+        let tracker = configuration.tracker
+        parameters.highThreshold = tracker.highThreshold
+        parameters.lowThreshold = tracker.lowThreshold
+        parameters.newTrackThreshold = tracker.newTrackThreshold
+        parameters.lostTrackSeconds = tracker.lostTrackSeconds
+        trackers = configuration.streams.map { _ in ByteTracker(parameters: parameters) }
+        usesMediaTime = configuration.streams.map { !$0.realtime && !$0.loop }
+    }
+
+    func update(_ frame: Frame, detections: [ByteTracker.Detection]) -> [ByteTracker.Output] {
+        let index = frame.streamIndex
+        let time = usesMediaTime[index] ? (frame.ptsSeconds ?? Double(frame.captureUptimeNs) / 1e9)
+            : Double(frame.captureUptimeNs) / 1e9
+        return trackers[index].update(detections: detections, time: time)
+    }
+}
+
+/// Detection then tracking for one worker thread.
+final class DetectionAnalyzer: FrameAnalyzer {
+    private let detector: ObjectDetector
+    private let trackers: StreamTrackers?
+    private let labels: [String]
+    private let logger: Logger
+    private var failures = 0
+
+    init(detector: ObjectDetector, trackers: StreamTrackers?, labels: [String], logger: Logger) {
+        self.detector = detector
+        self.trackers = trackers
+        self.labels = labels
+        self.logger = logger
+    }
+
+    func analyze(_ frame: Frame) -> [Track] {
+        let detections: [Detection]
+        do {
+            detections = try detector.detect(frame.pixels)
+        } catch {
+            // Published without tracks rather than dropped; logged on the first failure and every 100th after.
+            failures += 1
+            if failures % 100 == 1 {
+                logger.error("detection failed on \(frame.streamID) frame \(frame.index) (\(failures) so far): \(error)")
+            }
+            return []
+        }
+        guard let trackers else {
+            return detections.map { detection in
+                Track(
+                    trackID: -1, classID: detection.classID, className: label(detection.classID),
+                    confidence: detection.confidence, x1: detection.x1, y1: detection.y1, x2: detection.x2,
+                    y2: detection.y2)
+            }
+        }
+        let outputs = trackers.update(frame, detections: detections.map { detection in
+            ByteTracker.Detection(
+                box: Box(x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2), y2: Double(detection.y2)),
+                score: Double(detection.confidence), classID: detection.classID)
+        })
+        let width = Float(frame.width), height = Float(frame.height)
+        return outputs.map { output in
+            // The filtered box can drift past the frame edge; clip it as the detector clips its boxes.
+            Track(
+                trackID: output.trackID, classID: output.classID, className: label(output.classID),
+                confidence: Float(output.confidence), x1: min(max(Float(output.box.x1), 0), width),
+                y1: min(max(Float(output.box.y1), 0), height), x2: min(max(Float(output.box.x2), 0), width),
+                y2: min(max(Float(output.box.y2), 0), height))
+        }
+    }
+
+    private func label(_ classID: Int) -> String? {
+        classID >= 0 && classID < labels.count ? labels[classID] : nil
+    }
+}
