@@ -1,0 +1,92 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The pipeline with the real detector (OpenVINO, yolov4-tiny) and tracker, as a process.
+@Suite("Pipeline with detection", .serialized)
+struct DetectionPipelineTests {
+    private func run(_ yaml: String, seconds: Double) throws -> (messages: [[String: Any]], stderr: String) {
+        let directory = try TestEnvironment.makeTemporaryDirectory("detection-pipeline")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.jsonl")
+        let config = directory.appendingPathComponent("pipeline.yaml")
+        try yaml.replacingOccurrences(of: "{OUT}", with: output.path)
+            .replacingOccurrences(of: "{MODEL}", with: try TestEnvironment.model("yolov4-tiny.xml"))
+            .replacingOccurrences(of: "{VIDEO}", with: try TestEnvironment.sample("vtest.avi"))
+            .write(to: config, atomically: true, encoding: .utf8)
+        let pipeline = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
+            label: "pipeline")
+        Thread.sleep(forTimeInterval: seconds)
+        #expect(pipeline.isRunning, "the pipeline exited early: \(pipeline.stderr.suffix(3000))")
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
+        #expect(stop.status == 0, "\(pipeline.stderr.suffix(3000))")
+        #expect(stop.seconds < 5, "took \(stop.seconds) s to exit")
+        return (JSONLines.read(output), pipeline.stderr)
+    }
+
+    private static func tracks(_ message: [String: Any]) -> [[String: Any]] {
+        message["tracks"] as? [[String: Any]] ?? []
+    }
+
+    @Test("32 identical streams share the detector fairly: every stream gets detections, rates within 1.5x")
+    func fairAcross32Streams() throws {
+        let (messages, stderr) = try run(
+            """
+            streams:
+              - {id: "cam-{n}", count: 32, url: "{VIDEO}", loop: true}
+            pipeline: {width: 640, detect_fps: 5, status_interval_s: 5}
+            model: {path: "{MODEL}", classes: [person, car, truck]}
+            output: {jsonl: {enabled: true, path: "{OUT}"}}
+            """, seconds: 30)
+        let byStream = Dictionary(grouping: messages) { $0["stream"] as? String ?? "" }
+        #expect(Set(byStream.keys) == Set((1...32).map { "cam-\($0)" }), "\(stderr.suffix(2000))")
+        let counts = (1...32).map { byStream["cam-\($0)"]?.count ?? 0 }
+        let withDetections = (1...32).filter { index in
+            (byStream["cam-\(index)"] ?? []).contains { !Self.tracks($0).isEmpty }
+        }
+        print("detections per stream in 30 s: \(counts), min \(counts.min()!), max \(counts.max()!)")
+        #expect(withDetections.count == 32, "streams without any track: \(Set(1...32).subtracting(withDetections).sorted())")
+        let minimum = try #require(counts.min()), maximum = try #require(counts.max())
+        #expect(minimum >= 3, "a stream starved: \(counts)")
+        #expect(Double(maximum) <= 1.5 * Double(max(1, minimum)), "unfair: \(counts)")
+        #expect(stderr.contains("detector ready"), "\(stderr.prefix(3000))")
+    }
+
+    @Test("a walking person keeps its id across consecutive detected frames")
+    func stableIDs() throws {
+        let (messages, _) = try run(
+            """
+            streams:
+              - {id: "walk", url: "{VIDEO}", loop: true}
+            pipeline: {width: 640, detect_fps: 5}
+            model: {path: "{MODEL}", classes: [person]}
+            output: {jsonl: {enabled: true, path: "{OUT}"}}
+            """, seconds: 14)
+        // Consecutive results: a person overlapping (IoU > 0.5) a person of the previous result is the same one.
+        func box(_ track: [String: Any]) -> [Double] { (track["bbox_xyxy"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue } }
+        func iou(_ a: [Double], _ b: [Double]) -> Double {
+            let w = min(a[2], b[2]) - max(a[0], b[0]), h = min(a[3], b[3]) - max(a[1], b[1])
+            guard w > 0, h > 0 else { return 0 }
+            let i = w * h
+            return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
+        }
+        var pairs = 0, sameID = 0
+        var ids = Set<Int>()
+        for (previous, current) in zip(messages, messages.dropFirst()) {
+            for track in Self.tracks(current) {
+                let id = track["track_id"] as? Int ?? -1
+                #expect(id >= 1, "a published track has id \(id)")
+                ids.insert(id)
+                guard let match = Self.tracks(previous).max(by: { iou(box($0), box(track)) < iou(box($1), box(track)) }),
+                      iou(box(match), box(track)) > 0.5 else { continue }
+                pairs += 1
+                if match["track_id"] as? Int == id { sameID += 1 }
+            }
+        }
+        print("stable ids: \(sameID) of \(pairs) overlapping pairs kept their id; \(ids.count) ids in \(messages.count) results")
+        #expect(messages.count >= 30)
+        #expect(pairs >= 50, "too few consecutive person pairs: \(pairs)")
+        #expect(Double(sameID) >= 0.95 * Double(pairs), "\(sameID) of \(pairs) kept their id")
+    }
+}
