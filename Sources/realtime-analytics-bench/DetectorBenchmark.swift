@@ -1,0 +1,92 @@
+import AnalyticsCore
+import ArgumentParser
+import Detection
+import Foundation
+import Logging
+import Synchronization
+import VideoIngest
+
+/// Raw detector throughput: the detector alone (pre-processing, inference, decoding, NMS) on one real frame, with
+/// 1 worker and with N workers in parallel, each on its own thread with its own infer request, as the pipeline runs
+/// them.
+struct DetectorThroughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detector", abstract: "Detector frames/s with 1 worker and with N workers (one thread each).")
+
+    @Option(help: "Model (OpenVINO IR).") var model = "models/yolov4-tiny/yolov4-tiny.xml"
+    @Option(help: "Video whose frame is detected over and over.") var file = "samples/vtest.avi"
+    @Option(help: "Frame index to use.") var frame = 100
+    @Option(help: "Working width (the pipeline's).") var width = 640
+    @Option(help: "Network input size.") var inputSize = 416
+    @Option(help: "Worker counts to measure.") var workers: [Int] = [1, ProcessInfo.processInfo.activeProcessorCount]
+    @Option(help: "Seconds per measurement.") var seconds = 10.0
+
+    func run() throws {
+        let frame = try Self.decode(file, index: Int64(frame), width: width)
+        var configuration = ModelConfiguration()
+        configuration.path = model
+        configuration.inputSize = inputSize
+        for count in workers {
+            let model = try DetectorModel(configuration: configuration, workers: count)
+            let detectors = try (0..<count).map { _ in try model.makeDetector() }
+            let total = Mutex(0)
+            let boxes = Mutex(0)
+            let done = DispatchGroup()
+            let deadline = MonotonicClock.nowNanoseconds() + UInt64(seconds * 1e9)
+            let started = MonotonicClock.nowNanoseconds()
+            for detector in detectors {
+                let handle = UncheckedDetector(detector: detector)
+                done.enter()
+                Thread {
+                    var frames = 0, found = 0
+                    while MonotonicClock.nowNanoseconds() < deadline {
+                        found = (try? handle.detector.detect(frame.pixels).count) ?? -1
+                        frames += 1
+                    }
+                    total.withLock { $0 += frames }
+                    boxes.withLock { $0 = found }
+                    done.leave()
+                }.start()
+            }
+            done.wait()
+            let elapsed = Double(MonotonicClock.nowNanoseconds() - started) / 1e9
+            let frames = total.withLock { $0 }
+            print(String(
+                format: "%d worker%@: %.1f frames/s (%d frames in %.1f s, %.1f ms/frame per worker, %d boxes per frame)",
+                count, count == 1 ? "" : "s", Double(frames) / elapsed, frames, elapsed,
+                1000 * elapsed * Double(count) / Double(max(1, frames)), boxes.withLock { $0 }))
+        }
+    }
+
+    /// Frame `index` of `path`, decoded and scaled by the project's reader.
+    static func decode(_ path: String, index: Int64, width: Int) throws -> Frame {
+        final class Grab: FrameDelivery, Sendable {
+            let index: Int64
+            let frame = Mutex<Frame?>(nil)
+            init(index: Int64) { self.index = index }
+            func deliverNewest(_ frame: Frame) { keep(frame) }
+            func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
+                keep(frame)
+                return true
+            }
+            func keep(_ frame: Frame) { if frame.index == index { self.frame.withLock { $0 = frame } } }
+        }
+        let grab = Grab(index: index)
+        let ended = Mutex(false)
+        let reader = StreamReader(
+            stream: StreamConfiguration(id: "bench", source: .file(path: path), realtime: false), streamIndex: 0,
+            settings: IngestSettings(width: width, height: 0), delivery: grab, logger: Logger(label: "bench"))
+        reader.start(onExit: { ended.withLock { $0 = true } })
+        while grab.frame.withLock({ $0 == nil }) && !ended.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
+        reader.stop()
+        guard let frame = grab.frame.withLock({ $0 }) else {
+            throw ValidationError("\(path) has no frame \(index)")
+        }
+        return frame
+    }
+}
+
+/// A worker's detector handed to its benchmark thread (used by that thread only).
+struct UncheckedDetector: @unchecked Sendable {
+    let detector: ObjectDetector
+}
