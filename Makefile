@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # OpenVINO's pkg-config file, written by scripts/openvino.sh (the library comes from its PyPI wheel, not Debian).
 export PKG_CONFIG_PATH := $(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: setup build release test demo bench clean
+.PHONY: setup build release test test-faults demo bench soak clean
 
 setup:
 	scripts/setup.sh
@@ -19,6 +19,12 @@ release: setup
 test: setup
 	scripts/test.sh
 
+# Only the fault tests (they are part of `make test` too): broker killed and restarted, RTSP and HTTP sources killed
+# and restarted, SIGTERM under load, 38 invalid configs, 10,000 malformed messages, a stalled WebSocket client,
+# HTML in stream ids and class names. Each prints what it tried and what held.
+test-faults: setup
+	FILTER='brokerOutage|sigtermUnderLoad|missingTopic|badProperty|rtspReconnect|httpReconnect|badSourcesDoNotDisturbOthers|invalidConfiguration|validateCommand|unknownClass|badModel|stalledClient|browserSeesTheDashboard|survivesMalformedMessages' scripts/test.sh
+
 # The 32-stream sample with its status line; Ctrl-C stops it.
 demo: release
 	scripts/demo.sh
@@ -26,6 +32,10 @@ demo: release
 # Throughput figures (not a test): decode rate beside the ffmpeg CLI, CPU use of the 32-stream sample.
 bench: release
 	scripts/bench.sh
+
+# 32 streams for MINUTES (default 10): RSS, latency and drop rate over time, first vs last window.
+soak: release
+	scripts/soak.sh $(MINUTES)
 
 clean:
 	rm -rf .build var

@@ -115,7 +115,8 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection",
+                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection", "CRdKafka",
+                "CTurboJPEG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

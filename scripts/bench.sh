@@ -7,8 +7,12 @@
 #     same model, and their ratio;
 #  5. CPU use of the 32-stream real-time sample (config/sample-pipeline.yaml, publishing to a local broker) over 20 s,
 #     and of the dashboard serving it to 5 headless browsers (screenshot in var/screenshots/demo-32-streams.png).
+#  Then a table of side-by-side ratios (scripts/bench-table.py), also written to var/bench.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p var
+# Everything printed is also kept in var/bench.log, which the final table is read from.
+exec > >(tee var/bench.log) 2>&1
 bench=.build/release/realtime-analytics-bench
 pipeline=.build/release/realtime-analytics
 [ -x "$bench" ] && [ -x "$pipeline" ] || { echo "bench: build first with 'make bench'" >&2; exit 1; }
@@ -53,8 +57,17 @@ mkdir -p var
 rm -f var/sample-output.jsonl
 "$pipeline" --config config/sample-pipeline.yaml 2>var/bench-detection.log &
 dpipe=$!
-sleep 42
+sleep 10
+# Latency and memory from the pipeline's own /metrics over the same 30 s.
+python3 scripts/soak.py --minutes 0.5 --interval 30 --json var/bench-latency.json >/dev/null
+sleep 2
 kill -TERM "$dpipe"; wait "$dpipe" || true
+python3 - <<'PY'
+import json
+sample = json.load(open("var/bench-latency.json"))[-1]
+print(f"   capture to publish latency over 30 s at 32 streams: p50 <= {sample['p50']} s, p99 <= {sample['p99']} s "
+      f"(histogram bucket bounds); RSS {sample['rss_mb']:.0f} MB")
+PY
 python3 - "$raw_fps" <<'PY'
 import json, sys
 raw = float(sys.argv[1])
@@ -115,3 +128,6 @@ awk -v a="$d0" -v b="$d1" -v hz="$hz" -v s="$s0" -v e="$s1" -v rss="$drss" \
   'BEGIN { printf "   dashboard with 5 browsers: %.2f cores, RSS %.0f MB\n", (b - a) / hz / (e - s), rss / 1024 }'
 echo "   screenshot: var/screenshots/demo-32-streams.png"
 grep '^status' var/bench-pipeline.log | tail -1 | sed 's/^/   last status: /'
+
+echo
+python3 scripts/bench-table.py var/bench.log var/bench.json

@@ -15,7 +15,7 @@ version=2026.4.1
 prefix=$PWD/runtime/openvino
 downloads=runtime/downloads
 # The absolute prefix is in the stamp too: the .pc file names it, so a moved checkout must write it again.
-stamp_text="openvino $version $prefix"
+stamp_text="openvino $version $prefix (pkg-config without rpath)"
 
 install_python() {
   # The Python API, for the converter. Checked on its own: pip installs can come and go independently of runtime/.
@@ -71,8 +71,8 @@ EOF
 
   echo "openvino: writing runtime/openvino/lib/pkgconfig/openvino-c.pc"
   mkdir -p "$prefix.part/lib/pkgconfig"
-  # The rpath lets a binary find libopenvino_c (which finds the rest through its own $ORIGIN rpath) without
-  # LD_LIBRARY_PATH. SwiftPM may drop it from pkg-config's Libs; then the build must pass it itself.
+  # No -Wl,-rpath here: SwiftPM refuses it from pkg-config ("prohibited flag"), so Package.swift passes the rpath
+  # itself (binaries find libopenvino_c, which finds the rest through its own $ORIGIN rpath, without LD_LIBRARY_PATH).
   cat >"$prefix.part/lib/pkgconfig/openvino-c.pc" <<EOF
 prefix=$prefix
 libdir=\${prefix}/lib
@@ -82,7 +82,7 @@ Name: openvino-c
 Description: OpenVINO C API, from the openvino $version wheel on PyPI (scripts/openvino.sh)
 Version: $version
 Cflags: -I\${includedir}
-Libs: -L\${libdir} -lopenvino_c -Wl,-rpath,\${libdir}
+Libs: -L\${libdir} -lopenvino_c
 EOF
   echo "$stamp_text" >"$prefix.part/.stamp"
   rm -rf "$prefix"
@@ -133,7 +133,7 @@ int main(int argc, char **argv) {
 EOF
   # shellcheck disable=SC2046 # pkg-config's output is a list of flags
   cc -o "$work/check" "$work/check.c" \
-    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs openvino-c) || status=$?
+    $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs openvino-c) -Wl,-rpath,"$prefix/lib" || status=$?
   [ $status -eq 0 ] && { "$work/check" "$@" || status=$?; }
   rm -rf "$work"
   return $status

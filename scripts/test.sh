@@ -9,4 +9,5 @@ swift build --build-tests
 scripts/broker.sh start "$port"
 trap 'scripts/broker.sh stop "$port"' EXIT
 # Serial on purpose: several tests measure rates and time, which two tests sharing 2 cores would distort.
-REALTIME_ANALYTICS_TEST_BROKER="127.0.0.1:$port" swift test --skip-build --no-parallel
+# FILTER (a regular expression over test names) runs a subset, e.g. `make test-faults`.
+REALTIME_ANALYTICS_TEST_BROKER="127.0.0.1:$port" swift test --skip-build --no-parallel ${FILTER:+--filter "$FILTER"}

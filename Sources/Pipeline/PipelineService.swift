@@ -83,6 +83,14 @@ public struct PipelineService: Service {
                 every: pipeline.statusIntervalSeconds, readers: readers, scheduler: scheduler, sink: sink)
         }
         defer { status.cancel() }
+        let metricsSampler = Task {
+            let metrics = PipelineMetrics(streamIDs: streams.map(\.id))
+            while !Task.isCancelled {
+                metrics.sample(readers: readers, scheduler: scheduler, sinks: sink.sinks)
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { metricsSampler.cancel() }
 
         let stoppedBySignal = SignalFlag()
         await withTaskCancellationOrGracefulShutdownHandler {
@@ -151,23 +159,6 @@ public struct PipelineService: Service {
         }
     }
 
-    /// Publishes the status figures through swift-metrics (Prometheus at /metrics when the dashboard is embedded).
-    /// Per output: produced = written + failed + dropped + pending, as gauges sampled together.
-    private static func exportMetrics(statuses: [StreamStatus], sinks: [any ResultSink]) {
-        for sink in sinks {
-            let counters = sink.counters
-            for (outcome, value) in [
-                ("produced", counters.accepted), ("written", counters.written), ("failed", counters.failed),
-                ("dropped", counters.dropped), ("pending", counters.pending),
-            ] {
-                Gauge(label: "pipeline_output_messages", dimensions: [("output", sink.name), ("outcome", outcome)])
-                    .record(value)
-            }
-        }
-        Gauge(label: "pipeline_streams_online").record(statuses.filter { $0.state == .online }.count)
-        Gauge(label: "pipeline_frames_not_analysed").record(statuses.reduce(0) { $0 + $1.dropped })
-    }
-
     private static func reportStatus(
         every interval: Double, readers: [StreamReader], scheduler: FrameScheduler, sink: SinkFanout
     ) async {
@@ -187,7 +178,6 @@ public struct PipelineService: Service {
             last = now
             let line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
             FileHandle.standardError.write(Data(line.utf8))
-            exportMetrics(statuses: statuses, sinks: sink.sinks)
         }
     }
 }

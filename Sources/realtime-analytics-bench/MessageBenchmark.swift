@@ -80,6 +80,9 @@ struct Messages: ParsableCommand {
         }
         print(String(format: "preview render + JPEG q75 + base64, %dx%d, 20 tracks: %.0f frames/s (message %.1f KB)",
                      frame.width, frame.height, Double(previewRuns) / previewTime, Double(previewBytes) / 1024))
+        let rawJPEG = try RawBaselines.turboJPEGRate(frame, quality: 75, runs: previewRuns)
+        print(String(format: "raw TurboJPEG encode of the same frame, q75: %.0f frames/s (preview / raw = %.2f)",
+                     rawJPEG, (Double(previewRuns) / previewTime) / rawJPEG))
 
         // 3. Encode + produce through the broker, until every message is acknowledged.
         for previews in [false, true] {
@@ -88,6 +91,14 @@ struct Messages: ParsableCommand {
             print(String(format: "encode + produce + delivery, %@: %.0f msgs/s (%d delivered, %d failed, %d dropped)",
                          previews ? "with previews" : "metadata only", figures.rate, figures.counters.delivered,
                          figures.counters.failed, figures.counters.droppedTotal))
+            // The same payload through a bare librdkafka producer on the same broker.
+            let jpeg = previews ? try renderer.render(frame.pixels, tracks: result.tracks, maxWidth: 640, quality: 75) : nil
+            let payload = Array(encoder.encode(result, jpeg: jpeg))
+            let raw = try RawBaselines.librdkafkaRate(
+                bootstrapServers: bootstrapServers, topic: "bench.raw.\(UUID().uuidString.prefix(6))", payload: payload,
+                count: runCount)
+            print(String(format: "raw librdkafka producer, same %d-byte payload: %.0f msgs/s (ours / raw = %.2f)",
+                         payload.count, raw, figures.rate / raw))
         }
     }
 

@@ -80,7 +80,17 @@ extension RealtimeAnalytics {
             // A reader of our stdout going away must be an error we report, not a signal that kills the process.
             signal(SIGPIPE, SIG_IGN)
             let registry = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            var factory = PrometheusMetricsFactory(registry: registry)
+            // Buckets fitted to what each histogram measures (the default's 5 ms to 10 s suits none of the first).
+            factory.durationHistogramBuckets["pipeline_tracker_seconds"] =
+                [5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
+            factory.durationHistogramBuckets["pipeline_detector_seconds"] =
+                [10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000].map { Duration.milliseconds($0) }
+            for label in ["pipeline_frame_queue_wait_seconds", "pipeline_capture_to_publish_seconds"] {
+                factory.durationHistogramBuckets[label] =
+                    [10, 25, 50, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000].map { Duration.milliseconds($0) }
+            }
+            MetricsSystem.bootstrap(factory)
             let logger = Logger(label: "realtime-analytics")
             let analysis: AnalysisStage
             do {
@@ -116,6 +126,12 @@ extension RealtimeAnalytics {
                 services.append(.init(service: app))
                 services.append(.init(service: BoardTicker(publisher: dashboard.publisher)))
                 logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
+            }
+            if configuration.metrics.enabled {
+                services.append(.init(service: MetricsEndpoint.makeApplication(
+                    registry: registry, host: configuration.metrics.host, port: configuration.metrics.port,
+                    logger: logger)))
+                logger.info("metrics: http://\(configuration.metrics.host):\(configuration.metrics.port)/metrics")
             }
             let pipeline = PipelineService(
                 configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer)

@@ -84,6 +84,17 @@ struct ConfigurationTests {
         ("dashboard:\n  port: 70000\n", "dashboard.port", "from 1 to 65535"),
         ("output:\n  jsonl: yes\n", "output.jsonl", "expected a mapping"),
         ("kafka: [1, 2]\n", "kafka", "expected a mapping"),
+        ("model:\n  path: no-such-model.xml\n", "model.path", "scripts/model.sh install"),
+        ("model:\n  format: yolov9\n", "model.format", "allowed: yolov4, yolov5, yolov8"),
+        ("model:\n  resize: crop\n", "model.resize", "allowed: stretch or letterbox"),
+        ("model:\n  precision: int4\n", "model.precision", "allowed: f32, bf16 or f16"),
+        ("model:\n  classes: [persn]\n", "model.classes", "did you mean 'person'"),
+        ("model:\n  labels: no-such-labels.txt\n", "model.labels", "one class name per line"),
+        ("tracker:\n  lost_track_s: -1\n", "tracker.lost_track_s", "from 0 to 3600"),
+        ("metrics:\n  port: 0\n", "metrics.port", "from 1 to 65535"),
+        ("metrics:\n  enabled: true\n  port: 8080\ndashboard:\n  enabled: true\n", "metrics.port",
+         "the embedded dashboard's port"),
+        ("metrics:\n  adress: 1\n", "metrics.adress", "allowed here"),
     ]
 
     @Test("invalid values give one error naming the YAML path, the value and what is allowed", arguments: invalidCases.indices)
@@ -95,6 +106,7 @@ struct ConfigurationTests {
         } catch {
             #expect(error.path == invalid.path, "\(error)")
             #expect(error.description.contains(invalid.fragment), "\(error)")
+            print("fault: invalid config \(index + 1) of \(Self.invalidCases.count) rejected: \(error)")
             #expect(!error.description.contains("\n"))
             #expect(error.description.hasPrefix("bad.yaml:"), "\(error)")
         }

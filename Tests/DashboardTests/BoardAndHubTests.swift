@@ -113,6 +113,7 @@ struct HubTests {
         // 32 stream views + totals at most, however many updates were published.
         #expect(stalled.queue.pendingCount <= 33)
         #expect(stalled.queue.coalescedCount >= 32 * 199 - 33)
+        print("fault: a WebSocket client that never reads while 6,400 updates are published; held: it holds \(stalled.queue.pendingCount) pending entries (\(stalled.queue.coalescedCount) coalesced), the live client got every stream's newest frame")
         hub.disconnect(stalled.id)
         hub.disconnect(live.id)
         #expect(hub.clientCount == 0)

@@ -13,10 +13,11 @@ struct DashboardProcessTests {
         return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
     }
 
-    /// Writes a few messages that carry tracks (the detector is not wired yet, so the pipeline's have none).
+    /// Writes a few messages that carry tracks, one with a class name carrying HTML (this test's pipeline runs
+    /// without a detector, so its own messages have none).
     private func produceTrackMessages(broker: String, topic: String, directory: URL) throws {
         let lines = (0..<20).map { frame in
-            #"{"stream":"annotated-1","frame_id":\#(frame),"timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000)),"width":640,"height":480,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"class_name":"person","confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]},{"track_id":9,"class_id":2,"class_name":"car","confidence":0.88,"bbox_xyxy":[300,200,420,290]}]}"#
+            #"{"stream":"annotated-1","frame_id":\#(frame),"timestamp_ms":\#(Int64(Date().timeIntervalSince1970 * 1000)),"width":640,"height":480,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"class_name":"person","confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]},{"track_id":9,"class_id":2,"class_name":"<img src=x onerror=alert(2)>","confidence":0.88,"bbox_xyxy":[300,200,420,290]}]}"#
         }
         let file = directory.appendingPathComponent("tracks.jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
@@ -122,5 +123,66 @@ struct DashboardProcessTests {
         #expect(try curl(["http://127.0.0.1:\(port)/"]).body.contains("realtime-analytics"))
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0 && stop.seconds < 5, "\(pipeline.stderr.suffix(1000))")
+    }
+
+    @Test("10,000 malformed, truncated, mistyped and oversized messages on the topic are counted and skipped; valid ones after them still show")
+    func survivesMalformedMessages() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("malformed")
+        let port = try TestEnvironment.freePort()
+        let directory = try TestEnvironment.makeTemporaryDirectory("malformed")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let valid = { (frame: Int) in
+            #"{"stream":"survivor","frame_id":\#(frame),"timestamp_ms":\#(now),"width":640,"height":480,"schema_version":1,"tracks":[]}"#
+        }
+        // Five kinds, 2,000 each: not JSON, a valid message cut short, wrong types, missing fields, and 300 KB
+        // documents that never close (every 100th of that kind; the rest short).
+        var lines: [String] = []
+        for index in 0..<10_000 {
+            switch index % 5 {
+            case 0: lines.append("garbage \(index) \u{1}\u{2}")
+            case 1: lines.append(String(valid(index).prefix(10 + index % 80)))
+            case 2: lines.append(#"{"stream":\#(index),"frame_id":"x","tracks":{}}"#)
+            case 3: lines.append(#"{"stream":"missing-\#(index)"}"#)
+            default:
+                lines.append(index % 100 == 4
+                    ? #"{"stream":"big","frame_id":1,"tracks":["# + String(repeating: "1,", count: 150_000)
+                    : #"{"stream":"big","frame_id":[[[[["#)
+            }
+        }
+        lines += (1...10).map(valid)
+        let file = directory.appendingPathComponent("bad.txt")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let produced = try ChildProcess.run(
+            "/bin/sh", ["-c", "kcat -P -b \(broker) -t \(topic) -l \(file.path)"], timeout: 120)
+        try #require(produced.status == 0, "\(produced.stderr)")
+
+        let config = directory.appendingPathComponent("config.yaml")
+        try """
+            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic)}
+            dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))"}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let dashboard = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics-dashboard"), ["--config", config.path, "--port", "\(port)"],
+            directory: directory, label: "dashboard")
+        defer { dashboard.stop() }
+        var totals: [String: Any] = [:], streams: [[String: Any]] = []
+        _ = ChildProcess.waitUntil(atMost: 90) {
+            guard let body = try? curl(["http://127.0.0.1:\(port)/api/streams"]).body,
+                  let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            else { return false }
+            totals = json["totals"] as? [String: Any] ?? [:]
+            streams = json["streams"] as? [[String: Any]] ?? []
+            return (totals["invalid"] as? Int ?? 0) >= 10_000 && streams.contains { $0["id"] as? String == "survivor" }
+        }
+        print("malformed messages: tried 10,000 bad messages (5 kinds, 20 of them 300 KB) then 10 valid; held: invalid \(totals["invalid"] ?? "?"), valid streams \(streams.compactMap { $0["id"] as? String }), dashboard running \(dashboard.isRunning)")
+        #expect(totals["invalid"] as? Int == 10_000, "\(totals)")
+        #expect(streams.compactMap { $0["id"] as? String } == ["survivor"], "\(streams)")
+        #expect(dashboard.isRunning, "\(dashboard.stderr.suffix(2000))")
+        // Logged at most once per 10 s, not once per message.
+        let logged = dashboard.stderr.components(separatedBy: "\n").filter { $0.localizedCaseInsensitiveContains("invalid") || $0.localizedCaseInsensitiveContains("malformed") }
+        #expect(logged.count < 20, "\(logged.count) log lines")
     }
 }

@@ -90,3 +90,46 @@ struct DetectionPipelineTests {
         #expect(Double(sameID) >= 0.95 * Double(pairs), "\(sameID) of \(pairs) kept their id")
     }
 }
+
+@Suite("Pipeline metrics endpoint", .serialized)
+struct PipelineMetricsTests {
+    @Test("metrics.enabled serves Prometheus text with per-stream counters, timing histograms and memory")
+    func prometheusEndpoint() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory("metrics")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try TestEnvironment.freePort()
+        let config = directory.appendingPathComponent("pipeline.yaml")
+        try """
+            streams:
+              - {id: "m-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            pipeline: {detect_fps: 2}
+            model: {path: "\(try TestEnvironment.model("yolov4-tiny.xml"))", classes: [person]}
+            metrics: {enabled: true, port: \(port)}
+            output: {jsonl: {enabled: true, path: "\(directory.appendingPathComponent("out.jsonl").path)"}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let pipeline = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
+            label: "pipeline")
+        defer { _ = pipeline.stop(signal: SIGTERM, waitingAtMost: 10) }
+        var text = ""
+        _ = ChildProcess.waitUntil(atMost: 30) {
+            let result = try? ChildProcess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"], timeout: 5)
+            text = result?.stdout ?? ""
+            return text.contains("pipeline_detector_seconds") && text.contains("pipeline_tracker_seconds")
+                && text.contains(#"pipeline_stream_state{stream="m-1",state="online"} 1"#)
+                && text.contains(#"pipeline_stream_state{stream="m-2",state="online"} 1"#)
+        }
+        for name in [
+            #"pipeline_frames_decoded_total{stream="m-1"}"#, #"pipeline_frames_analysed_total{stream="m-2"}"#,
+            #"pipeline_frames_not_analysed_total{stream="m-1"}"#, #"pipeline_stream_state{stream="m-1",state="online"} 1"#,
+            #"pipeline_stream_reconnects_total{stream="m-2"}"#, "pipeline_detector_seconds_bucket",
+            "pipeline_frame_queue_wait_seconds_bucket", "pipeline_tracker_seconds_count",
+            "pipeline_capture_to_publish_seconds_bucket", #"pipeline_output_messages{output="jsonl",outcome="written"}"#,
+            "process_resident_memory_bytes",
+        ] {
+            #expect(text.contains(name), "missing \(name) in:\n\(text.prefix(3000))")
+        }
+        let health = try ChildProcess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"], timeout: 5)
+        #expect(health.stdout.contains("ok"))
+    }
+}

@@ -127,6 +127,7 @@ struct KafkaPipelineTests {
         #expect(accounting.pending == 0)
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
         #expect(pipeline.stderr.components(separatedBy: "Kafka: cannot reach").count - 1 <= 2, "warned once per outage, not per retry")
+        print("fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending")
     }
 
     @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted")
@@ -153,6 +154,7 @@ struct KafkaPipelineTests {
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
         let report = try Self.readTopic(topic, broker: broker, directory: run.directory)
         #expect(report.messages == accounting.written)
+        print(String(format: "fault: SIGTERM after 6 s of 32 streams at full rate with previews; held: exit %d in %.1f s, %d produced = %d written + %d failed + %d dropped, %d on the topic", stop.status ?? -1, stop.seconds, accounting.produced, accounting.written, accounting.failed, accounting.dropped, report.messages))
     }
 
     @Test("a topic the cluster will not create gives a clear error; the pipeline keeps running")

@@ -170,5 +170,6 @@ struct PipelineProcessTests {
             let list = ids[stream] ?? []
             #expect(zip(list, list.dropFirst()).allSatisfy { $0 < $1 }, "\(stream) ids must increase across the reconnect")
         }
+        print("fault: \(url) server killed (SIGKILL) and restarted; held: net went offline and came back (\(ids["net"]?.count ?? 0) results, ids increasing), file kept producing (\(ids["file"]?.count ?? 0) results), exit \(stop.status.map(String.init) ?? "?")")
     }
 }

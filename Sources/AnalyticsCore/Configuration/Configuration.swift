@@ -14,10 +14,11 @@ public struct Configuration: Sendable, Equatable {
     public var dashboard = DashboardConfiguration()
     public var output = OutputConfiguration()
     public var preview = PreviewConfiguration()
+    public var metrics = MetricsConfiguration()
 
     public init() {}
 
-    static let keys = ["kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview"]
+    static let keys = ["kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview", "metrics"]
 
     /// Loads and validates a configuration file. Relative paths inside it are resolved against its folder.
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
@@ -64,6 +65,14 @@ public struct Configuration: Sendable, Equatable {
 
         configuration.preview = try PreviewConfiguration(
             document.section("preview", allowedKeys: PreviewConfiguration.keys))
+        configuration.metrics = try MetricsConfiguration(
+            document.section("metrics", allowedKeys: MetricsConfiguration.keys))
+        if configuration.metrics.enabled && configuration.dashboard.enabled
+            && configuration.metrics.port == configuration.dashboard.port
+        {
+            throw try document.section("metrics", allowedKeys: MetricsConfiguration.keys).error(
+                "port", "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)")
+        }
 
         var firstDeclaration: [String: String] = [:]
         for (node, path) in try document.sequence("streams") {

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// What one WebSocket client has not been sent yet, coalesced: at most one pending update per key (a stream's view,
@@ -15,6 +16,8 @@ public final class ClientQueue: Sendable {
     }
 
     private let state = Mutex(State())
+    /// All clients' overwritten updates (each client's own total is recorded when it disconnects).
+    private static let coalescedUpdates = Counter(label: "dashboard_coalesced_updates_total")
 
     public init(subscription: Set<String>? = nil) {
         state.withLock { $0.subscription = subscription }
@@ -28,6 +31,7 @@ public final class ClientQueue: Sendable {
             if let streamID, let subscription = state.subscription, !subscription.contains(streamID) { return nil }
             if state.pending.updateValue(payload, forKey: key) != nil {
                 state.coalesced += 1
+                Self.coalescedUpdates.increment()
             } else {
                 state.order.append(key)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Fans board updates out to every connected WebSocket client through each client's coalescing queue. Each update
@@ -6,6 +7,9 @@ import Synchronization
 public final class WebSocketHub: Sendable {
     private let clients = Mutex<(next: Int, queues: [Int: ClientQueue])>((0, [:]))
     private let board: StreamBoard
+    private let clientsGauge = Gauge(label: "dashboard_clients")
+    /// Per client, at disconnect: how many of its updates were overwritten before it read them.
+    private let clientCoalesced = Recorder(label: "dashboard_client_coalesced_updates", aggregate: true)
 
     public init(board: StreamBoard) {
         self.board = board
@@ -18,11 +22,12 @@ public final class WebSocketHub: Sendable {
     /// Registers a client and queues the board's current snapshot for it.
     public func connect(subscription: Set<String>? = nil) -> (id: Int, queue: ClientQueue) {
         let queue = ClientQueue(subscription: subscription)
-        let id = clients.withLock { clients in
+        let (id, count) = clients.withLock { clients in
             clients.next += 1
             clients.queues[clients.next] = queue
-            return clients.next
+            return (clients.next, clients.queues.count)
         }
+        clientsGauge.record(count)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         queue.put(key: Self.totalsKey, streamID: nil, payload: Self.encode(board.totals(nowMs: now)))
         for (view, thumbnail) in board.snapshot() {
@@ -35,8 +40,10 @@ public final class WebSocketHub: Sendable {
     }
 
     public func disconnect(_ id: Int) {
-        let queue = clients.withLock { $0.queues.removeValue(forKey: id) }
+        let (queue, count) = clients.withLock { ($0.queues.removeValue(forKey: id), $0.queues.count) }
         queue?.close()
+        clientsGauge.record(count)
+        if let queue { clientCoalesced.record(queue.coalescedCount) }
     }
 
     public var clientCount: Int { clients.withLock { $0.queues.count } }

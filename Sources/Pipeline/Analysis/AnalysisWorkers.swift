@@ -1,5 +1,7 @@
 import AnalyticsCore
 import Foundation
+import Metrics
+import VideoIngest
 
 /// Turns one frame into its tracks. One instance per worker thread, so an implementation may keep per-thread state
 /// (an inference request); it is only ever called from its own worker.
@@ -34,12 +36,17 @@ public final class AnalysisWorkers: Sendable {
         for worker in 0..<count {
             let thread = Thread { [scheduler, sink] in
                 let analyzer = makeAnalyzer(worker)
+                // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
+                let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
+                let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
                 while let frame = scheduler.next() {
+                    queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
                     let tracks = analyzer.analyze(frame)
                     let result = FrameResult(
                         streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
                         width: frame.width, height: frame.height, tracks: tracks)
                     sink.publish(result, frame: frame)
+                    captureToPublish.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
                     scheduler.complete(frame.streamIndex)
                 }
                 onExit()

@@ -2,8 +2,10 @@ import AnalyticsCore
 import Detection
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import Tracking
+import VideoIngest
 
 /// The analysis stage the configuration asks for: with `model.path`, the detector (compiled once, one warmed-up infer
 /// request per worker, made here before any worker starts) followed by each stream's tracker; without it, frames
@@ -90,6 +92,8 @@ final class DetectionAnalyzer: FrameAnalyzer {
     private let labels: [String]
     private let logger: Logger
     private var failures = 0
+    private let detectorTime = Timer(label: "pipeline_detector_seconds")
+    private let trackerTime = Timer(label: "pipeline_tracker_seconds")
 
     init(detector: ObjectDetector, trackers: StreamTrackers?, labels: [String], logger: Logger) {
         self.detector = detector
@@ -100,8 +104,10 @@ final class DetectionAnalyzer: FrameAnalyzer {
 
     func analyze(_ frame: Frame) -> [Track] {
         let detections: [Detection]
+        let started = MonotonicClock.nowNanoseconds()
         do {
             detections = try detector.detect(frame.pixels)
+            detectorTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         } catch {
             // Published without tracks rather than dropped; logged on the first failure and every 100th after.
             failures += 1
@@ -118,11 +124,13 @@ final class DetectionAnalyzer: FrameAnalyzer {
                     y2: detection.y2)
             }
         }
+        let trackingStarted = MonotonicClock.nowNanoseconds()
         let outputs = trackers.update(frame, detections: detections.map { detection in
             ByteTracker.Detection(
                 box: Box(x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2), y2: Double(detection.y2)),
                 score: Double(detection.confidence), classID: detection.classID)
         })
+        trackerTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - trackingStarted))
         let width = Float(frame.width), height = Float(frame.height)
         return outputs.map { output in
             // The filtered box can drift past the frame edge; clip it as the detector clips its boxes.

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import Synchronization
 
 /// Publishes every frame result as one message on `kafka.topic` (key = stream id), optionally with a JPEG preview.
@@ -14,6 +15,8 @@ public final class KafkaSink: ResultSink {
     public let name = "kafka"
     public let producer: KafkaProducer
     public let composer: MessageComposer
+    /// Bytes handed to librdkafka (keys and headers aside).
+    private let queuedBytes = Counter(label: "kafka_queued_bytes_total")
     private let topic: String
     private let logger: Logger
     private let produceErrorLogged = Atomic<Bool>(false)
@@ -99,7 +102,9 @@ public final class KafkaSink: ResultSink {
     }
 
     private func send(_ draft: borrowing MessageComposer.Draft, key: String) -> ProduceOutcome {
-        draft.withBytes { producer.produce(topic: topic, key: key, value: $0, headers: Self.headers) }
+        let outcome = draft.withBytes { producer.produce(topic: topic, key: key, value: $0, headers: Self.headers) }
+        if outcome == .queued { queuedBytes.increment(by: Int64(draft.count)) }
+        return outcome
     }
 
     public func close(waitingAtMost seconds: Double) {

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Soak report: scrapes the pipeline's /metrics every --interval seconds for --minutes and prints, per sample, RSS,
+capture-to-publish latency (p50/p99 from the histogram's buckets over the interval), frames decoded, analysed and not
+analysed (the drop policy) and Kafka delivery; at the end, the first window against the last (5 minutes each, or a
+third of the run when it is shorter). Writes the samples to --json. Run by scripts/soak.sh."""
+import argparse
+import json
+import re
+import sys
+import time
+import urllib.request
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([-+0-9.eEinfNa]+)$')
+
+
+def scrape(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    metrics = {}
+    for line in text.splitlines():
+        match = LINE.match(line.strip())
+        if match:
+            metrics.setdefault(match.group(1), []).append((match.group(2) or "", float(match.group(3))))
+    return metrics
+
+
+def total(metrics, name, label_filter=""):
+    return sum(v for labels, v in metrics.get(name, []) if label_filter in labels)
+
+
+def buckets(metrics, name):
+    result = []
+    for labels, value in metrics.get(name + "_bucket", []):
+        le = re.search(r'le="([^"]+)"', labels).group(1)
+        result.append((float("inf") if le == "+Inf" else float(le), value))
+    return sorted(result)
+
+
+def quantile(before, after, q):
+    """Upper bound of the bucket holding quantile q of the observations between two scrapes."""
+    deltas = [(le, a - b) for (le, a), (_, b) in zip(after, before)] if before else after
+    count = deltas[-1][1] if deltas else 0
+    if count <= 0:
+        return None
+    for le, cumulative in deltas:
+        if cumulative >= q * count:
+            return le
+    return float("inf")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:9464/metrics")
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--interval", type=float, default=30)
+    parser.add_argument("--json", default="var/soak.json")
+    args = parser.parse_args()
+    samples, previous = [], None
+    started = time.time()
+    end = started + args.minutes * 60
+    print(f"{'min':>6} {'RSS MB':>7} {'p50 s':>6} {'p99 s':>6} {'decoded/s':>9} {'analysed/s':>10} {'dropped %':>9} {'kafka written':>13} {'failed':>6} {'dropped':>7}")
+    while time.time() < end:
+        time.sleep(args.interval)
+        try:
+            metrics = scrape(args.url)
+        except OSError as error:
+            print(f"soak: cannot scrape {args.url}: {error}", file=sys.stderr)
+            return 1
+        now = time.time()
+        sample = {
+            "t": now - started,
+            "rss_mb": total(metrics, "process_resident_memory_bytes") / 2**20,
+            "decoded": total(metrics, "pipeline_frames_decoded_total"),
+            "analysed": total(metrics, "pipeline_frames_analysed_total"),
+            "not_analysed": total(metrics, "pipeline_frames_not_analysed_total"),
+            "kafka_written": total(metrics, "pipeline_output_messages", 'outcome="written"'),
+            "kafka_failed": total(metrics, "pipeline_output_messages", 'outcome="failed"'),
+            "kafka_dropped": total(metrics, "pipeline_output_messages", 'outcome="dropped"'),
+            "latency": buckets(metrics, "pipeline_capture_to_publish_seconds"),
+        }
+        if previous:
+            span = sample["t"] - previous["t"]
+            decoded = (sample["decoded"] - previous["decoded"]) / span
+            analysed = (sample["analysed"] - previous["analysed"]) / span
+            dropped = sample["not_analysed"] - previous["not_analysed"]
+            frames = sample["decoded"] - previous["decoded"]
+            sample.update(
+                decoded_per_s=decoded, analysed_per_s=analysed,
+                drop_rate=dropped / frames if frames else 0,
+                p50=quantile(previous["latency"], sample["latency"], 0.5),
+                p99=quantile(previous["latency"], sample["latency"], 0.99))
+            print(f"{sample['t'] / 60:6.1f} {sample['rss_mb']:7.1f} {sample['p50'] or 0:6.2f} {sample['p99'] or 0:6.2f} "
+                  f"{decoded:9.1f} {analysed:10.1f} {100 * sample['drop_rate']:9.1f} {sample['kafka_written']:13.0f} "
+                  f"{sample['kafka_failed']:6.0f} {sample['kafka_dropped']:7.0f}", flush=True)
+        samples.append(sample)
+        previous = sample
+    rated = [s for s in samples if "p50" in s]
+    if len(rated) >= 2:
+        window = min(5 * 60, (rated[-1]["t"] - rated[0]["t"]) / 3)
+        first = [s for s in rated if s["t"] <= rated[0]["t"] + window]
+        last = [s for s in rated if s["t"] >= rated[-1]["t"] - window]
+
+        def mean(group, key):
+            values = [s[key] for s in group if s.get(key) is not None]
+            return sum(values) / len(values) if values else float("nan")
+
+        print(f"first {window / 60:.1f} min vs last {window / 60:.1f} min:")
+        for key, label in [("rss_mb", "RSS MB"), ("p50", "latency p50 s"), ("p99", "latency p99 s"),
+                           ("analysed_per_s", "analysed/s"), ("drop_rate", "not analysed (fraction of decoded)")]:
+            print(f"  {label:36} {mean(first, key):9.3f} -> {mean(last, key):9.3f}")
+    with open(args.json, "w") as handle:
+        json.dump([{k: v for k, v in s.items() if k != "latency"} for s in samples], handle, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
