@@ -47,4 +47,11 @@ public protocol FrameDelivery: AnyObject, Sendable {
     /// Lossless delivery for offline file processing: waits until the stream's previous frame was taken. Returns
     /// false, without delivering, when `control` is stopped meanwhile.
     func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool
+    /// true when whoever takes the frames calls `PixelBuffer.materialize()` before reading them: the reader then
+    /// delivers frames with their conversion deferred (only frames somebody takes are converted).
+    var acceptsDeferredPixels: Bool { get }
+}
+
+extension FrameDelivery {
+    public var acceptsDeferredPixels: Bool { false }
 }

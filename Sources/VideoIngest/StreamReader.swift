@@ -108,6 +108,7 @@ public final class StreamReader: Sendable {
         let scaler = FrameScaler(targetWidth: settings.width, targetHeight: settings.height)
         let paced = stream.source.isFile && stream.realtime
         let lossless = stream.source.isFile && !stream.realtime
+        let deferScaling = delivery.acceptsDeferredPixels
         var pacer = FramePacer(nominalFrameSeconds: input.nominalFrameSeconds)
         var synthesizedPTS = 0.0
         var announced = false
@@ -134,11 +135,17 @@ public final class StreamReader: Sendable {
                     if due > now, !control.sleep(seconds: Double(due - now) / 1e9) { return .stopped }
                 }
                 let size = scaler.outputSize(sourceWidth: Int(avFrame.width), sourceHeight: Int(avFrame.height))
-                let pixels = pool.makeBuffer(width: size.width, height: size.height)
-                do {
-                    try scaler.scale(decoder.frame, into: pixels)
-                } catch {
-                    return .lost(error.description)
+                let pixels: PixelBuffer
+                if deferScaling, let deferred = DeferredScale(referencing: decoder.frame) {
+                    // Scaled only if a worker takes it (most live frames are replaced before that).
+                    pixels = pool.makeBuffer(width: size.width, height: size.height, deferred: deferred)
+                } else {
+                    pixels = pool.makeBuffer(width: size.width, height: size.height)
+                    do {
+                        try scaler.scale(decoder.frame, into: pixels)
+                    } catch {
+                        return .lost(error.description)
+                    }
                 }
                 if !announced {
                     announced = true

@@ -6,8 +6,18 @@ import TestSupport
 import Testing
 @testable import VideoIngest
 
-/// Collects every frame a reader delivers.
+/// Collects every frame a reader delivers. With `deferred`, it asks for deferred conversion and materializes each
+/// frame itself, as the pipeline's workers do.
 final class FrameCollector: FrameDelivery, Sendable {
+    let deferred: Bool
+    private let deferredOnArrival = Mutex(0)
+
+    init(deferred: Bool = false) { self.deferred = deferred }
+
+    var acceptsDeferredPixels: Bool { deferred }
+    /// Frames that arrived still to be converted.
+    var deferredCount: Int { deferredOnArrival.withLock { $0 } }
+
     struct Record: Sendable {
         var index: Int64
         var width: Int
@@ -22,6 +32,10 @@ final class FrameCollector: FrameDelivery, Sendable {
     var all: [Record] { records.withLock { $0 } }
 
     private func record(_ frame: Frame) {
+        if frame.pixels.isDeferred {
+            deferredOnArrival.withLock { $0 += 1 }
+            try? frame.pixels.materialize()
+        }
         // A cheap checksum over a few rows proves the pixels were written, not left as pool garbage.
         var checksum: UInt64 = 0
         let bytes = frame.pixels.bytes
@@ -46,9 +60,9 @@ struct StreamReaderTests {
 
     private func read(
         _ stream: StreamConfiguration, settings: IngestSettings, until done: (FrameCollector, StreamReader) -> Bool,
-        atMost seconds: Double
+        atMost seconds: Double, deferred: Bool = false
     ) -> (FrameCollector, StreamReader) {
-        let collector = FrameCollector()
+        let collector = FrameCollector(deferred: deferred)
         let reader = StreamReader(stream: stream, streamIndex: 0, settings: settings, delivery: collector, logger: logger)
         let exited = SharedCounter()
         reader.start(onExit: { exited.add() })
@@ -57,6 +71,19 @@ struct StreamReaderTests {
         _ = ChildProcess.waitUntil(atMost: 5) { exited.current > 0 }
         #expect(exited.current == 1, "reader thread did not stop within 5 s")
         return (collector, reader)
+    }
+
+    @Test("deferred conversion: frames arrive unconverted and, once materialized, equal frames converted on arrival")
+    func deferredConversion() throws {
+        let stream = StreamConfiguration(
+            id: "d", source: .file(path: try TestEnvironment.sample("vtest.avi")), realtime: false)
+        let settings = IngestSettings(width: 640, height: 0)
+        let (eager, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30)
+        let (lazy, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30, deferred: true)
+        #expect(eager.deferredCount == 0)
+        #expect(lazy.deferredCount >= 40, "frames should arrive with their conversion deferred")
+        let pairs = zip(eager.all.prefix(40), lazy.all.prefix(40))
+        #expect(pairs.allSatisfy { $0.index == $1.index && $0.checksum == $1.checksum && $0.width == $1.width })
     }
 
     @Test("a 5 s, 25 fps, 640x360 clip yields exactly 125 frames at the working size, indexed 0...124")

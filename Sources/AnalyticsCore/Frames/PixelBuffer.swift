@@ -15,13 +15,30 @@ public final class PixelBuffer: @unchecked Sendable {
     public let height: Int
     public let bytes: UnsafeMutableRawBufferPointer
     private let pool: PixelBufferPool?
+    /// Pixels not written yet (see `DeferredPixels`); nil once they are.
+    private let deferred: Mutex<(any DeferredPixels)?>
 
-    init(width: Int, height: Int, bytes: UnsafeMutableRawBufferPointer, pool: PixelBufferPool?) {
+    init(width: Int, height: Int, bytes: UnsafeMutableRawBufferPointer, pool: PixelBufferPool?,
+         deferred: (any DeferredPixels)? = nil) {
         self.width = width
         self.height = height
         self.bytes = bytes
         self.pool = pool
+        self.deferred = Mutex(deferred)
     }
+
+    /// Writes deferred pixels now, on the calling thread, if this buffer was delivered with its conversion
+    /// deferred; otherwise does nothing. Whoever takes a frame from the scheduler calls this before reading `bytes`.
+    public func materialize() throws {
+        try deferred.withLock { pending in
+            guard let conversion = pending else { return }
+            pending = nil
+            try conversion.write(into: self)
+        }
+    }
+
+    /// Whether the pixels are still to be written by `materialize()`.
+    public var isDeferred: Bool { deferred.withLock { $0 != nil } }
 
     /// Bytes of an I420 frame of this size.
     public static func byteCount(width: Int, height: Int) -> Int {
@@ -63,6 +80,13 @@ public final class PixelBuffer: @unchecked Sendable {
     }
 }
 
+/// A conversion into a buffer's pixels that has not run yet: the reader keeps a reference to the decoded frame and
+/// converts it only if a worker takes the frame. Most live frames are replaced in their mailbox before any worker
+/// takes them, so converting each on arrival would spend CPU (~0.3 ms a frame) on frames nobody reads.
+public protocol DeferredPixels: Sendable {
+    func write(into buffer: PixelBuffer) throws
+}
+
 /// Reuses frame-sized allocations so steady-state decoding allocates no pixel memory.
 ///
 /// One pool per stream: a buffer is in the reader, in the mailbox, or with a worker, so a handful suffice. Buffers of
@@ -80,8 +104,9 @@ public final class PixelBufferPool: Sendable {
         self.maximumFree = maximumFree
     }
 
-    /// A buffer for a `width` x `height` I420 frame; its contents are undefined.
-    public func makeBuffer(width: Int, height: Int) -> PixelBuffer {
+    /// A buffer for a `width` x `height` I420 frame; its contents are undefined until written (or until
+    /// `materialize()` runs `deferred`).
+    public func makeBuffer(width: Int, height: Int, deferred: (any DeferredPixels)? = nil) -> PixelBuffer {
         let byteCount = PixelBuffer.byteCount(width: width, height: height)
         let reused: Storage? = free.withLock { state in
             if state.byteCount != byteCount {
@@ -92,7 +117,7 @@ public final class PixelBufferPool: Sendable {
             return state.buffers.popLast()
         }
         let bytes = reused?.bytes ?? UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
-        return PixelBuffer(width: width, height: height, bytes: bytes, pool: self)
+        return PixelBuffer(width: width, height: height, bytes: bytes, pool: self, deferred: deferred)
     }
 
     fileprivate func recycle(_ bytes: UnsafeMutableRawBufferPointer) {

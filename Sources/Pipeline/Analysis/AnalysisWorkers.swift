@@ -39,8 +39,17 @@ public final class AnalysisWorkers: Sendable {
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
                 let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
+                let conversionFailures = Counter(label: "pipeline_frame_conversion_failures_total")
                 while let frame = scheduler.next() {
                     queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
+                    do {
+                        // The reader deferred scaling to whoever takes the frame: this thread, now.
+                        try frame.pixels.materialize()
+                    } catch {
+                        conversionFailures.increment()
+                        scheduler.complete(frame.streamIndex)
+                        continue
+                    }
                     let tracks = analyzer.analyze(frame)
                     let result = FrameResult(
                         streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
