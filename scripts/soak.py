@@ -59,8 +59,12 @@ def main():
     started = time.time()
     end = started + args.minutes * 60
     print(f"{'min':>6} {'RSS MB':>7} {'p50 s':>6} {'p99 s':>6} {'decoded/s':>9} {'analysed/s':>10} {'dropped %':>9} {'kafka written':>13} {'failed':>6} {'dropped':>7}")
-    while time.time() < end:
-        time.sleep(args.interval)
+    first = True
+    while time.time() < end or first:
+        # The first scrape is the baseline the first interval's rates and latencies are measured from.
+        if not first:
+            time.sleep(args.interval)
+        first = False
         try:
             metrics = scrape(args.url)
         except OSError as error:

@@ -9,7 +9,9 @@
 ///
 /// Time: detection runs at a subsampled rate, so every update carries its time in seconds. The Kalman prediction
 /// uses the real gap, in frames of `referenceFPS` (the rate the published noise model was tuned for is the source's
-/// own frame rate), and the lost-track buffer is a duration (`lostTrackSeconds`).
+/// own frame rate), and the lost-track buffer is a duration (`lostTrackSeconds`) — but never fewer than
+/// `minimumLostUpdates` updates, so that a stream detected less often than the buffer (e.g. every 2 s when 32 streams
+/// share 2 cores) still re-finds an object missed once.
 ///
 /// Identity: one tracker and one id counter per stream; ids start at 1 and never repeat. Only confirmed tracks are
 /// reported. A track's class is the majority vote over its matched detections (ties: the most recent), its
@@ -30,6 +32,8 @@ public final class ByteTracker {
         public var unconfirmedMatchThreshold = 0.7
         /// How long a lost track may be re-found with its id.
         public var lostTrackSeconds = 1.0
+        /// A lost track is kept for at least this many updates, however long they take.
+        public var minimumLostUpdates = 3
         /// The frame rate the Kalman noise model is applied at (prediction gaps are counted in these frames).
         public var referenceFPS = 30.0
         /// The second association (low scores, plain IoU) also covers lost tracks, not only tracked ones, so an
@@ -87,6 +91,8 @@ public final class ByteTracker {
         var classVotes: [(classID: Int, count: Int, last: Double)] = []
         var scoreSum = 0.0
         var matchedCount = 0
+        /// Updates since the track was last matched (while lost).
+        var missedUpdates = 0
 
         init(detection: Detection) {
             filter = KalmanFilter(measurement: detection.box.xyah)
@@ -125,6 +131,7 @@ public final class ByteTracker {
     /// Associates this frame's detections (taken at `time` seconds) and returns the confirmed tracks.
     public func update(detections: [Detection], time: Double) -> [Output] {
         updates += 1
+        for track in lost { track.missedUpdates += 1 }  // reset to 0 if this update finds it again
         let p = parameters
         let high = detections.filter { $0.score >= p.highThreshold }
         let low = detections.filter { $0.score > p.lowThreshold && $0.score < p.highThreshold }
@@ -159,6 +166,7 @@ public final class ByteTracker {
         }
         for index in second.unmatchedTracks where remaining[index].state != .lost {
             remaining[index].state = .lost
+            remaining[index].missedUpdates = 1
             newlyLost.append(remaining[index])
         }
 
@@ -199,7 +207,7 @@ public final class ByteTracker {
         }
 
         // 5. Lost tracks expire after the buffer.
-        for track in lost where time - track.lastTime > p.lostTrackSeconds {
+        for track in lost where time - track.lastTime > p.lostTrackSeconds && track.missedUpdates >= p.minimumLostUpdates {
             track.state = .removed
             removed.append(track)
         }
@@ -238,6 +246,7 @@ public final class ByteTracker {
         track.isActivated = true
         track.score = detection.score
         track.lastTime = time
+        track.missedUpdates = 0
         track.vote(detection, at: time)
     }
 

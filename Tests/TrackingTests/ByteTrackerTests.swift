@@ -59,10 +59,22 @@ struct ByteTrackerTests {
         #expect(tracker.trackCounts == (0, 1))
         #expect(tracker.update(detections: [detection(100, 100)], time: 1.0).map(\.trackID) == [1])
         _ = tracker.update(detections: [], time: 1.1)
-        _ = tracker.update(detections: [], time: 2.5)  // more than 1 s lost: removed
+        _ = tracker.update(detections: [], time: 1.2)
+        _ = tracker.update(detections: [], time: 2.5)  // more than 1 s and 3 updates lost: removed
         #expect(tracker.trackCounts == (0, 0))
         _ = tracker.update(detections: [detection(100, 100)], time: 2.6)
         #expect(tracker.update(detections: [detection(100, 100)], time: 2.7).map(\.trackID) == [2])
+    }
+
+    @Test("at a low detection rate (every 2 s) a missed object is still re-found: the buffer spans at least 3 updates")
+    func slowDetectionKeepsIDs() {
+        let tracker = ByteTracker()  // 1 s buffer
+        for step in 0..<3 { _ = tracker.update(detections: [detection(100 + 10 * Double(step), 100)], time: 2 * Double(step)) }
+        _ = tracker.update(detections: [], time: 6)  // missed once (2 s later)
+        #expect(tracker.trackCounts == (0, 1))
+        #expect(tracker.update(detections: [detection(140, 100)], time: 8).map(\.trackID) == [1])
+        for time in [10.0, 12, 14] { _ = tracker.update(detections: [], time: time) }
+        #expect(tracker.trackCounts == (0, 0), "gone after 3 missed updates")
     }
 
     @Test("after the first update, a new track is confirmed only when matched again; one-off detections are not published")
