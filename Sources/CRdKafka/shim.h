@@ -15,13 +15,16 @@ static inline rd_kafka_resp_err_t ra_kafka_produce(
     const void *key, size_t key_len,
     const void *value, size_t value_len,
     const char *header1_name, const void *header1_value, ssize_t header1_len,
-    const char *header2_name, const void *header2_value, ssize_t header2_len) {
-    rd_kafka_vu_t vus[6];
+    const char *header2_name, const void *header2_value, ssize_t header2_len,
+    void *opaque) {
+    rd_kafka_vu_t vus[7];
     size_t count = 0;
     vus[count].vtype = RD_KAFKA_VTYPE_TOPIC; vus[count].u.cstr = topic; count++;
     vus[count].vtype = RD_KAFKA_VTYPE_KEY; vus[count].u.mem.ptr = (void *)key; vus[count].u.mem.size = key_len; count++;
     vus[count].vtype = RD_KAFKA_VTYPE_VALUE; vus[count].u.mem.ptr = (void *)value; vus[count].u.mem.size = value_len; count++;
     vus[count].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[count].u.i = RD_KAFKA_MSG_F_COPY; count++;
+    // Handed back in the delivery report (rd_kafka_message_t._private).
+    vus[count].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[count].u.ptr = opaque; count++;
     if (header1_name) {
         vus[count].vtype = RD_KAFKA_VTYPE_HEADER;
         vus[count].u.header.name = header1_name; vus[count].u.header.val = header1_value;

@@ -27,11 +27,15 @@ public final class KafkaProducer: Sendable {
     /// librdkafka's `message.max.bytes` for this producer: larger messages are refused.
     public let maximumMessageBytes: Int
 
-    public init(properties: KafkaProperties, logger: Logger) throws(KafkaError) {
+    /// `onDelivered` runs on the poll thread for every acknowledged message with the `tag` it was produced with
+    /// (e.g. its capture time, for an end-to-end latency histogram); keep it short.
+    public init(
+        properties: KafkaProperties, logger: Logger, onDelivered: (@Sendable (_ tag: UInt64) -> Void)? = nil
+    ) throws(KafkaError) {
         self.properties = properties
         bootstrapServers = properties["bootstrap.servers"] ?? "localhost:9092"
         maximumMessageBytes = properties["message.max.bytes"].flatMap(Int.init) ?? 1_000_000
-        events = ProducerEvents(logger: logger, bootstrapServers: bootstrapServers)
+        events = ProducerEvents(logger: logger, bootstrapServers: bootstrapServers, onDelivered: onDelivered)
         let client = try ProducerClient(properties: properties, events: events)
         events.ledger.withLock { $0.client = client }
         events.onFatalError.withLock { handler in
@@ -49,7 +53,8 @@ public final class KafkaProducer: Sendable {
     /// Queues one message with `key` and up to two headers. Counts it as produced only when queued; the caller
     /// decides whether to retry (e.g. without its preview) or to give up with `recordDropped`.
     public func produce(
-        topic: String, key: String, value: UnsafeRawBufferPointer, headers: [(name: String, value: String)] = []
+        topic: String, key: String, value: UnsafeRawBufferPointer, headers: [(name: String, value: String)] = [],
+        tag: UInt64 = 0
     ) -> ProduceOutcome {
         precondition(headers.count <= 2, "at most two headers")
         let header1 = headers.first, header2 = headers.count > 1 ? headers[1] : nil
@@ -64,7 +69,8 @@ public final class KafkaProducer: Sendable {
                         withOptionalHeader(header2) { name2, value2, length2 in
                             ra_kafka_produce(
                                 client.handle, topicPointer, keyPointer, strlen(keyPointer), value.baseAddress,
-                                value.count, name1, value1, length1, name2, value2, length2)
+                                value.count, name1, value1, length1, name2, value2, length2,
+                                UnsafeMutableRawPointer(bitPattern: UInt(tag)))
                         }
                     }
                 }

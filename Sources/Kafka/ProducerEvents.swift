@@ -19,15 +19,20 @@ final class ProducerEvents: Sendable {
     /// Called (on the poll thread) when librdkafka reports a fatal error: the client must be replaced.
     let onFatalError = Mutex<(@Sendable () -> Void)?>(nil)
 
-    init(logger: Logger, bootstrapServers: String) {
+    /// Told each acknowledged message's tag (see `KafkaProducer.init`).
+    private let onDelivered: (@Sendable (UInt64) -> Void)?
+
+    init(logger: Logger, bootstrapServers: String, onDelivered: (@Sendable (UInt64) -> Void)? = nil) {
         self.logger = logger
         self.bootstrapServers = bootstrapServers
+        self.onDelivered = onDelivered
     }
 
     func deliveryReport(_ message: UnsafePointer<rd_kafka_message_t>) {
         let error = message.pointee.err
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
             ledger.withLock { $0.counters.delivered += 1 }
+            if let onDelivered, let tag = message.pointee._private { onDelivered(UInt64(UInt(bitPattern: tag))) }
             if unreachableWarned.exchange(false, ordering: .relaxed) {
                 logger.info("Kafka: delivering to \(bootstrapServers) again")
             }

@@ -28,7 +28,7 @@ enum RawBaselines {
         func produce() -> rd_kafka_resp_err_t {
             payload.withUnsafeBytes { value in
                 ra_kafka_produce(
-                    producer, topic, key, key.count, value.baseAddress, value.count, nil, nil, 0, nil, nil, 0)
+                    producer, topic, key, key.count, value.baseAddress, value.count, nil, nil, 0, nil, nil, 0, nil)
             }
         }
         // Warm up: topic creation and connection, not timed.

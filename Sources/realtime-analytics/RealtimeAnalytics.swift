@@ -86,7 +86,10 @@ extension RealtimeAnalytics {
                 [5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
             factory.durationHistogramBuckets["pipeline_detector_seconds"] =
                 [10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000].map { Duration.milliseconds($0) }
-            for label in ["pipeline_frame_queue_wait_seconds", "pipeline_capture_to_publish_seconds"] {
+            for label in [
+                "pipeline_frame_queue_wait_seconds", "pipeline_capture_to_publish_seconds",
+                "pipeline_capture_to_delivery_seconds",
+            ] {
                 factory.durationHistogramBuckets[label] =
                     [10, 25, 50, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000].map { Duration.milliseconds($0) }
             }

@@ -93,8 +93,10 @@ struct DetectionPipelineTests {
 
 @Suite("Pipeline metrics endpoint", .serialized)
 struct PipelineMetricsTests {
-    @Test("metrics.enabled serves Prometheus text with per-stream counters, timing histograms and memory")
+    @Test("metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory")
     func prometheusEndpoint() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
         let directory = try TestEnvironment.makeTemporaryDirectory("metrics")
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = try TestEnvironment.freePort()
@@ -105,6 +107,7 @@ struct PipelineMetricsTests {
             pipeline: {detect_fps: 2}
             model: {path: "\(try TestEnvironment.model("yolov4-tiny.xml"))", classes: [person]}
             metrics: {enabled: true, port: \(port)}
+            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(KafkaBroker.uniqueTopic("metrics"))}
             output: {jsonl: {enabled: true, path: "\(directory.appendingPathComponent("out.jsonl").path)"}}
             """.write(to: config, atomically: true, encoding: .utf8)
         let pipeline = try ChildProcess(
@@ -118,6 +121,7 @@ struct PipelineMetricsTests {
             return text.contains("pipeline_detector_seconds") && text.contains("pipeline_tracker_seconds")
                 && text.contains(#"pipeline_stream_state{stream="m-1",state="online"} 1"#)
                 && text.contains(#"pipeline_stream_state{stream="m-2",state="online"} 1"#)
+                && text.contains("pipeline_capture_to_delivery_seconds_count")
         }
         for name in [
             #"pipeline_frames_decoded_total{stream="m-1"}"#, #"pipeline_frames_analysed_total{stream="m-2"}"#,
@@ -125,7 +129,9 @@ struct PipelineMetricsTests {
             #"pipeline_stream_reconnects_total{stream="m-2"}"#, "pipeline_detector_seconds_bucket",
             "pipeline_frame_queue_wait_seconds_bucket", "pipeline_tracker_seconds_count",
             "pipeline_capture_to_publish_seconds_bucket", #"pipeline_output_messages{output="jsonl",outcome="written"}"#,
-            "process_resident_memory_bytes",
+            "process_resident_memory_bytes", "pipeline_capture_to_delivery_seconds_bucket", "kafka_queued_bytes_total",
+            #"pipeline_output_messages{output="kafka",outcome="written"}"#, "kafka_queue_messages",
+            #"kafka_dropped_messages{reason="queue_full"} 0"#,
         ] {
             #expect(text.contains(name), "missing \(name) in:\n\(text.prefix(3000))")
         }

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Metrics
 import Synchronization
+import VideoIngest
 
 /// Publishes every frame result as one message on `kafka.topic` (key = stream id), optionally with a JPEG preview.
 ///
@@ -48,7 +49,13 @@ public final class KafkaSink: ResultSink {
     }
 
     public init(configuration: Configuration, logger: Logger) throws(KafkaError) {
-        producer = try KafkaProducer(properties: Self.producerProperties(configuration.kafka), logger: logger)
+        // Capture to broker acknowledgement, per message: the produce tag is the frame's capture time.
+        let deliveryLatency = Timer(label: "pipeline_capture_to_delivery_seconds")
+        producer = try KafkaProducer(
+            properties: Self.producerProperties(configuration.kafka), logger: logger,
+            onDelivered: { captureUptimeNs in
+                deliveryLatency.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- captureUptimeNs))
+            })
         composer = MessageComposer(
             configuration: configuration, maximumMessageBytes: producer.maximumMessageBytes, logger: logger)
         topic = configuration.kafka.topic
@@ -78,12 +85,12 @@ public final class KafkaSink: ResultSink {
 
     public func publish(_ result: FrameResult, frame: Frame) {
         composer.compose(result, frame: frame) { draft in
-            var outcome = send(draft, key: result.streamID)
+            var outcome = send(draft, key: result.streamID, captureUptimeNs: frame.captureUptimeNs)
             if outcome == .queueFull && draft.hasPreview {
                 // Drop the preview first: the small message may still fit.
                 composer.recordPreviewDroppedQueueFull()
                 draft.dropPreview()
-                outcome = send(draft, key: result.streamID)
+                outcome = send(draft, key: result.streamID, captureUptimeNs: frame.captureUptimeNs)
             }
             switch outcome {
             case .queued:
@@ -101,8 +108,10 @@ public final class KafkaSink: ResultSink {
         }
     }
 
-    private func send(_ draft: borrowing MessageComposer.Draft, key: String) -> ProduceOutcome {
-        let outcome = draft.withBytes { producer.produce(topic: topic, key: key, value: $0, headers: Self.headers) }
+    private func send(_ draft: borrowing MessageComposer.Draft, key: String, captureUptimeNs: UInt64) -> ProduceOutcome {
+        let outcome = draft.withBytes {
+            producer.produce(topic: topic, key: key, value: $0, headers: Self.headers, tag: captureUptimeNs)
+        }
         if outcome == .queued { queuedBytes.increment(by: Int64(draft.count)) }
         return outcome
     }
