@@ -65,7 +65,8 @@ kill -TERM "$dpipe"; wait "$dpipe" || true
 python3 - <<'PY'
 import json
 sample = json.load(open("var/bench-latency.json"))[-1]
-print(f"   capture to publish latency over 30 s at 32 streams: p50 <= {sample['p50']} s, p99 <= {sample['p99']} s "
+print(f"   capture to publish latency over 30 s at 32 streams: p50 <= {sample['p50']} s, p99 <= {sample['p99']} s; "
+      f"capture to Kafka acknowledgement: p50 <= {sample['delivery_p50']} s, p99 <= {sample['delivery_p99']} s "
       f"(histogram bucket bounds); RSS {sample['rss_mb']:.0f} MB")
 PY
 python3 - "$raw_fps" <<'PY'

@@ -58,7 +58,7 @@ def main():
     samples, previous = [], None
     started = time.time()
     end = started + args.minutes * 60
-    print(f"{'min':>6} {'RSS MB':>7} {'p50 s':>6} {'p99 s':>6} {'decoded/s':>9} {'analysed/s':>10} {'dropped %':>9} {'kafka written':>13} {'failed':>6} {'dropped':>7}")
+    print(f"{'min':>6} {'RSS MB':>7} {'p50 s':>6} {'p99 s':>6} {'kafka p50':>9} {'kafka p99':>9} {'decoded/s':>9} {'analysed/s':>10} {'dropped %':>9} {'kafka written':>13} {'failed':>6} {'dropped':>7}")
     first = True
     while time.time() < end or first:
         # The first scrape is the baseline the first interval's rates and latencies are measured from.
@@ -81,6 +81,7 @@ def main():
             "kafka_failed": total(metrics, "pipeline_output_messages", 'outcome="failed"'),
             "kafka_dropped": total(metrics, "pipeline_output_messages", 'outcome="dropped"'),
             "latency": buckets(metrics, "pipeline_capture_to_publish_seconds"),
+            "delivery": buckets(metrics, "pipeline_capture_to_delivery_seconds"),
         }
         if previous:
             span = sample["t"] - previous["t"]
@@ -92,8 +93,11 @@ def main():
                 decoded_per_s=decoded, analysed_per_s=analysed,
                 drop_rate=dropped / frames if frames else 0,
                 p50=quantile(previous["latency"], sample["latency"], 0.5),
-                p99=quantile(previous["latency"], sample["latency"], 0.99))
+                p99=quantile(previous["latency"], sample["latency"], 0.99),
+                delivery_p50=quantile(previous["delivery"], sample["delivery"], 0.5),
+                delivery_p99=quantile(previous["delivery"], sample["delivery"], 0.99))
             print(f"{sample['t'] / 60:6.1f} {sample['rss_mb']:7.1f} {sample['p50'] or 0:6.2f} {sample['p99'] or 0:6.2f} "
+                  f"{sample['delivery_p50'] or 0:9.2f} {sample['delivery_p99'] or 0:9.2f} "
                   f"{decoded:9.1f} {analysed:10.1f} {100 * sample['drop_rate']:9.1f} {sample['kafka_written']:13.0f} "
                   f"{sample['kafka_failed']:6.0f} {sample['kafka_dropped']:7.0f}", flush=True)
         samples.append(sample)
@@ -109,11 +113,12 @@ def main():
             return sum(values) / len(values) if values else float("nan")
 
         print(f"first {window / 60:.1f} min vs last {window / 60:.1f} min:")
-        for key, label in [("rss_mb", "RSS MB"), ("p50", "latency p50 s"), ("p99", "latency p99 s"),
+        for key, label in [("rss_mb", "RSS MB"), ("p50", "capture to publish p50 s"), ("p99", "capture to publish p99 s"),
+                           ("delivery_p50", "capture to Kafka ack p50 s"), ("delivery_p99", "capture to Kafka ack p99 s"),
                            ("analysed_per_s", "analysed/s"), ("drop_rate", "not analysed (fraction of decoded)")]:
             print(f"  {label:36} {mean(first, key):9.3f} -> {mean(last, key):9.3f}")
     with open(args.json, "w") as handle:
-        json.dump([{k: v for k, v in s.items() if k != "latency"} for s in samples], handle, indent=1)
+        json.dump([{k: v for k, v in s.items() if k not in ("latency", "delivery")} for s in samples], handle, indent=1)
     return 0
 
 
