@@ -14,5 +14,7 @@ scripts/broker.sh start "$port" >/dev/null
 "$pipeline" --config config/sample-pipeline.yaml 2>var/soak-pipeline.log &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; scripts/broker.sh stop "$port"' EXIT
+# The model compiles and each worker warms up before /metrics answers.
+for _ in $(seq 60); do curl -sf -o /dev/null http://127.0.0.1:9464/metrics && break; sleep 0.5; done
 echo "soak: 32 streams for $minutes min (log: var/soak-pipeline.log, samples: var/soak.json)"
 python3 scripts/soak.py --minutes "$minutes" --json var/soak.json

@@ -35,7 +35,9 @@ public struct KafkaProperties: Sendable, Equatable {
             let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError("Kafka property '\(key)=\(value)' rejected: \(KafkaError.text(of: errorText))")
+                // Secrets (sasl.password, ssl.key.password, …) stay out of logs.
+                let secret = ["password", "secret", "token"].contains { key.lowercased().contains($0) }
+                throw KafkaError("Kafka property '\(key)=\(secret ? "***" : value)' rejected: \(KafkaError.text(of: errorText))")
             }
         }
         return conf

@@ -52,7 +52,7 @@ public struct PipelineService: Service {
         let pipeline = configuration.pipeline
         if sinks.isEmpty {
             logger.warning(
-                "no output is enabled, so results are discarded; set output.jsonl.enabled or kafka.enabled in the config")
+                "no output is enabled, so results are discarded; set kafka.enabled, output.jsonl.enabled or dashboard.enabled in the config")
         }
         let sink = SinkFanout(sinks)
         let scheduler = FrameScheduler(detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS })
@@ -61,7 +61,7 @@ public struct PipelineService: Service {
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
         }
         let workerCount = AnalysisStage.workerCount(configuration)
-        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
+        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink, logger: logger)
         let readersDone = ThreadLatch(count: readers.count)
         let workersDone = ThreadLatch(count: workerCount)
 

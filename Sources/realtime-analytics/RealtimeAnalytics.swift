@@ -97,7 +97,10 @@ extension RealtimeAnalytics {
             let logger = Logger(label: "realtime-analytics")
             let analysis: AnalysisStage
             do {
-                analysis = try AnalysisStage(configuration: configuration, logger: logger)
+                // Compiling the model and warming up every request blocks for a second or two: not on the pool.
+                analysis = try await runOnDedicatedThread(named: "detector set-up") {
+                    Result { try AnalysisStage(configuration: configuration, logger: logger) }
+                }.get()
                 if let model = analysis.model {
                     logger.info(
                         "detector ready",

@@ -82,6 +82,7 @@ struct DashboardProcessTests {
         #expect(report["text_id_rendered_as_text"] as? Bool == true, "\(report)")
         #expect(report["injected_images"] as? Int == 0 && (report["alerts"] as? [Any])?.isEmpty == true, "\(report)")
         #expect(report["connection"] as? String == "live")
+        print("fault: a stream id and a class name carrying <img src=x onerror=alert(…)> shown in a real browser; held: rendered as text \(report["text_id_rendered_as_text"] ?? "?"), injected images \(report["injected_images"] ?? "?"), alerts \(report["alerts"] ?? "?")")
         #expect(FileManager.default.fileExists(atPath: picture.path))
 
         let api = try curl(["http://127.0.0.1:\(port)/api/streams?token=s3cret"])
@@ -177,7 +178,7 @@ struct DashboardProcessTests {
             streams = json["streams"] as? [[String: Any]] ?? []
             return (totals["invalid"] as? Int ?? 0) >= 10_000 && streams.contains { $0["id"] as? String == "survivor" }
         }
-        print("malformed messages: tried 10,000 bad messages (5 kinds, 20 of them 300 KB) then 10 valid; held: invalid \(totals["invalid"] ?? "?"), valid streams \(streams.compactMap { $0["id"] as? String }), dashboard running \(dashboard.isRunning)")
+        print("fault: tried 10,000 bad messages (5 kinds, 20 of them 300 KB) then 10 valid; held: invalid \(totals["invalid"] ?? "?"), valid streams \(streams.compactMap { $0["id"] as? String }), dashboard running \(dashboard.isRunning)")
         #expect(totals["invalid"] as? Int == 10_000, "\(totals)")
         #expect(streams.compactMap { $0["id"] as? String } == ["survivor"], "\(streams)")
         #expect(dashboard.isRunning, "\(dashboard.stderr.suffix(2000))")

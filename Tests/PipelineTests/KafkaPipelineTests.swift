@@ -181,6 +181,7 @@ struct KafkaPipelineTests {
         #expect(pipeline.stderr.contains("create it"))
         #expect(pipeline.isRunning)
         pipeline.stop()
+        print("fault: publishing to a topic the cluster will not create; held: one clear error naming the topic and the fix, the pipeline kept running")
     }
 
     @Test("a property librdkafka rejects is a one-line configuration error, exit 2")
@@ -196,5 +197,6 @@ struct KafkaPipelineTests {
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.contains("kafka.properties") && result.stderr.contains("compression.type=zip"), "\(result.stderr)")
+        print("fault: a librdkafka property it rejects (compression.type=zip); held: exit \(result.status), one line: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 }

@@ -98,6 +98,7 @@ struct PipelineProcessTests {
         let byStream = JSONLines.frameIDsByStream(JSONLines.read(run.output))
         #expect((byStream["good"]?.count ?? 0) >= 30)
         #expect(byStream["missing"] == nil && byStream["unreachable"] == nil)
+        print("fault: a missing file and an unreachable RTSP URL beside a good stream; held: both offline with one clear line each, the good stream wrote \(byStream["good"]?.count ?? 0) results")
     }
 
     @Test("an RTSP stream whose server stops goes offline and returns when the server restarts; another stream keeps running")

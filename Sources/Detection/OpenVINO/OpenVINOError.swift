@@ -13,9 +13,11 @@ public struct OpenVINOError: Error, CustomStringConvertible {
         guard status != OK else { return }
         let name = ov_get_error_info(status).map { String(cString: $0) } ?? "status \(status.rawValue)"
         var detail = ov_get_last_err_msg().map { String(cString: $0) } ?? ""
-        // OpenVINO's messages carry a C++ source location and newlines; keep the first meaningful line.
-        detail = detail.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { !$0.isEmpty && !$0.hasPrefix("Check '") } ?? detail
+        // OpenVINO's messages start with C++ source locations ("Exception from src/…:84:", "Check '…'"); keep the
+        // first line that says something to the user, on one line.
+        let lines = detail.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        detail = lines.first { !$0.isEmpty && !$0.hasPrefix("Check '") && !$0.hasPrefix("Exception from ") }
+            ?? lines.first { !$0.isEmpty } ?? ""
         throw OpenVINOError("\(call()) failed: \(name)\(detail.isEmpty ? "" : ": \(detail)")")
     }
 }

@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import Logging
 import Metrics
 import VideoIngest
 
@@ -20,12 +21,14 @@ public final class NoDetectionAnalyzer: FrameAnalyzer {
 public final class AnalysisWorkers: Sendable {
     private let scheduler: FrameScheduler
     private let sink: any ResultSink
+    private let logger: Logger
     public let count: Int
 
-    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink) {
+    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink, logger: Logger) {
         self.count = count
         self.scheduler = scheduler
         self.sink = sink
+        self.logger = logger
     }
 
     /// Starts the threads; `makeAnalyzer` runs once on each worker thread; `onExit` runs as each thread ends.
@@ -34,19 +37,25 @@ public final class AnalysisWorkers: Sendable {
         onExit: @escaping @Sendable () -> Void
     ) {
         for worker in 0..<count {
-            let thread = Thread { [scheduler, sink] in
+            let thread = Thread { [scheduler, sink, logger] in
                 let analyzer = makeAnalyzer(worker)
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
                 let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
                 let conversionFailures = Counter(label: "pipeline_frame_conversion_failures_total")
+                var failures = 0
                 while let frame = scheduler.next() {
                     queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
                     do {
                         // The reader deferred scaling to whoever takes the frame: this thread, now.
                         try frame.pixels.materialize()
                     } catch {
+                        // Not published; counted, and logged on the first failure and every 100th after.
                         conversionFailures.increment()
+                        failures += 1
+                        if failures % 100 == 1 {
+                            logger.error("cannot convert \(frame.streamID) frame \(frame.index) for analysis (\(failures) so far): \(error)")
+                        }
                         scheduler.complete(frame.streamIndex)
                         continue
                     }
