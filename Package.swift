@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",

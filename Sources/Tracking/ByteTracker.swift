@@ -278,13 +278,17 @@ public final class ByteTracker {
     /// A tracked and a lost track overlapping almost entirely (IoU > 0.85) are the same object: keep the one
     /// tracked for longer.
     static func removeDuplicates(_ tracked: [Track], _ lost: [Track]) -> ([Track], [Track]) {
+        guard !lost.isEmpty, !tracked.isEmpty else { return (tracked, lost) }
         var dropTracked = Set<ObjectIdentifier>(), dropLost = Set<ObjectIdentifier>()
+        let lostBoxes = lost.map(\.box)
         for a in tracked {
-            for b in lost where a.box.iou(b.box) > 0.85 {
+            let box = a.box
+            for (index, b) in lost.enumerated() where box.iou(lostBoxes[index]) > 0.85 {
                 let ageA = a.lastTime - a.startTime, ageB = b.lastTime - b.startTime
                 if ageA > ageB { dropLost.insert(ObjectIdentifier(b)) } else { dropTracked.insert(ObjectIdentifier(a)) }
             }
         }
+        guard !dropTracked.isEmpty || !dropLost.isEmpty else { return (tracked, lost) }
         return (tracked.filter { !dropTracked.contains(ObjectIdentifier($0)) },
                 lost.filter { !dropLost.contains(ObjectIdentifier($0)) })
     }

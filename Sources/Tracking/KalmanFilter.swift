@@ -80,14 +80,16 @@ public struct KalmanFilter: Sendable {
         guard d33 > 0 else { return }  // not positive definite: a degenerate track, skip the correction
         let l33 = d33.squareRoot()
         // X = S^-1 H P (4x8) by forward then back substitution; the Kalman gain is K = P H^T S^-1 = X^T.
-        let y0 = hp0 / l00
-        let y1 = (hp1 - l10 * y0) / l11
-        let y2 = (hp2 - l20 * y0 - l21 * y1) / l22
-        let y3 = (hp3 - l30 * y0 - l31 * y1 - l32 * y2) / l33
-        let x3 = y3 / l33
-        let x2 = (y2 - l32 * x3) / l22
-        let x1 = (y1 - l21 * x2 - l31 * x3) / l11
-        let x0 = (y0 - l10 * x1 - l20 * x2 - l30 * x3) / l00
+        // Multiplying by the diagonal's reciprocals: eight-wide divisions are the slowest step otherwise.
+        let r00 = 1 / l00, r11 = 1 / l11, r22 = 1 / l22, r33 = 1 / l33
+        let y0 = hp0 * r00
+        let y1 = (hp1 - l10 * y0) * r11
+        let y2 = (hp2 - l20 * y0 - l21 * y1) * r22
+        let y3 = (hp3 - l30 * y0 - l31 * y1 - l32 * y2) * r33
+        let x3 = y3 * r33
+        let x2 = (y2 - l32 * x3) * r22
+        let x1 = (y1 - l21 * x2 - l31 * x3) * r11
+        let x0 = (y0 - l10 * x1 - l20 * x2 - l30 * x3) * r00
         let innovation = xyah - mean.lowHalf
         var correction: SIMD8<Double> = x0 * innovation[0]
         correction += x1 * innovation[1]

@@ -50,6 +50,7 @@ public enum LinearAssignment {
         // pair is its own component and is matched.
         var rowDegree = [Int](repeating: 0, count: rows), columnDegree = [Int](repeating: 0, count: columns)
         var pairs: [(row: Int, column: Int)] = []
+        pairs.reserveCapacity(min(rows, columns))
         for r in 0..<rows {
             for c in 0..<columns where cost[r * columns + c] <= limit {
                 rowDegree[r] += 1

@@ -42,7 +42,7 @@ struct TrackerUpdate: ParsableCommand {
     /// Objects moving at constant velocity across a 1920x1080 frame (bouncing at the edges), detected with jitter;
     /// 5 % of detections missed, one false positive per 10 objects per frame. Seeded: every run sees the same input.
     static func makeScene(objects: Int, frames: Int) -> [[ByteTracker.Detection]] {
-        var random = SeededRandom(seed: UInt64(objects))
+        var random = SeededRandomGenerator(seed: UInt64(objects))
         struct Object { var x, y, w, h, vx, vy: Double }
         var state = (0..<objects).map { _ in
             Object(
@@ -75,18 +75,5 @@ struct TrackerUpdate: ParsableCommand {
             scene.append(detections)
         }
         return scene
-    }
-}
-
-/// SplitMix64: a small seeded generator so benchmark inputs are identical between runs.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

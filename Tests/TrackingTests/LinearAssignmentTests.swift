@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Testing
 @testable import Tracking
 
@@ -31,7 +32,7 @@ struct LinearAssignmentTests {
 
     @Test("optimal on 2000 random matrices up to 6x6, square and rectangular, against brute force")
     func randomAgainstBruteForce() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandomGenerator(seed: 42)
         for _ in 0..<2000 {
             let rows = Int.random(in: 0...6, using: &generator), columns = Int.random(in: 0...6, using: &generator)
             let limit = Double.random(in: 0.2...1, using: &generator)
@@ -49,7 +50,7 @@ struct LinearAssignmentTests {
 
     @Test("optimal on 2000 sparse random matrices up to 9x9 (many pairs over the limit: several components)")
     func sparseAgainstBruteForce() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandomGenerator(seed: 7)
         for _ in 0..<2000 {
             let rows = Int.random(in: 1...9, using: &generator), columns = Int.random(in: 1...9, using: &generator)
             let limit = 0.8
@@ -82,18 +83,5 @@ struct LinearAssignmentTests {
         let solution = LinearAssignment.solve(cost: [.infinity, 0.3, .infinity, .infinity], rows: 2, columns: 2, limit: 0.8)
         #expect(solution.matches.map { [$0.row, $0.column] } == [[0, 1]])
         #expect(solution.unmatchedRows == [1] && solution.unmatchedColumns == [0])
-    }
-}
-
-/// A small seeded generator so the random cases are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
@@ -107,7 +108,7 @@ struct TrackingQualityTests {
     /// and size), a quarter of them with a low score (0.15-0.5, the second association's range), plus 0-2 false
     /// positives per frame. Seeded, so every run sees the same input.
     static func corruptedDetections(truth: [MOTEntry], scenario: Scenario) -> [MOTEntry] {
-        var random = SplitMix64(seed: scenario.seed)
+        var random = SeededRandomGenerator(seed: scenario.seed)
         func gaussian() -> Double {
             let u = Double.random(in: Double.ulpOfOne..<1, using: &random), v = Double.random(in: 0..<1, using: &random)
             return (-2 * Foundation.log(u)).squareRoot() * cos(2 * Double.pi * v)
