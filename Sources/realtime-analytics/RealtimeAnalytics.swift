@@ -177,6 +177,13 @@ extension RealtimeAnalytics {
             }
             let pipeline = configuration.pipeline
             print("  pipeline: \(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height)), detect_fps \(pipeline.detectFPS), workers \(pipeline.detectorWorkers == 0 ? "auto" : String(pipeline.detectorWorkers))")
+            let model = configuration.model
+            if let path = model.path {
+                let classes = model.classes.isEmpty ? "all \(model.labels.count) classes" : model.classes.joined(separator: ", ")
+                print("  model: \(path) (\(model.format.rawValue), \(model.device), \(model.inputSize) \(model.resize.rawValue)), \(classes); tracker \(configuration.tracker.enabled ? "on" : "off")")
+            } else {
+                print("  model: none (frames are published without tracks)")
+            }
             print("  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")")
             print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
         }
