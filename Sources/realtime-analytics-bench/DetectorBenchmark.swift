@@ -22,7 +22,7 @@ struct DetectorThroughput: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds = 10.0
 
     func run() throws {
-        let frame = try Self.decode(file, index: Int64(frame), width: width)
+        let frame = try BenchFrames.frame(Int64(frame), of: file, width: width)
         var configuration = ModelConfiguration()
         configuration.path = model
         configuration.inputSize = inputSize
@@ -56,33 +56,6 @@ struct DetectorThroughput: ParsableCommand {
                 count, count == 1 ? "" : "s", Double(frames) / elapsed, frames, elapsed,
                 1000 * elapsed * Double(count) / Double(max(1, frames)), boxes.withLock { $0 }))
         }
-    }
-
-    /// Frame `index` of `path`, decoded and scaled by the project's reader.
-    static func decode(_ path: String, index: Int64, width: Int) throws -> Frame {
-        final class Grab: FrameDelivery, Sendable {
-            let index: Int64
-            let frame = Mutex<Frame?>(nil)
-            init(index: Int64) { self.index = index }
-            func deliverNewest(_ frame: Frame) { keep(frame) }
-            func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
-                keep(frame)
-                return true
-            }
-            func keep(_ frame: Frame) { if frame.index == index { self.frame.withLock { $0 = frame } } }
-        }
-        let grab = Grab(index: index)
-        let ended = Mutex(false)
-        let reader = StreamReader(
-            stream: StreamConfiguration(id: "bench", source: .file(path: path), realtime: false), streamIndex: 0,
-            settings: IngestSettings(width: width, height: 0), delivery: grab, logger: Logger(label: "bench"))
-        reader.start(onExit: { ended.withLock { $0 = true } })
-        while grab.frame.withLock({ $0 == nil }) && !ended.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
-        reader.stop()
-        guard let frame = grab.frame.withLock({ $0 }) else {
-            throw ValidationError("\(path) has no frame \(index)")
-        }
-        return frame
     }
 }
 

@@ -68,7 +68,7 @@ struct Messages: ParsableCommand {
                      (Double(encodeRuns) / ours) / (Double(foundationRuns) / foundation)))
 
         // 2. Previews: render (boxes, labels) + JPEG + base64 into the message.
-        let frame = try Self.firstFrame(of: file)
+        let frame = try BenchFrames.frame(0, of: file, width: 640)
         let renderer = try PreviewRenderer()
         let previewRuns = 500
         var previewBytes = 0
@@ -136,40 +136,6 @@ struct Messages: ParsableCommand {
                 return Track(trackID: index + 1, classID: index % 3 == 0 ? 2 : 0, className: index % 3 == 0 ? "car" : "person",
                              confidence: 0.5 + Float(index) / 50, x1: x, y1: y, x2: x + 80.75, y2: y + 100.125)
             })
-    }
-
-    static func firstFrame(of file: String) throws -> Frame {
-        final class FirstFrame: FrameDelivery, @unchecked Sendable {
-            let lock = NSLock()
-            var frame: Frame?
-            func deliverNewest(_ frame: Frame) { keep(frame) }
-            func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
-                keep(frame)
-                return false
-            }
-            private func keep(_ frame: Frame) {
-                lock.lock()
-                if self.frame == nil { self.frame = frame }
-                lock.unlock()
-            }
-        }
-        let delivery = FirstFrame()
-        let reader = StreamReader(
-            stream: StreamConfiguration(id: "camera-1", source: .file(path: file), realtime: false), streamIndex: 0,
-            settings: IngestSettings(width: 640, height: 0), delivery: delivery, logger: Logger(label: "bench"))
-        reader.start()
-        for _ in 0..<500 {
-            delivery.lock.lock()
-            let frame = delivery.frame
-            delivery.lock.unlock()
-            if let frame {
-                reader.stop()
-                return frame
-            }
-            usleep(10_000)
-        }
-        reader.stop()
-        throw ValidationError("could not decode a frame of \(file)")
     }
 }
 

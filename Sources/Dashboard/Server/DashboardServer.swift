@@ -57,13 +57,7 @@ public enum DashboardServer {
             let body = #"{"status":"ok","streams":\#(totals.streams),"online":\#(totals.online),"clients":\#(hub.clientCount)}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            registry?.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
+        router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
         router.ws("/ws") { inbound, outbound, context in
             let client = hub.connect()
             defer { hub.disconnect(client.id) }

@@ -9,13 +9,7 @@ public enum MetricsEndpoint {
         registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
+        router.get("/metrics") { _, _ in response(registry) }
         router.get("/healthz") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -24,5 +18,13 @@ public enum MetricsEndpoint {
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "realtime-analytics"),
             logger: logger)
+    }
+
+    /// The registry in Prometheus' text exposition format (also the dashboard's /metrics).
+    static func response(_ registry: PrometheusCollectorRegistry?) -> Response {
+        var bytes: [UInt8] = []
+        registry?.emit(into: &bytes)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
