@@ -7,6 +7,7 @@ public final class StreamHealth: Sendable {
     private let stateValue = Atomic<UInt8>(StreamState.connecting.rawValue)
     private let decoded = Atomic<Int>(0)
     private let reconnectCount = Atomic<Int>(0)
+    private let failedOpenCount = Atomic<Int>(0)
     private let lastErrorText = Mutex<String?>(nil)
 
     public init(streamID: String) {
@@ -23,6 +24,9 @@ public final class StreamHealth: Sendable {
     /// Times the source was lost and reopened (loops of a file are not counted).
     public var reconnects: Int { reconnectCount.load(ordering: .relaxed) }
 
+    /// Attempts to open the source that failed (each retry of an offline source counts).
+    public var failedOpens: Int { failedOpenCount.load(ordering: .relaxed) }
+
     /// The most recent reason the source failed, if any.
     public var lastError: String? { lastErrorText.withLock { $0 } }
 
@@ -35,6 +39,8 @@ public final class StreamHealth: Sendable {
     func countDecodedFrame() { decoded.add(1, ordering: .relaxed) }
 
     func countReconnect() { reconnectCount.add(1, ordering: .relaxed) }
+
+    func countFailedOpen() { failedOpenCount.add(1, ordering: .relaxed) }
 
     func recordError(_ text: String?) { lastErrorText.withLock { $0 = text } }
 }

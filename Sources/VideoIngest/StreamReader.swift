@@ -78,6 +78,7 @@ public final class StreamReader: Sendable {
                 continue
             case .openFailed(let reason):
                 health.recordError(reason)
+                health.countFailedOpen()
                 let previous = health.setState(.offline)
                 // Say it once per distinct failure, not on every retry.
                 if previous != .offline || reason != lastLoggedFailure {

@@ -53,7 +53,7 @@ struct FrameMessageEncoderTests {
 struct FrameMessageDecoderTests {
     @Test("random results survive encode → decode unchanged (with and without previews)")
     func roundTrip() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandomGenerator(seed: 56)
         var encoder = FrameMessageEncoder()
         let names = [nil, "person", "car", "traffic light", "a \"quoted\" name\n"]
         for iteration in 0..<500 {

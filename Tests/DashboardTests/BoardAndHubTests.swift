@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import TestSupport
 import Testing
 @testable import Dashboard
 
@@ -26,7 +27,8 @@ struct StreamBoardTests {
         else { Issue.record("not updated"); return }
         #expect(view.frame_id == 10 && view.tracks.count == 1 && view.width == 640)
         #expect(view.latency_ms == 40)
-        #expect(view.rate == 11 / 5.0)
+        // 11 messages 100 ms apart, the newest received now: 10 intervals in 1 s.
+        #expect(abs(view.rate - 10) < 1e-9, "rate \(view.rate)")
         #expect(view.state == .online && view.last_seen_ms == now + 1000)
         #expect(thumbnail?.data.hasPrefix("data:image/jpeg;base64,") == true)
         #expect(board.snapshot().first?.thumbnail?.frame_id == 10)
@@ -58,8 +60,40 @@ struct StreamBoardTests {
         #expect(Set(board.refresh(nowMs: 16_000).map { "\($0.id) \($0.state)" }) == ["cam-1 offline", "cam-2 stale"])
         let totals = board.totals(nowMs: 16_000)
         #expect(totals.offline == 1 && totals.stale == 1 && totals.online == 0)
-        guard case .updated(let view, _) = board.ingest(message("cam-1", frame: 9, timestampMs: 0), nowMs: 17_000) else { return }
+        guard case .updated(let view, _) = board.ingest(message("cam-1", frame: 9, timestampMs: 0), nowMs: 17_000) else {
+            Issue.record("a valid message from a returning stream was not taken")
+            return
+        }
         #expect(view.state == .online)
+        #expect(board.totals(nowMs: 17_000).online == 1)
+    }
+
+    @Test("the rate is messages per second: steady streams show their rate, a stream that stops decays to 0")
+    func rateMeaning() {
+        // 2 messages/s for 10 s.
+        var recent: [Int64] = []
+        for index in 0..<20 { recent.append(Int64(index) * 500) }
+        #expect(abs(StreamBoard.rate(recent, nowMs: 9_500) - 2) < 1e-9)
+        // A first message alone says nothing about a rate.
+        #expect(StreamBoard.rate([1_000], nowMs: 1_000) == 0)
+        // Stopped at 9.5 s: lower 2 s later, 0 once the window holds at most one message.
+        let later = StreamBoard.rate(recent, nowMs: 11_500)
+        #expect(later > 0 && later < 2, "rate \(later)")
+        #expect(StreamBoard.rate(recent, nowMs: 14_400) == 0)
+        // Through the board: 0.5 messages/s on one stream, 4/s on another.
+        let board = StreamBoard()
+        var last: [String: StreamView] = [:]
+        for tick in 0...40 {
+            let now = Int64(tick) * 250
+            if tick % 8 == 0, case .updated(let view, _) = board.ingest(message("slow", frame: Int64(tick), timestampMs: now), nowMs: now) {
+                last["slow"] = view
+            }
+            if case .updated(let view, _) = board.ingest(message("fast", frame: Int64(tick), timestampMs: now), nowMs: now) {
+                last["fast"] = view
+            }
+        }
+        #expect(abs((last["slow"]?.rate ?? 0) - 0.5) < 1e-9 && abs((last["fast"]?.rate ?? 0) - 4) < 1e-9, "\(last)")
+        #expect(abs(board.totals(nowMs: 10_000).messages_per_second - 4.5) < 1e-9)
     }
 
     @Test("snapshot orders ids with numbers compared as numbers")
@@ -70,7 +104,7 @@ struct StreamBoardTests {
     }
 }
 
-@Suite("WebSocket fan-out")
+@Suite("WebSocket fan-out", .timeLimit(.minutes(1)))
 struct HubTests {
     @Test("a client's queue coalesces to the newest update per key")
     func coalescing() async {
@@ -108,7 +142,10 @@ struct HubTests {
             if frame % 20 == 0 { await Task.yield() }
         }
         publisher.tick()
+        // The reader waits on the queue, which has no timeout: closing the live client after 30 s ends its loop.
+        let watchdog = Watchdog(seconds: 30) { hub.disconnect(live.id) }
         let received = await reader.value
+        watchdog.cancel()
         #expect(received.count == 32 && received.values.allSatisfy { $0 == 199 }, "the live client got every stream's newest frame")
         // 32 stream views + totals at most, however many updates were published.
         #expect(stalled.queue.pendingCount <= 33)
@@ -125,6 +162,8 @@ struct HubTests {
         let hub = WebSocketHub(board: board)
         let publisher = BoardPublisher(board: board, hub: hub, logger: .init(label: "test"))
         let client = hub.connect(subscription: ["cam-2"])
+        let watchdog = Watchdog(seconds: 30) { hub.disconnect(client.id) }
+        defer { watchdog.cancel() }
         _ = await client.queue.next()  // the (empty) snapshot: totals only
         for stream in 1...3 { publisher.ingest(message("cam-\(stream)", frame: 1, timestampMs: 0), origin: "test") }
         publisher.tick()
@@ -142,6 +181,8 @@ struct HubTests {
         publisher.ingest(message("cam-1", frame: 5, timestampMs: 0, jpeg: [1, 2, 3]), origin: "test")
         publisher.ingest(message("cam-2", frame: 6, timestampMs: 0), origin: "test")
         let client = hub.connect()
+        let watchdog = Watchdog(seconds: 30) { hub.disconnect(client.id) }
+        defer { watchdog.cancel() }
         let batch = await client.queue.next() ?? []
         let types = batch.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String }
         #expect(types.sorted() == ["stream", "stream", "thumbnail", "totals"])

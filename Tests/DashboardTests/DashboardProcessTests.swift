@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The dashboard process against a real broker and pipeline, seen through curl and a real headless browser.
-@Suite("Dashboard process", .serialized)
+@Suite("Dashboard process", .serialized, .timeLimit(.minutes(5)))
 struct DashboardProcessTests {
     static let xssID = "<img src=x onerror=alert(1)>"
 
@@ -64,9 +64,9 @@ struct DashboardProcessTests {
         #expect(try curl(["-H", "Authorization: Bearer wrong", "http://127.0.0.1:\(port)/"]).status == "401")
         #expect(try curl(["-H", "Authorization: Bearer s3cret", "http://127.0.0.1:\(port)/"]).status == "200")
 
-        let screenshot = TestEnvironment.packageRoot.appendingPathComponent("var/screenshots")
-        try FileManager.default.createDirectory(at: screenshot, withIntermediateDirectories: true)
-        let picture = screenshot.appendingPathComponent("dashboard-test.png")
+        // A temporary folder, its path printed, so the picture can be looked at without writing into the checkout.
+        let picture = try TestEnvironment.makeTemporaryDirectory("dashboard-screenshot")
+            .appendingPathComponent("dashboard-test.png")
         let check = try ChildProcess.run(
             "/usr/bin/env",
             ["python3", TestEnvironment.script("browser-check.py"), "http://127.0.0.1:\(port)/?token=s3cret",
@@ -84,6 +84,7 @@ struct DashboardProcessTests {
         #expect(report["connection"] as? String == "live")
         print("fault: a stream id and a class name carrying <img src=x onerror=alert(…)> shown in a real browser; held: rendered as text \(report["text_id_rendered_as_text"] ?? "?"), injected images \(report["injected_images"] ?? "?"), alerts \(report["alerts"] ?? "?")")
         #expect(FileManager.default.fileExists(atPath: picture.path))
+        print("dashboard screenshot: \(picture.path)")
 
         let api = try curl(["http://127.0.0.1:\(port)/api/streams?token=s3cret"])
         #expect(api.status == "200")
@@ -138,8 +139,8 @@ struct DashboardProcessTests {
         let valid = { (frame: Int) in
             #"{"stream":"survivor","frame_id":\#(frame),"timestamp_ms":\#(now),"width":640,"height":480,"schema_version":1,"tracks":[]}"#
         }
-        // Five kinds, 2,000 each: not JSON, a valid message cut short, wrong types, missing fields, and 300 KB
-        // documents that never close (every 100th of that kind; the rest short).
+        // Five kinds, 2,000 each: not JSON, a valid message cut short, wrong types, missing fields, and documents
+        // that never close (20 of them 300 KB, the rest short).
         var lines: [String] = []
         for index in 0..<10_000 {
             switch index % 5 {
@@ -148,7 +149,7 @@ struct DashboardProcessTests {
             case 2: lines.append(#"{"stream":\#(index),"frame_id":"x","tracks":{}}"#)
             case 3: lines.append(#"{"stream":"missing-\#(index)"}"#)
             default:
-                lines.append(index % 100 == 4
+                lines.append(index % 500 == 4
                     ? #"{"stream":"big","frame_id":1,"tracks":["# + String(repeating: "1,", count: 150_000)
                     : #"{"stream":"big","frame_id":[[[[["#)
             }
@@ -182,8 +183,8 @@ struct DashboardProcessTests {
         #expect(totals["invalid"] as? Int == 10_000, "\(totals)")
         #expect(streams.compactMap { $0["id"] as? String } == ["survivor"], "\(streams)")
         #expect(dashboard.isRunning, "\(dashboard.stderr.suffix(2000))")
-        // Logged at most once per 10 s, not once per message.
+        // Reported, but at most once per 10 s, not once per message.
         let logged = dashboard.stderr.components(separatedBy: "\n").filter { $0.localizedCaseInsensitiveContains("invalid") || $0.localizedCaseInsensitiveContains("malformed") }
-        #expect(logged.count < 20, "\(logged.count) log lines")
+        #expect(logged.count >= 1 && logged.count < 20, "\(logged.count) log lines")
     }
 }

@@ -42,7 +42,7 @@ final class FrameGrabber: FrameDelivery, Sendable {
     }
 }
 
-@Suite("Detector on real frames (OpenVINO, yolov4-tiny)", .serialized)
+@Suite("Detector on real frames (OpenVINO, yolov4-tiny)", .serialized, .timeLimit(.minutes(3)))
 struct RealFrameDetectionTests {
     struct Reference: Decodable {
         struct Box: Decodable {
@@ -95,6 +95,10 @@ struct RealFrameDetectionTests {
         // Boxes near the confidence threshold may fall on either side of it in two implementations; every box
         // clearly above it must be found by both.
         let margin: Float = 0.05 + Float(configuration.confidenceThreshold)
+        // Frame 100 has people, a car and a van in view: both sides must find them, or the comparison below says
+        // nothing (OpenCV finds 6 boxes with letterbox, 8 with stretch).
+        #expect(reference.filter { $0.confidence >= margin }.count >= 4, "OpenCV: \(reference.count) boxes")
+        #expect(ours.filter { $0.confidence >= margin }.count >= 4, "ours: \(ours.map(describe))")
         for box in reference where box.confidence >= margin {
             let expected = Detection(
                 x1: box.bbox_xyxy[0], y1: box.bbox_xyxy[1], x2: box.bbox_xyxy[2], y2: box.bbox_xyxy[3],

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The pipeline with the real detector (OpenVINO, yolov4-tiny) and tracker, as a process.
-@Suite("Pipeline with detection", .serialized)
+@Suite("Pipeline with detection", .serialized, .timeLimit(.minutes(5)))
 struct DetectionPipelineTests {
     private func run(_ yaml: String, seconds: Double) throws -> (messages: [[String: Any]], stderr: String) {
         let directory = try TestEnvironment.makeTemporaryDirectory("detection-pipeline")
@@ -22,7 +22,7 @@ struct DetectionPipelineTests {
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0, "\(pipeline.stderr.suffix(3000))")
         #expect(stop.seconds < 5, "took \(stop.seconds) s to exit")
-        return (JSONLines.read(output), pipeline.stderr)
+        return (try JSONLines.read(output), pipeline.stderr)
     }
 
     private static func tracks(_ message: [String: Any]) -> [[String: Any]] {
@@ -91,7 +91,7 @@ struct DetectionPipelineTests {
     }
 }
 
-@Suite("Pipeline metrics endpoint", .serialized)
+@Suite("Pipeline metrics endpoint", .serialized, .timeLimit(.minutes(3)))
 struct PipelineMetricsTests {
     @Test("metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory")
     func prometheusEndpoint() throws {

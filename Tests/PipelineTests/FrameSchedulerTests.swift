@@ -5,143 +5,256 @@ import Testing
 @testable import Pipeline
 @testable import VideoIngest
 
-@Suite("Frame scheduler")
-struct FrameSchedulerTests {
-    private func frame(_ stream: Int, _ index: Int64) -> Frame {
-        Frame(
-            streamIndex: stream, streamID: "s\(stream)", index: index, captureTimeMs: 0,
-            captureUptimeNs: MonotonicClock.nowNanoseconds(), ptsSeconds: nil, pixels: PixelBuffer(width: 2, height: 2))
-    }
+private func frame(_ stream: Int, _ index: Int64) -> Frame {
+    Frame(
+        streamIndex: stream, streamID: "s\(stream)", index: index, captureTimeMs: 0, captureUptimeNs: 0,
+        ptsSeconds: nil, pixels: PixelBuffer(width: 2, height: 2))
+}
 
+private let ms: UInt64 = 1_000_000
+
+extension SchedulerState.Decision {
+    var frame: Frame? {
+        if case .frame(let frame) = self { return frame }
+        return nil
+    }
+}
+
+/// The scheduling policy, driven with explicit times: no threads, no sleeps.
+@Suite("Scheduler policy")
+struct SchedulerStateTests {
     @Test("a newer frame replaces an untaken one, which is counted as dropped")
     func newestFrameWins() {
-        let scheduler = FrameScheduler(detectFPS: [0])
-        scheduler.deliverNewest(frame(0, 0))
-        scheduler.deliverNewest(frame(0, 1))
-        scheduler.deliverNewest(frame(0, 2))
-        let taken = scheduler.next()
-        #expect(taken?.index == 2)
-        scheduler.complete(0)
-        #expect(scheduler.counters()[0] == .init(delivered: 3, dropped: 2, completed: 1))
+        var state = SchedulerState(detectFPS: [0])
+        for index in 0..<3 { _ = state.put(frame(0, Int64(index)), nowNs: UInt64(index) * ms) }
+        #expect(state.take(nowNs: 3 * ms).frame?.index == 2)
+        state.complete(0)
+        #expect(state.counters[0] == .init(delivered: 3, dropped: 2, completed: 1))
     }
 
     @Test("a stream is never handed to two workers at once, so its frames are analysed in order")
     func oneWorkerPerStream() {
-        let scheduler = FrameScheduler(detectFPS: [0, 0])
-        scheduler.deliverNewest(frame(0, 0))
-        let first = scheduler.next()
-        scheduler.deliverNewest(frame(0, 1))
-        scheduler.deliverNewest(frame(1, 0))
-        // Stream 0 is busy: the next frame must come from stream 1.
-        #expect(first?.streamIndex == 0)
-        #expect(scheduler.next()?.streamIndex == 1)
-        scheduler.complete(0)
-        #expect(scheduler.next()?.index == 1)
+        var state = SchedulerState(detectFPS: [0, 0])
+        _ = state.put(frame(0, 0), nowNs: 0)
+        #expect(state.take(nowNs: 1).frame?.streamIndex == 0)
+        _ = state.put(frame(0, 1), nowNs: 2)
+        _ = state.put(frame(1, 0), nowNs: 3)
+        // Stream 0 is busy: the next frame must come from stream 1, then nothing until stream 0 completes.
+        #expect(state.take(nowNs: 4).frame?.streamIndex == 1)
+        guard case .waitForWork = state.take(nowNs: 5) else {
+            Issue.record("a busy stream's frame was handed out")
+            return
+        }
+        state.complete(0)
+        #expect(state.take(nowNs: 6).frame?.index == 1)
     }
 
     @Test("the stream that has waited longest goes first")
     func longestWaitFirst() {
-        let scheduler = FrameScheduler(detectFPS: [0, 0, 0])
-        scheduler.deliverNewest(frame(2, 0))
-        usleep(2000)
-        scheduler.deliverNewest(frame(0, 0))
-        usleep(2000)
-        scheduler.deliverNewest(frame(1, 0))
-        let order = (0..<3).compactMap { _ in scheduler.next()?.streamIndex }
+        var state = SchedulerState(detectFPS: [0, 0, 0])
+        _ = state.put(frame(2, 0), nowNs: 10)
+        _ = state.put(frame(0, 0), nowNs: 20)
+        _ = state.put(frame(1, 0), nowNs: 30)
+        // A replacement keeps the stream's place: it has waited since its first untaken frame.
+        _ = state.put(frame(2, 1), nowNs: 40)
+        let order = (0..<3).compactMap { _ in state.take(nowNs: 50).frame?.streamIndex }
         #expect(order == [2, 0, 1])
     }
 
-    @Test("detect_fps caps the analysed rate of a faster source")
-    func detectFPSCap() async throws {
-        let scheduler = FrameScheduler(detectFPS: [5])
-        let completed = SharedCounter()
-        let worker = Thread {
-            while let frame = scheduler.next() {
-                completed.add()
-                scheduler.complete(frame.streamIndex)
+    @Test("detect_fps caps a 20 fps source at 5 analysed frames per second, exactly, and says when to ask again")
+    func detectFPSCap() {
+        var state = SchedulerState(detectFPS: [5])
+        var analysed: [Int64] = []
+        // A 20 fps source for 10 s; an instant worker asks after every delivery.
+        for index in 0..<200 {
+            let now = UInt64(index) * 50 * ms
+            _ = state.put(frame(0, Int64(index)), nowNs: now)
+            switch state.take(nowNs: now) {
+            case .frame(let taken):
+                analysed.append(taken.index)
+                state.complete(0)
+            case .waitUntil(let due):
+                #expect(due > now && due <= now + 200 * ms, "due \(due) at \(now)")
+            default:
+                Issue.record("a pending frame under a closed budget must say when the budget opens")
             }
         }
-        worker.start()
-        // A 20 fps source for 2 s.
-        for index in 0..<40 {
-            scheduler.deliverNewest(frame(0, Int64(index)))
-            try await Task.sleep(for: .milliseconds(50))
+        #expect(analysed.count == 50, "analysed \(analysed.count) of 200 frames in 10 s at detect_fps 5")
+        #expect(zip(analysed, analysed.dropFirst()).allSatisfy { $1 - $0 == 4 }, "every 4th frame: \(analysed.prefix(10))")
+        let counters = state.counters[0]
+        #expect(counters.delivered == 200 && counters.completed == 50 && counters.dropped == 149)
+    }
+
+    @Test("after a stall the budget banks at most half an interval: no burst follows a slow moment")
+    func noBurstAfterStall() {
+        var state = SchedulerState(detectFPS: [5])  // 200 ms interval
+        _ = state.put(frame(0, 0), nowNs: 0)
+        #expect(state.take(nowNs: 0).frame != nil)
+        state.complete(0)
+        // The worker was away for 2 s; frames keep coming every 50 ms from then on.
+        var taken: [UInt64] = []
+        for tick in 40..<80 {
+            let now = UInt64(tick) * 50 * ms
+            _ = state.put(frame(0, Int64(tick)), nowNs: now)
+            if state.take(nowNs: now).frame != nil {
+                taken.append(now)
+                state.complete(0)
+            }
         }
-        scheduler.stop()
-        let analysed = completed.current
-        #expect((9...11).contains(analysed), "analysed \(analysed) frames in 2 s at detect_fps 5")
-        let counters = scheduler.counters()[0]
-        #expect(counters.delivered == counters.dropped + counters.completed)
+        let gaps = zip(taken, taken.dropFirst()).map { ($1 - $0) / ms }
+        #expect(gaps.allSatisfy { $0 >= 100 }, "gaps after the stall (ms): \(gaps)")
+        #expect(taken.count >= 9 && taken.count <= 11, "\(taken.count) frames in 2 s")
     }
 
     @Test("with more streams than workers can serve, every stream gets a fair share")
-    func fairness() async throws {
+    func fairness() {
+        // 32 streams at 100 fps, 2 workers taking 2 ms a frame: a discrete-event run of 1 s.
         let streams = 32
-        let scheduler = FrameScheduler(detectFPS: Array(repeating: 0, count: streams))
-        let perStream = (0..<streams).map { _ in SharedCounter() }
-        let workers = AnalysisWorkersTestHarness(scheduler: scheduler) { frame in
-            usleep(2000)  // a 2 ms "detector": ~500 frames/s per worker, far below 32 x 100 fps.
-            perStream[frame.streamIndex].add()
+        var state = SchedulerState(detectFPS: Array(repeating: 0, count: streams))
+        var perStream = Array(repeating: 0, count: streams)
+        var busyUntil: [UInt64] = [0, 0]
+        var holding: [Int?] = [nil, nil]
+        for step in 0..<1000 {
+            let now = UInt64(step) * ms
+            if step % 10 == 0 {
+                for stream in 0..<streams { _ = state.put(frame(stream, Int64(step / 10)), nowNs: now) }
+            }
+            for worker in 0..<2 where busyUntil[worker] <= now {
+                if let stream = holding[worker] {
+                    state.complete(stream)
+                    holding[worker] = nil
+                }
+                if let taken = state.take(nowNs: now).frame {
+                    perStream[taken.streamIndex] += 1
+                    holding[worker] = taken.streamIndex
+                    busyUntil[worker] = now + 2 * ms
+                }
+            }
         }
-        workers.start(count: 2)
-        for tick in 0..<100 {
-            for stream in 0..<streams { scheduler.deliverNewest(frame(stream, Int64(tick))) }
-            try await Task.sleep(for: .milliseconds(10))
+        let low = perStream.min() ?? 0, high = perStream.max() ?? 0
+        #expect(perStream.reduce(0, +) >= 990, "2 workers x 500 frames/s should be kept busy: \(perStream)")
+        #expect(low > 0 && high - low <= 1, "per-stream analysed counts \(perStream)")
+    }
+
+    @Test("random interleavings keep the invariants: order per stream, one worker per stream, every frame counted")
+    func randomInterleavings() {
+        var random = SeededRandomGenerator(seed: 17)
+        for _ in 0..<200 {
+            let streams = Int.random(in: 1...5, using: &random)
+            let fps = (0..<streams).map { _ in [0, 5, 10, 30].randomElement(using: &random)! }
+            var state = SchedulerState(detectFPS: fps.map(Double.init))
+            var nextIndex = Array(repeating: Int64(0), count: streams)
+            var lastTaken = Array(repeating: Int64(-1), count: streams)
+            var takenAt: [[UInt64]] = Array(repeating: [], count: streams)
+            var busy = Set<Int>()
+            var now: UInt64 = 0
+            for _ in 0..<300 {
+                now += UInt64.random(in: 0...20, using: &random) * ms
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0:
+                    let stream = Int.random(in: 0..<streams, using: &random)
+                    _ = state.put(frame(stream, nextIndex[stream]), nowNs: now)
+                    nextIndex[stream] += 1
+                case 1:
+                    switch state.take(nowNs: now) {
+                    case .frame(let taken):
+                        let stream = taken.streamIndex
+                        #expect(!busy.contains(stream), "stream \(stream) handed out twice")
+                        #expect(taken.index > lastTaken[stream], "stream \(stream) out of order")
+                        busy.insert(stream)
+                        lastTaken[stream] = taken.index
+                        takenAt[stream].append(now)
+                    case .waitUntil(let due):
+                        #expect(due > now)
+                    case .waitForWork, .finished:
+                        break
+                    }
+                default:
+                    if let stream = busy.randomElement(using: &random) {
+                        busy.remove(stream)
+                        state.complete(stream)
+                    }
+                }
+            }
+            for (stream, counters) in state.counters.enumerated() {
+                let pending = state.hasPending(stream) ? 1 : 0
+                let inProgress = busy.contains(stream) ? 1 : 0
+                #expect(counters.delivered == counters.dropped + counters.completed + pending + inProgress)
+                // The budget: consecutive frames at least half an interval apart (the most credit it banks).
+                if fps[stream] > 0 {
+                    let half = UInt64(1e9 / Double(fps[stream])) / 2
+                    #expect(zip(takenAt[stream], takenAt[stream].dropFirst()).allSatisfy { $1 - $0 >= half })
+                }
+            }
         }
+    }
+
+    @Test("stop discards what waits (counted); drain finishes only when nothing is pending or busy")
+    func stopAndDrain() {
+        var state = SchedulerState(detectFPS: [0, 0])
+        _ = state.put(frame(0, 0), nowNs: 0)
+        _ = state.put(frame(1, 0), nowNs: 0)
+        #expect(state.take(nowNs: 1).frame?.streamIndex == 0)
+        state.drain()
+        #expect(state.take(nowNs: 2).frame?.streamIndex == 1)
+        guard case .waitForWork = state.take(nowNs: 3) else { Issue.record("drained while busy"); return }
+        state.complete(0)
+        state.complete(1)
+        guard case .finished = state.take(nowNs: 4) else { Issue.record("drain did not finish"); return }
+
+        var stopped = SchedulerState(detectFPS: [0])
+        _ = stopped.put(frame(0, 0), nowNs: 0)
+        #expect(stopped.stop().count == 1)
+        guard case .finished = stopped.take(nowNs: 1) else { Issue.record("stop did not finish"); return }
+        #expect(stopped.counters[0] == .init(delivered: 1, dropped: 1, completed: 0))
+    }
+}
+
+/// The locking shell: blocking workers and readers on real threads.
+@Suite("Frame scheduler", .timeLimit(.minutes(1)))
+struct FrameSchedulerTests {
+    @Test("a worker blocked in next() wakes for a delivered frame, and returns nil when stopped")
+    func blockingHandOff() {
+        let scheduler = FrameScheduler(detectFPS: [0])
+        let received = SharedCounter(), exited = SharedCounter()
+        Thread {
+            while let frame = scheduler.next() {
+                received.add()
+                scheduler.complete(frame.streamIndex)
+            }
+            exited.add()
+        }.start()
+        scheduler.deliverNewest(frame(0, 0))
+        #expect(ChildProcess.waitUntil(atMost: 5) { received.current == 1 })
         scheduler.stop()
-        workers.waitForExit()
-        let counts = perStream.map(\.current)
-        let low = try #require(counts.min()), high = try #require(counts.max())
-        #expect(low > 0)
-        #expect(Double(high) / Double(low) <= 1.5, "per-stream analysed counts \(counts)")
+        #expect(ChildProcess.waitUntil(atMost: 5) { exited.current == 1 }, "the worker did not return from next()")
     }
 
     @Test("lossless delivery waits for the slot instead of dropping, and gives up when stopped")
-    func losslessDelivery() async throws {
+    func losslessDelivery() {
         let scheduler = FrameScheduler(detectFPS: [0])
         let control = ReaderControl()
-        let reader = Thread {
-            for index in 0..<20 {
-                guard scheduler.deliverWaiting(self.frame(0, Int64(index)), control: control) else { return }
+        let delivered = SharedCounter(), refused = SharedCounter()
+        Thread {
+            for index in 0..<40 {
+                guard scheduler.deliverWaiting(frame(0, Int64(index)), control: control) else {
+                    refused.add()
+                    return
+                }
+                delivered.add()
             }
-        }
-        reader.start()
+        }.start()
         var seen: [Int64] = []
-        while seen.count < 20, let frame = scheduler.next() {
-            seen.append(frame.index)
+        while seen.count < 20, let taken = scheduler.next() {
+            seen.append(taken.index)
             scheduler.complete(0)
         }
         #expect(seen == Array(0..<20))
         #expect(scheduler.counters()[0].dropped == 0)
-        control.stop()
-    }
-}
-
-/// Worker threads over a scheduler for tests that need concurrency without the whole pipeline.
-final class AnalysisWorkersTestHarness: Sendable {
-    private let scheduler: FrameScheduler
-    private let work: @Sendable (Frame) -> Void
-    private let running = SharedCounter()
-
-    init(scheduler: FrameScheduler, work: @escaping @Sendable (Frame) -> Void) {
-        self.scheduler = scheduler
-        self.work = work
-    }
-
-    func start(count: Int) {
-        running.add(count)
-        for _ in 0..<count {
-            Thread { [self] in
-                while let frame = scheduler.next() {
-                    work(frame)
-                    scheduler.complete(frame.streamIndex)
-                }
-                running.add(-1)
-            }.start()
-        }
-    }
-
-    func waitForExit() {
-        for _ in 0..<500 where running.current > 0 { usleep(10_000) }
+        // The reader has put frame 20 and now waits on the full slot for frame 21: stopping must release it.
+        #expect(ChildProcess.waitUntil(atMost: 5) { delivered.current == 21 })
+        scheduler.stop()
+        #expect(ChildProcess.waitUntil(atMost: 5) { refused.current == 1 }, "the waiting reader did not give up")
+        #expect(delivered.current == 21)
     }
 }

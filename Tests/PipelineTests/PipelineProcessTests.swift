@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// End-to-end tests of the `realtime-analytics` command: real processes, real files, real servers on 127.0.0.1.
-@Suite("Pipeline process", .serialized)
+@Suite("Pipeline process", .serialized, .timeLimit(.minutes(3)))
 struct PipelineProcessTests {
     /// Writes `yaml` to a config file in a fresh folder, with `{OUT}` replaced by a JSON-lines path there.
     private func makeRun(_ yaml: String) throws -> (directory: URL, config: URL, output: URL) {
@@ -37,7 +37,7 @@ struct PipelineProcessTests {
         #expect(stop.status == 0, "\(pipeline.stderr)")
         #expect(stop.seconds < 5, "took \(stop.seconds) s to exit")
 
-        let messages = JSONLines.read(run.output)
+        let messages = try JSONLines.read(run.output)
         let byStream = JSONLines.frameIDsByStream(messages)
         #expect(Set(byStream.keys) == Set((1...32).map { "vtest-\($0)" }))
         for (stream, ids) in byStream {
@@ -62,7 +62,7 @@ struct PipelineProcessTests {
         let pipeline = try startPipeline(run)
         #expect(pipeline.waitForExit(atMost: 60), "did not exit after the file ended")
         #expect(pipeline.process.terminationStatus == 0, "\(pipeline.stderr)")
-        let ids = JSONLines.frameIDsByStream(JSONLines.read(run.output))["clip"] ?? []
+        let ids = JSONLines.frameIDsByStream(try JSONLines.read(run.output))["clip"] ?? []
         #expect(ids == Array(0..<125))
     }
 
@@ -95,7 +95,7 @@ struct PipelineProcessTests {
         #expect(stderr.contains("missing offline") && stderr.contains("unreachable offline"), "status line names them")
         // Each failure is reported once, not on every retry.
         #expect(stderr.components(separatedBy: "cannot open '/nonexistent/video.mp4'").count - 1 == 1)
-        let byStream = JSONLines.frameIDsByStream(JSONLines.read(run.output))
+        let byStream = JSONLines.frameIDsByStream(try JSONLines.read(run.output))
         #expect((byStream["good"]?.count ?? 0) >= 30)
         #expect(byStream["missing"] == nil && byStream["unreachable"] == nil)
         print("fault: a missing file and an unreachable RTSP URL beside a good stream; held: both offline with one clear line each, the good stream wrote \(byStream["good"]?.count ?? 0) results")
@@ -142,7 +142,13 @@ struct PipelineProcessTests {
         Thread.sleep(forTimeInterval: 1)
         let pipeline = try startPipeline(run)
         func count(_ stream: String) -> Int {
-            JSONLines.frameIDsByStream(JSONLines.read(run.output))[stream]?.count ?? 0
+            // Read while the pipeline writes: only its last line may be half written.
+            do {
+                return JSONLines.frameIDsByStream(try JSONLines.read(run.output, tail: .mayBePartial))[stream]?.count ?? 0
+            } catch {
+                Issue.record(error)
+                return 0
+            }
         }
         #expect(ChildProcess.waitUntil(atMost: 20) { count("net") >= 10 }, "no frames from \(url): \(pipeline.stderr)")
 
@@ -166,7 +172,7 @@ struct PipelineProcessTests {
         let stop = pipeline.stop()
         server?.stop()
         #expect(stop.status == 0)
-        let ids = JSONLines.frameIDsByStream(JSONLines.read(run.output))
+        let ids = JSONLines.frameIDsByStream(try JSONLines.read(run.output))
         for stream in ["file", "net"] {
             let list = ids[stream] ?? []
             #expect(zip(list, list.dropFirst()).allSatisfy { $0 < $1 }, "\(stream) ids must increase across the reconnect")

@@ -204,29 +204,4 @@ struct PreviewRendererTests {
         let image = try decodeJPEG(jpeg)
         #expect(image.width == 640 && image.height == 480)
     }
-
-    @Test("render and encode time (printed, not asserted)")
-    func timing() throws {
-        let renderer = try PreviewRenderer()
-        let frame = TestFrames.scene()
-        let tracks = [
-            track(1, 0, "person", 100, 120, 300, 400), track(2, 2, "car", 380, 200, 600, 330),
-            track(3, 1, "bicycle", 20, 300, 120, 460), track(-1, 7, "traffic light", 560, 20, 600, 110),
-            track(15, 3, "dog", 300, 380, 380, 450),
-        ]
-        for (maxWidth, label) in [(0, "640x480"), (320, "320x240 from 640x480")] {
-            for _ in 0..<10 { _ = try renderer.render(frame, tracks: tracks, maxWidth: maxWidth, quality: 75) }
-            let iterations = 200
-            let clock = ContinuousClock()
-            var bytes = 0
-            let elapsed = try clock.measure {
-                for _ in 0..<iterations {
-                    bytes = try renderer.render(frame, tracks: tracks, maxWidth: maxWidth, quality: 75).count
-                }
-            }
-            let perFrame = elapsed / iterations
-            let ms = Double(perFrame.components.attoseconds) / 1e15 + Double(perFrame.components.seconds) * 1e3
-            print("preview \(label) q75, 5 tracks: \(String(format: "%.3f", ms)) ms per frame, \(bytes) bytes")
-        }
-    }
 }

@@ -31,10 +31,13 @@ struct ByteTrackerTests {
             let right = output.min { abs($0.box.x1 - (10 + 6 * f)) < abs($1.box.x1 - (10 + 6 * f)) }
             let left = output.min { abs($0.box.x1 - (250 - 6 * f)) < abs($1.box.x1 - (250 - 6 * f)) }
             if frame == 0 { (first, second) = (right?.trackID, left?.trackID) }
+            // Both objects are published from their first detection on (confident new objects), with two ids.
+            if frame != 20 { #expect(output.count == 2, "frame \(frame): \(output)") }
             if frame > 0 && frame != 20 {
                 #expect(right?.trackID == first && left?.trackID == second, "frame \(frame): \(output)")
             }
         }
+        #expect(first != nil && second != nil && first != second)
     }
 
     @Test("a low-score detection keeps a track alive through the second association")
@@ -91,14 +94,18 @@ struct ByteTrackerTests {
     }
 
     @Test("the class is the vote of the matched detections; confidence their mean score")
-    func classVote() {
+    func classVote() throws {
         let tracker = ByteTracker()
         var output: [ByteTracker.Output] = []
+        let scores = [0.9, 0.7, 0.8, 0.95, 0.65]
         for (frame, classID) in [2, 2, 7, 2, 7].enumerated() {
-            output = tracker.update(detections: [detection(50, 50, score: 0.8, classID: classID)], time: Double(frame) / 30)
+            output = tracker.update(
+                detections: [detection(50, 50, score: scores[frame], classID: classID)], time: Double(frame) / 30)
         }
-        #expect(output.first?.classID == 2)
-        #expect(abs((output.first?.confidence ?? 0) - 0.8) < 1e-9)
+        try #require(output.count == 1)
+        #expect(output[0].classID == 2)
+        let mean = scores.reduce(0, +) / Double(scores.count)
+        #expect(abs(output[0].confidence - mean) < 1e-9, "confidence \(output[0].confidence), mean \(mean)")
     }
 
     @Test("subsampled detection (every 3rd frame) still follows a fast object")

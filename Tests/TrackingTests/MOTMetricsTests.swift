@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 @testable import Tracking
 
-@Suite("MOT metrics", .serialized)
+@Suite("MOT metrics", .serialized, .timeLimit(.minutes(3)))
 struct MOTMetricsTests {
     /// py-motmetrics' own figures for a sequence, computed now by scripts/motmetrics-reference.py.
     private func reference(gt: String, test: String) throws -> [String: Double] {

@@ -54,7 +54,7 @@ final class FrameCollector: FrameDelivery, Sendable {
     }
 }
 
-@Suite("Stream reader on real files", .serialized)
+@Suite("Stream reader on real files", .serialized, .timeLimit(.minutes(2)))
 struct StreamReaderTests {
     let logger = Logger(label: "test")
 
@@ -80,6 +80,7 @@ struct StreamReaderTests {
         let settings = IngestSettings(width: 640, height: 0)
         let (eager, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30)
         let (lazy, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30, deferred: true)
+        try #require(eager.all.count >= 40 && lazy.all.count >= 40, "eager \(eager.all.count), lazy \(lazy.all.count) frames")
         #expect(eager.deferredCount == 0)
         #expect(lazy.deferredCount >= 40, "frames should arrive with their conversion deferred")
         let pairs = zip(eager.all.prefix(40), lazy.all.prefix(40))
@@ -146,8 +147,9 @@ struct StreamReaderTests {
         let stream = StreamConfiguration(id: "missing", source: .file(path: "/nonexistent/clip.mp4"))
         let settings = IngestSettings(width: 320, height: 180, reconnectInitialSeconds: 0.05, reconnectMaximumSeconds: 0.2)
         let (collector, reader) = read(
-            stream, settings: settings, until: { _, reader in reader.health.state == .offline }, atMost: 10)
+            stream, settings: settings, until: { _, reader in reader.health.failedOpens >= 3 }, atMost: 10)
         #expect(reader.health.state == .offline)
+        #expect(reader.health.failedOpens >= 3, "retried \(reader.health.failedOpens) times in 10 s with a 0.2 s backoff cap")
         #expect(collector.all.isEmpty)
         let reason = try #require(reader.health.lastError)
         #expect(reason.contains("/nonexistent/clip.mp4") && reason.contains("file not found"), "\(reason)")

@@ -127,7 +127,12 @@ public final class StreamBoard: Sendable {
         }
     }
 
-    private static func rate(_ recent: [Int64], nowMs: Int64) -> Double {
-        Double(recent.filter { $0 >= nowMs - rateWindowMs }.count) / (Double(rateWindowMs) / 1000)
+    /// Messages per second over the last `rateWindowMs`: the intervals between the messages received in the window,
+    /// over the time from the oldest of them to now. A steady stream shows its true rate from its second message on
+    /// (not a fraction of it while the window fills), and a stream that stops decays towards 0 as the silence grows.
+    static func rate(_ recent: [Int64], nowMs: Int64) -> Double {
+        let window = recent.filter { $0 >= nowMs - rateWindowMs }
+        guard window.count >= 2, let oldest = window.first, nowMs > oldest else { return 0 }
+        return Double(window.count - 1) / (Double(nowMs - oldest) / 1000)
     }
 }

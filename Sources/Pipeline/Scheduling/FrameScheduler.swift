@@ -2,26 +2,10 @@ import AnalyticsCore
 import Foundation
 import VideoIngest
 
-/// The newest-frame mailboxes of all streams and the fair hand-out of their frames to analysis workers.
-///
-/// Each stream has one slot. A reader putting a frame into an occupied slot replaces the older frame, which is counted
-/// as dropped (decoded but never analysed): frames are never queued, so latency cannot grow. A worker asking for work
-/// gets the newest frame of the stream that has waited longest, among streams whose `detect_fps` budget allows a frame
-/// now and that no other worker is busy with (so each stream's frames are analysed in order, one at a time).
+/// The newest-frame mailboxes of all streams and their fair hand-out to analysis worker threads: a locking shell
+/// around `SchedulerState`, which holds the whole policy (see there). Readers deliver, workers block in `next()`.
 public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
-    // @unchecked: every stored property below is guarded by `condition`.
-    private struct Slot {
-        var pending: Frame?
-        /// Monotonic time the oldest frame that is waiting (possibly replaced since) arrived.
-        var waitingSinceNs: UInt64 = 0
-        var busy = false
-        var nextDueNs: UInt64 = 0
-        let intervalNs: UInt64
-        var delivered = 0
-        var dropped = 0
-        var taken = 0
-        var completed = 0
-    }
+    // @unchecked: `state` is only touched with `condition` locked.
 
     /// Counters of one stream's mailbox.
     public struct Counters: Sendable, Equatable {
@@ -34,13 +18,14 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    private var slots: [Slot]
-    private var stopping = false
-    private var draining = false
+    private var state: SchedulerState
+    private let nowNs: @Sendable () -> UInt64
 
-    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame.
-    public init(detectFPS: [Double]) {
-        slots = detectFPS.map { fps in Slot(intervalNs: fps > 0 ? UInt64(1e9 / fps) : 0) }
+    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. `nowNs` is the monotonic clock
+    /// the policy is given (injectable for tests).
+    public init(detectFPS: [Double], nowNs: @escaping @Sendable () -> UInt64 = MonotonicClock.nowNanoseconds) {
+        state = SchedulerState(detectFPS: detectFPS)
+        self.nowNs = nowNs
     }
 
     // MARK: FrameDelivery (reader threads)
@@ -50,9 +35,8 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     public var acceptsDeferredPixels: Bool { true }
 
     public func deliverNewest(_ frame: Frame) {
-        let replaced: Frame?
         condition.lock()
-        replaced = put(frame)
+        let replaced = state.put(frame, nowNs: nowNs())
         condition.broadcast()
         condition.unlock()
         _ = replaced  // Released outside the lock: its pixels go back to the stream's pool.
@@ -61,27 +45,14 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     public func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while slots[frame.streamIndex].pending != nil {
-            if control.isStopped || stopping { return false }
+        while state.hasPending(frame.streamIndex) {
+            if control.isStopped || state.stopping { return false }
             _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
         }
-        if control.isStopped || stopping { return false }
-        _ = put(frame)
+        if control.isStopped || state.stopping { return false }
+        _ = state.put(frame, nowNs: nowNs())
         condition.broadcast()
         return true
-    }
-
-    private func put(_ frame: Frame) -> Frame? {
-        let index = frame.streamIndex
-        slots[index].delivered += 1
-        let replaced = slots[index].pending
-        if replaced != nil {
-            slots[index].dropped += 1
-        } else {
-            slots[index].waitingSinceNs = MonotonicClock.nowNanoseconds()
-        }
-        slots[index].pending = frame
-        return replaced
     }
 
     // MARK: Workers
@@ -92,61 +63,24 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if stopping { return nil }
-            let now = MonotonicClock.nowNanoseconds()
-            var chosen = -1
-            var chosenWaitingSince = UInt64.max
-            var earliestDue = UInt64.max
-            var anyBusy = false
-            for index in slots.indices {
-                anyBusy = anyBusy || slots[index].busy
-                guard slots[index].pending != nil, !slots[index].busy else { continue }
-                let due = slots[index].nextDueNs
-                if due > now {
-                    earliestDue = min(earliestDue, due)
-                    continue
-                }
-                let waitingSince = max(slots[index].waitingSinceNs, due)
-                if waitingSince < chosenWaitingSince {
-                    chosen = index
-                    chosenWaitingSince = waitingSince
-                }
-            }
-            if chosen >= 0 {
-                return take(chosen, now: now)
-            }
-            if draining && earliestDue == .max && !anyBusy && slots.allSatisfy({ $0.pending == nil }) {
+            let now = nowNs()
+            switch state.take(nowNs: now) {
+            case .frame(let frame):
+                return frame
+            case .finished:
                 return nil
-            }
-            if earliestDue == .max {
+            case .waitForWork:
                 condition.wait()
-            } else {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(earliestDue - now) / 1e9))
+            case .waitUntil(let due):
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
             }
         }
-    }
-
-    private func take(_ index: Int, now: UInt64) -> Frame {
-        let frame = slots[index].pending!
-        slots[index].pending = nil
-        slots[index].busy = true
-        slots[index].taken += 1
-        let interval = slots[index].intervalNs
-        if interval > 0 {
-            // Keep the phase of the budget (so a 10 fps source at detect_fps 5 yields exactly 5) but bank at most
-            // half an interval of credit after a stall, so a slow moment is not followed by a burst.
-            let previous = slots[index].nextDueNs
-            let floor = now - min(now, interval / 2)
-            slots[index].nextDueNs = previous == 0 ? now &+ interval : max(previous &+ interval, floor)
-        }
-        return frame
     }
 
     /// Marks stream `index`'s frame as analysed, making the stream schedulable again.
     public func complete(_ index: Int) {
         condition.lock()
-        slots[index].busy = false
-        slots[index].completed += 1
+        state.complete(index)
         condition.broadcast()
         condition.unlock()
     }
@@ -156,7 +90,7 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     /// Workers finish what is pending, then `next()` returns nil (the sources have ended).
     public func drainAndFinish() {
         condition.lock()
-        draining = true
+        state.drain()
         condition.broadcast()
         condition.unlock()
     }
@@ -164,18 +98,15 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     /// `next()` returns nil at once; frames still waiting are counted as dropped.
     public func stop() {
         condition.lock()
-        stopping = true
-        for index in slots.indices where slots[index].pending != nil {
-            slots[index].pending = nil
-            slots[index].dropped += 1
-        }
+        let discarded = state.stop()
         condition.broadcast()
         condition.unlock()
+        _ = discarded  // Released outside the lock.
     }
 
     public func counters() -> [Counters] {
         condition.lock()
         defer { condition.unlock() }
-        return slots.map { Counters(delivered: $0.delivered, dropped: $0.dropped, completed: $0.completed) }
+        return state.counters
     }
 }
