@@ -12,6 +12,7 @@ public struct Box: Sendable, Equatable {
     public var width: Double { x2 - x1 }
     public var height: Double { y2 - y1 }
     public var area: Double { max(0, width) * max(0, height) }
+    public var center: (x: Double, y: Double) { ((x1 + x2) / 2, (y1 + y2) / 2) }
 
     /// Center x, center y, aspect ratio (w/h), height: the Kalman filter's measurement.
     public var xyah: SIMD4<Double> {

@@ -3,9 +3,13 @@
 /// unconfirmed tracks; new tracks only from high enough detections; lost tracks kept for a time, then removed;
 /// duplicate tracked/lost pairs resolved in favour of the longer-lived one.
 ///
-/// Two extensions, on by default (`Parameters.published` turns them off): low-score detections may also re-find lost
-/// tracks and confirm new ones. On the TUD quality test (detections every 2nd/3rd frame, 10-20 % missed) they raise
-/// MOTA by 2-6 points and IDF1 by 2-5 over the published algorithm.
+/// Extensions, on by default (`Parameters.published` turns them off): low-score detections may also re-find lost
+/// tracks and confirm new ones; a confident new object is published on its first detection; and after a gap of a
+/// few tenths of a second, tracks and detections that IoU cannot pair (an object that moved further than its own
+/// size between looks, the normal case at 1-5 looks per second) are paired by distance from the motion-predicted
+/// box. On vtest scored against a full-rate reference at 1.7 looks per second they raise MOTA from 0.34 to 0.88 and
+/// IDF1 from 0.35 to 0.70; on the TUD quality test (8-12 looks/s) MOTA and IDF1 by 2-20 points over the published
+/// algorithm.
 ///
 /// Time: detection runs at a subsampled rate, so every update carries its time in seconds. The Kalman prediction
 /// uses the real gap, in frames of `referenceFPS` (the rate the published noise model was tuned for is the source's
@@ -44,12 +48,29 @@ public final class ByteTracker {
         /// detection (plain IoU, the second association's limit) instead of being dropped. An extension of the
         /// published tracker. False = as published.
         public var lowScoresConfirm = true
+        /// A new track from a detection at or above this score is confirmed (published) at once instead of on its
+        /// second match: at a few looks per second the second match comes a look interval later, and a walking
+        /// person may be gone by then. Above 1: never (as published).
+        public var confirmAtOnceScore = 0.7
+        /// Tracks and high-score detections that IoU could not pair (an object that moved more than its own width
+        /// between looks) are paired by centre distance from the motion-predicted box, within a radius of
+        /// `distanceGateBase + distanceGatePerSecond × gap` times the track's height, and heights within
+        /// `distanceGateHeightRatio`. 0 turns this off (as published).
+        public var distanceGatePerSecond = 1.0
+        public var distanceGateBase = 0.3
+        public var distanceGateHeightRatio = 1.5
+        /// Tracks seen less than this long ago are paired by IoU only: over short gaps the predicted box overlaps
+        /// its object, and pairing by distance only adds mistakes in crowds (TUD-Stadtmitte at 8-12 looks/s:
+        /// IDF1 3 points lower without this).
+        public var distanceGateMinimumGap = 0.25
 
-        /// The published algorithm, without this tracker's two extensions.
+        /// The published algorithm, without this tracker's extensions.
         public static var published: Parameters {
             var parameters = Parameters()
             parameters.lowScoresRecoverLost = false
             parameters.lowScoresConfirm = false
+            parameters.confirmAtOnceScore = 2
+            parameters.distanceGatePerSecond = 0
             return parameters
         }
 
@@ -143,14 +164,16 @@ public final class ByteTracker {
         // 1. High-score detections against tracked and lost tracks, predicted to now.
         let pool = confirmed + lost  // disjoint: a track is in exactly one of the two lists
         for track in pool { predict(track, to: time) }
-        let first = associate(pool, high, fuseScore: true, limit: p.matchThreshold)
+        var first = associate(pool, high, fuseScore: true, limit: p.matchThreshold)
+        // 1b. What IoU left unpaired, by distance from the predicted box (objects that moved further than their size).
+        first.merge(associateByDistance(first.unmatchedTracks, of: pool, first.unmatchedDetections, of: high, at: time))
         for (t, d) in first.matches {
             let track = pool[t]
             if track.state == .tracked {
                 apply(high[d], to: track, at: time)
                 activated.append(track)
             } else {
-                reactivate(track, with: high[d], at: time)
+                apply(high[d], to: track, at: time)
                 refound.append(track)
             }
         }
@@ -172,7 +195,10 @@ public final class ByteTracker {
 
         // 3. Unconfirmed tracks (seen once) against the high detections left.
         let leftover = first.unmatchedDetections.map { high[$0] }
-        let third = associate(unconfirmed, leftover, fuseScore: true, limit: p.unconfirmedMatchThreshold)
+        for track in unconfirmed { predict(track, to: time) }
+        var third = associate(unconfirmed, leftover, fuseScore: true, limit: p.unconfirmedMatchThreshold)
+        third.merge(
+            associateByDistance(third.unmatchedTracks, of: unconfirmed, third.unmatchedDetections, of: leftover, at: time))
         for (t, d) in third.matches {
             apply(leftover[d], to: unconfirmed[t], at: time)
             activated.append(unconfirmed[t])
@@ -201,8 +227,8 @@ public final class ByteTracker {
             track.startTime = time
             track.lastTime = time
             track.predictedAt = time
-            // On the very first update a track is confirmed at once, as published.
-            track.isActivated = updates == 1
+            // On the very first update a track is confirmed at once, as published; later ones when confident.
+            track.isActivated = updates == 1 || leftover[index].score >= p.confirmAtOnceScore
             activated.append(track)
         }
 
@@ -250,14 +276,51 @@ public final class ByteTracker {
         track.vote(detection, at: time)
     }
 
-    private func reactivate(_ track: Track, with detection: Detection, at time: Double) {
-        apply(detection, to: track, at: time)
-    }
-
     private struct Association {
         var matches: [(Int, Int)]
         var unmatchedTracks: [Int]
         var unmatchedDetections: [Int]
+
+        /// Adds a second association over this one's unmatched tracks and detections (same indices).
+        mutating func merge(_ other: Association) {
+            matches += other.matches
+            unmatchedTracks = other.unmatchedTracks
+            unmatchedDetections = other.unmatchedDetections
+        }
+    }
+
+    /// Pairs `trackIndices` of `tracks` with `detectionIndices` of `detections` by the distance between centres,
+    /// relative to a radius that grows with the time since the track was last seen; only similar heights pair.
+    /// Returns indices into the full arrays.
+    private func associateByDistance(
+        _ trackIndices: [Int], of tracks: [Track], _ detectionIndices: [Int], of detections: [Detection], at time: Double
+    ) -> Association {
+        let p = parameters
+        guard p.distanceGatePerSecond > 0, !trackIndices.isEmpty, !detectionIndices.isEmpty else {
+            return Association(matches: [], unmatchedTracks: trackIndices, unmatchedDetections: detectionIndices)
+        }
+        var cost = [Double](repeating: 2, count: trackIndices.count * detectionIndices.count)
+        for (row, t) in trackIndices.enumerated() {
+            let track = tracks[t], predicted = track.box
+            let gap = time - track.lastTime
+            guard gap >= p.distanceGateMinimumGap else { continue }
+            let height = predicted.height, (cx, cy) = predicted.center
+            let radius = height * (p.distanceGateBase + p.distanceGatePerSecond * gap)
+            guard radius > 0 else { continue }
+            for (column, d) in detectionIndices.enumerated() {
+                let box = detections[d].box
+                let ratio = box.height / height
+                guard ratio <= p.distanceGateHeightRatio && ratio >= 1 / p.distanceGateHeightRatio else { continue }
+                let (dx, dy) = (box.center.x - cx, box.center.y - cy)
+                cost[row * detectionIndices.count + column] = (dx * dx + dy * dy).squareRoot() / radius
+            }
+        }
+        let solution = LinearAssignment.solve(
+            cost: cost, rows: trackIndices.count, columns: detectionIndices.count, limit: 1)
+        return Association(
+            matches: solution.matches.map { (trackIndices[$0.row], detectionIndices[$0.column]) },
+            unmatchedTracks: solution.unmatchedRows.map { trackIndices[$0] },
+            unmatchedDetections: solution.unmatchedColumns.map { detectionIndices[$0] })
     }
 
     private func associate(_ tracks: [Track], _ detections: [Detection], fuseScore: Bool, limit: Double) -> Association {

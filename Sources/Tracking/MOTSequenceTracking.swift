@@ -11,12 +11,14 @@ public enum MOTSequenceTracking {
     }
 
     /// Updates the tracker on frames 1, 1 + every, 1 + 2·every, … through `lastFrame` with that frame's detections
-    /// (class 0 when the file has none), at time (frame − 1) / fps.
+    /// (class 0 when the file has none), at time (frame − 1) / fps. The Kalman filter steps in frames of
+    /// `referenceFPS` (default: `fps`).
     public static func run(
-        detections: [MOTEntry], lastFrame: Int, fps: Double, every: Int = 1, parameters: ByteTracker.Parameters = .init()
+        detections: [MOTEntry], lastFrame: Int, fps: Double, every: Int = 1, parameters: ByteTracker.Parameters = .init(),
+        referenceFPS: Double? = nil
     ) -> Result {
         var parameters = parameters
-        parameters.referenceFPS = fps
+        parameters.referenceFPS = referenceFPS ?? fps
         let tracker = ByteTracker(parameters: parameters)
         let byFrame = Dictionary(grouping: detections, by: \.frame)
         var tracks: [MOTEntry] = []

@@ -21,6 +21,12 @@ extension RealtimeAnalytics {
         @Option(help: "Second-association cost limit (1 − IoU).") var secondMatchThreshold = ByteTracker.Parameters().secondMatchThreshold
         @Flag(help: "Run ByteTrack as published, without this tracker's two low-score extensions.") var published = false
         @Option(help: "Seconds a lost track can be re-found.") var lostTrackSeconds = ByteTracker.Parameters().lostTrackSeconds
+        @Option(help: "Score at which a new track is published at once (above 1: on its second match).")
+        var confirmAtOnceScore = ByteTracker.Parameters().confirmAtOnceScore
+        @Option(help: "Distance gate growth in track heights per second of gap (0: IoU association only).")
+        var distanceGatePerSecond = ByteTracker.Parameters().distanceGatePerSecond
+        @Option(help: "Frame rate the Kalman filter steps at (default: --fps; the pipeline uses 30).")
+        var referenceFPS: Double?
 
         func run() throws {
             guard every >= 1 else { throw ValidationError("--every must be at least 1") }
@@ -39,8 +45,13 @@ extension RealtimeAnalytics {
             parameters.matchThreshold = matchThreshold
             parameters.secondMatchThreshold = secondMatchThreshold
             parameters.lostTrackSeconds = lostTrackSeconds
+            if !published {
+                parameters.confirmAtOnceScore = confirmAtOnceScore
+                parameters.distanceGatePerSecond = distanceGatePerSecond
+            }
             let run = MOTSequenceTracking.run(
-                detections: entries, lastFrame: lastFrame, fps: fps, every: every, parameters: parameters)
+                detections: entries, lastFrame: lastFrame, fps: fps, every: every, parameters: parameters,
+                referenceFPS: referenceFPS)
             if let output { try MOTChallenge.write(run.tracks, to: output) }
             // Score only the frames the tracker saw.
             let scoredFrames = Set(run.frames)

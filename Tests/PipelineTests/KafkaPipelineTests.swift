@@ -100,8 +100,13 @@ struct KafkaPipelineTests {
             streams:
               - {id: "cam-{n}", count: 4, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
             pipeline: {width: 320, detect_fps: 5, status_interval_s: 1}
-            kafka: {enabled: true, bootstrap_servers: "127.0.0.1:\(port)", topic: \(topic), include_frames: true}
+            kafka:
+              {enabled: true, bootstrap_servers: "127.0.0.1:\(port)", topic: \(topic), include_frames: true,
+               properties: {enable.idempotence: "false"}}
             """)
+        // Idempotence off: the test broker forgets producer ids when it restarts, hands the replacement producer the
+        // same id again and acknowledges its first messages as duplicates without storing them (real Kafka keeps
+        // producer state), which would hide the pipeline's accounting behind the broker's.
         defer { try? FileManager.default.removeItem(at: run.directory) }
         let pipeline = try startPipeline(run)
         #expect(ChildProcess.waitUntil(atMost: 15) { pipeline.stderr.contains("Kafka: cannot reach 127.0.0.1:\(port)") }, "\(pipeline.stderr)")
@@ -126,16 +131,20 @@ struct KafkaPipelineTests {
         let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
         #expect(accounting.pending == 0)
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
-        // What the pipeline counts as written is what an independent consumer finds on the topic (a retry after a
-        // lost acknowledgement may write a message twice: each distinct frame counts once).
+        // An independent consumer finds on the topic what the pipeline counted as written (a retry after a lost
+        // acknowledgement may write a message twice: each distinct frame counts once). The killed broker may lose
+        // what it acknowledged in its last second (it is not durable against SIGKILL): everything the restarted
+        // broker acknowledged must be there, and nothing the pipeline did not count.
         let report = try Self.readTopic(topic, broker: "127.0.0.1:\(port)", directory: run.directory)
         let distinct = report.frame_ids.values.map { Set($0).count }.reduce(0, +)
-        #expect(distinct == accounting.written, "\(distinct) distinct frames on the topic, \(accounting.written) counted written")
-        #expect(report.messages >= accounting.written)
+        let lostByBroker = accounting.written - distinct
+        #expect(distinct <= accounting.written, "\(distinct) distinct frames on the topic, \(accounting.written) counted written")
+        #expect(distinct >= accounting.written - beforeRestart,
+                "\(distinct) distinct frames on the topic; the restarted broker alone acknowledged \(accounting.written - beforeRestart)")
         // Two outages (absent at start, killed mid-run): one warning each, not one per retry.
         let warnings = pipeline.stderr.components(separatedBy: "Kafka: cannot reach").count - 1
         #expect(warnings == 2, "\(warnings) warnings for two outages")
-        print("fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(report.messages) messages), \(warnings) warnings")
+        print("fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(lostByBroker) lost by the killed broker, \(report.messages) messages), \(warnings) warnings")
     }
 
     @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted")

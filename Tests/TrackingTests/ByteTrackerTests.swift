@@ -80,17 +80,58 @@ struct ByteTrackerTests {
         #expect(tracker.trackCounts == (0, 0), "gone after 3 missed updates")
     }
 
-    @Test("after the first update, a new track is confirmed only when matched again; one-off detections are not published")
+    @Test("after the first update, a new track of middling score is confirmed only when matched again; one-off detections are not published")
     func unconfirmed() {
         let tracker = ByteTracker()
         _ = tracker.update(detections: [detection(0, 0)], time: 0)
-        let second = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.1)
+        let second = tracker.update(detections: [detection(0, 0), detection(300, 300, score: 0.65)], time: 0.1)
         #expect(second.map(\.trackID) == [1], "the new object is unconfirmed")
-        let third = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.2)
+        let third = tracker.update(detections: [detection(0, 0), detection(300, 300, score: 0.65)], time: 0.2)
         #expect(Set(third.map(\.trackID)) == [1, 2])
+        // A one-off middling detection is never published.
+        let fourth = tracker.update(detections: [detection(0, 0), detection(300, 300), detection(600, 50, score: 0.65)], time: 0.3)
+        let fifth = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.4)
+        #expect(Set(fourth.map(\.trackID)) == [1, 2] && Set(fifth.map(\.trackID)) == [1, 2])
         // A detection below the new-track threshold never starts a track.
         let weak = ByteTracker()
         #expect(weak.update(detections: [detection(0, 0, score: 0.55)], time: 0).isEmpty)
+    }
+
+    @Test("a confident new object is published on its first detection, not a look later; as published it waits")
+    func confidentNewObject() {
+        let tracker = ByteTracker(), published = ByteTracker(parameters: .published)
+        for tracker in [tracker, published] { _ = tracker.update(detections: [detection(0, 0)], time: 0) }
+        let arrivals = [detection(0, 0), detection(300, 300, score: 0.8)]
+        #expect(Set(tracker.update(detections: arrivals, time: 0.5).map(\.trackID)) == [1, 2])
+        #expect(published.update(detections: arrivals, time: 0.5).map(\.trackID) == [1])
+    }
+
+    @Test("at 2 looks per second a walker moving twice its width between looks keeps one id; as published it does not")
+    func largeDisplacements() {
+        // 40 px wide, 80 px tall, walking 80 px/s: 40 px (its own width) between looks 0.5 s apart, no overlap.
+        func run(_ tracker: ByteTracker) -> (ids: Set<Int>, published: Int) {
+            var ids = Set<Int>(), published = 0
+            for look in 0..<12 {
+                let output = tracker.update(detections: [detection(20 + 80 * Double(look) * 0.5, 100)], time: Double(look) * 0.5)
+                ids.formUnion(output.map(\.trackID))
+                published += output.count
+            }
+            return (ids, published)
+        }
+        let ours = run(ByteTracker())
+        #expect(ours.ids == [1] && ours.published == 12, "\(ours)")
+        let reference = run(ByteTracker(parameters: .published))
+        #expect(reference.ids.count > 1 || reference.published < 12, "the published tracker should lose this walker: \(reference)")
+    }
+
+    @Test("over short gaps (high look rates) only IoU pairs: a nearby newcomer does not inherit a lost track's id")
+    func shortGapsPairByIoUOnly() {
+        let tracker = ByteTracker()
+        for frame in 0..<5 { _ = tracker.update(detections: [detection(100, 100)], time: Double(frame) / 25) }
+        _ = tracker.update(detections: [], time: 0.2)  // missed: lost
+        // 0.08 s later someone else appears 30 px away (no overlap with the lost box): a new track.
+        let output = tracker.update(detections: [detection(145, 100)], time: 0.28)
+        #expect(!output.contains { $0.trackID == 1 }, "\(output)")
     }
 
     @Test("the class is the vote of the matched detections; confidence their mean score")
