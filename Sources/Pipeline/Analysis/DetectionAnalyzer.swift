@@ -73,6 +73,8 @@ final class StreamTrackers: @unchecked Sendable {
         parameters.lowThreshold = tracker.lowThreshold
         parameters.newTrackThreshold = tracker.newTrackThreshold
         parameters.lostTrackSeconds = tracker.lostTrackSeconds
+        parameters.confirmAtOnceScore = tracker.confirmAtOnceScore
+        parameters.distanceGatePerSecond = tracker.distanceGatePerSecond
         trackers = configuration.streams.map { _ in ByteTracker(parameters: parameters) }
         usesMediaTime = configuration.streams.map { !$0.realtime && !$0.loop }
     }
