@@ -59,4 +59,9 @@ make_clip testsrc-640x360-10fps-20s.mp4 -f lavfi -i testsrc2=size=640x360:rate=1
 # 1280x720 H.264 for throughput figures.
 make_clip testsrc-1280x720-25fps-10s.mp4 -f lavfi -i testsrc2=size=1280x720:rate=25:duration=10 \
   -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 50
+# A still camera: vtest.avi's frame 100 (people, a car, a van; nothing moves) held for 10 s at 10 fps, for the
+# mixed sample (config/sample-mixed.yaml) where detection goes to the cameras in which something moves.
+make_clip still-vtest-10fps-10s.mp4 -i samples/vtest.avi \
+  -vf "select=eq(n\,100),loop=loop=99:size=1:start=0,setpts=N/10/TB,fps=10" -frames:v 100 \
+  -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 20
 echo "samples: ready in $(pwd)/samples"

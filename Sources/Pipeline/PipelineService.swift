@@ -55,7 +55,10 @@ public struct PipelineService: Service {
                 "no output is enabled, so results are discarded; set kafka.enabled, output.jsonl.enabled or dashboard.enabled in the config")
         }
         let sink = SinkFanout(sinks)
-        let scheduler = FrameScheduler(detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS })
+        // Activity weighting for live sources only: a file read as fast as possible analyses every frame it delivers.
+        let scheduler = FrameScheduler(
+            detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS },
+            idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds })
         let settings = IngestSettings(pipeline)
         let readers = streams.enumerated().map { index, stream in
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)

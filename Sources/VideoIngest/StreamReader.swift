@@ -96,6 +96,12 @@ public final class StreamReader: Sendable {
         }
     }
 
+    /// Pixel formats whose first plane is 8-bit luma, which the motion meter reads; others count as motion.
+    static let lumaFirstFormats: Set<Int32> = Set([
+        AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV444P,
+        AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_GRAY8,
+    ].map(\.rawValue))
+
     /// One open-decode session of the source, until it fails, ends or the reader stops.
     private func session(frameIndex: inout Int64, backoff: inout ReconnectBackoff) -> SessionEnd {
         let input: MediaInput
@@ -107,6 +113,7 @@ public final class StreamReader: Sendable {
             return control.isStopped ? .stopped : .openFailed(error.description)
         }
         let scaler = FrameScaler(targetWidth: settings.width, targetHeight: settings.height)
+        var motionMeter = MotionMeter()
         let paced = stream.source.isFile && stream.realtime
         let lossless = stream.source.isFile && !stream.realtime
         let deferScaling = delivery.acceptsDeferredPixels
@@ -160,10 +167,16 @@ public final class StreamReader: Sendable {
                             "working": "\(size.width)x\(size.height)",
                         ])
                 }
+                var motion: Bool?
+                if Self.lumaFirstFormats.contains(avFrame.format), let luma = avFrame.data.0 {
+                    motion = motionMeter.measure(
+                        luma: luma, stride: Int(avFrame.linesize.0), width: Int(avFrame.width),
+                        height: Int(avFrame.height))
+                }
                 let frame = Frame(
                     streamIndex: streamIndex, streamID: stream.id, index: frameIndex,
                     captureTimeMs: MonotonicClock.wallMilliseconds(), captureUptimeNs: MonotonicClock.nowNanoseconds(),
-                    ptsSeconds: pts, pixels: pixels)
+                    ptsSeconds: pts, pixels: pixels, motion: motion)
                 frameIndex += 1
                 health.countDecodedFrame()
                 if lossless {

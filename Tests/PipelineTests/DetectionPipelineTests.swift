@@ -53,6 +53,45 @@ struct DetectionPipelineTests {
         #expect(stderr.contains("detector ready"), "\(stderr.prefix(3000))")
     }
 
+    @Test("a still camera is checked only every idle_check_s; people appearing in it are detected at once")
+    func idleStreamWakesOnMotion() throws {
+        // 6 s of an empty grey scene, then vtest frame 100 (people, a car) held still: 10 fps, 12 s.
+        let folder = try TestEnvironment.makeTemporaryDirectory("appearing")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = folder.appendingPathComponent("appearing.mp4").path
+        let made = try ChildProcess.run(
+            "/usr/bin/env",
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0x808080:s=768x576:r=10:d=6",
+             "-i", try TestEnvironment.sample("vtest.avi"), "-filter_complex",
+             "[1:v]select=eq(n\\,100),loop=loop=59:size=1:start=0,setpts=N/10/TB,fps=10[b];[0:v][b]concat=n=2:v=1[v]",
+             "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "10", clip],
+            timeout: 60)
+        try #require(made.status == 0, "ffmpeg: \(made.stderr)")
+        let (messages, stderr) = try run(
+            """
+            streams:
+              - {id: "busy-{n}", count: 4, url: "{VIDEO}", loop: true}
+              - {id: appearing, url: "\(clip)", loop: false}
+            pipeline: {width: 640, detect_fps: 5, idle_check_s: 2}
+            model: {path: "{MODEL}", classes: [person, car]}
+            output: {jsonl: {enabled: true, path: "{OUT}"}}
+            """, seconds: 14)
+        let appearing = messages.filter { $0["stream"] as? String == "appearing" }
+        let frames = appearing.compactMap { ($0["frame_id"] as? NSNumber)?.intValue }
+        // The motion meter needs a few frames before it can tell (until then a stream counts as moving).
+        let grey = frames.filter { $0 >= 10 && $0 < 60 }
+        let gaps = zip(grey, grey.dropFirst()).map { $1 - $0 }
+        print("still stream analysed at frames \(frames.prefix(12)); busy streams \(messages.count - appearing.count) results")
+        #expect(grey.count >= 2 && gaps.allSatisfy { $0 >= 18 }, "an empty still scene is checked every 2 s (20 frames): \(grey)")
+        let firstSeen = appearing.first { message in
+            ((message["frame_id"] as? NSNumber)?.intValue ?? 0) >= 60 && Self.tracks(message).contains { $0["class_name"] as? String == "person" }
+        }
+        let seenAt = try #require((firstSeen?["frame_id"] as? NSNumber)?.intValue, "no person published after they appeared: \(frames) \(stderr.suffix(2000))")
+        // Within the floor for sure; the motion meter makes it the next look.
+        #expect(seenAt - 60 <= 20, "people appeared at frame 60, first published at \(seenAt)")
+        #expect(seenAt - 60 <= 5, "motion should end the idle wait at once: first published at \(seenAt)")
+    }
+
     @Test("a walking person keeps its id across consecutive detected frames")
     func stableIDs() throws {
         let (messages, _) = try run(

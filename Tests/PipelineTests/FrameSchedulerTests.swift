@@ -5,10 +5,10 @@ import Testing
 @testable import Pipeline
 @testable import VideoIngest
 
-private func frame(_ stream: Int, _ index: Int64) -> Frame {
+private func frame(_ stream: Int, _ index: Int64, motion: Bool? = nil) -> Frame {
     Frame(
         streamIndex: stream, streamID: "s\(stream)", index: index, captureTimeMs: 0, captureUptimeNs: 0,
-        ptsSeconds: nil, pixels: PixelBuffer(width: 2, height: 2))
+        ptsSeconds: nil, pixels: PixelBuffer(width: 2, height: 2), motion: motion)
 }
 
 private let ms: UInt64 = 1_000_000
@@ -187,6 +187,61 @@ struct SchedulerStateTests {
                 }
             }
         }
+    }
+
+    @Test("a stream where nothing moves is analysed only at its floor interval; its share goes to a busy stream")
+    func idleStreams() {
+        // Two streams at 10 fps, one still, one moving; one worker taking 100 ms a frame; floor 2 s, for 10 s.
+        var state = SchedulerState(detectFPS: [0, 0], idleCheckSeconds: [2, 2])
+        var taken: [[UInt64]] = [[], []]
+        var busyUntil: UInt64 = 0, holding: Int?
+        for tick in 0..<1000 {
+            let now = UInt64(tick) * 10 * ms
+            if tick % 10 == 0 {
+                _ = state.put(frame(0, Int64(tick / 10), motion: false), nowNs: now)
+                _ = state.put(frame(1, Int64(tick / 10), motion: true), nowNs: now)
+            }
+            if busyUntil <= now {
+                if let stream = holding { state.complete(stream) }
+                holding = nil
+                if let next = state.take(nowNs: now).frame {
+                    taken[next.streamIndex].append(now)
+                    holding = next.streamIndex
+                    busyUntil = now + 100 * ms
+                }
+            }
+        }
+        let gaps = zip(taken[0], taken[0].dropFirst()).map { ($1 - $0) / ms }
+        #expect(taken[0].count >= 5 && taken[0].count <= 6, "the still stream: \(taken[0].count) analyses in 10 s")
+        #expect(gaps.allSatisfy { $0 >= 2000 && $0 <= 2100 }, "still stream analysed every \(gaps) ms")
+        #expect(taken[1].count >= 90, "the moving stream gets the rest: \(taken[1].count)")
+    }
+
+    @Test("motion in an idle stream's frames, even in a frame replaced before a worker took it, ends its wait at once")
+    func motionWakesIdleStream() {
+        var state = SchedulerState(detectFPS: [0], idleCheckSeconds: [5])
+        _ = state.put(frame(0, 0, motion: false), nowNs: 0)
+        #expect(state.take(nowNs: 0).frame != nil, "a stream is analysed once before it can be idle")
+        state.complete(0)
+        _ = state.put(frame(0, 1, motion: false), nowNs: 100 * ms)
+        guard case .waitUntil(let due) = state.take(nowNs: 100 * ms), due == 5000 * ms else {
+            Issue.record("an idle stream waits for its floor")
+            return
+        }
+        _ = state.put(frame(0, 2, motion: true), nowNs: 200 * ms)
+        _ = state.put(frame(0, 3, motion: false), nowNs: 300 * ms)  // replaces the frame with motion
+        #expect(state.take(nowNs: 300 * ms).frame?.index == 3)
+        // Unknown motion (a format the meter cannot read) counts as motion.
+        state.complete(0)
+        _ = state.put(frame(0, 4, motion: nil), nowNs: 400 * ms)
+        #expect(state.take(nowNs: 400 * ms).frame?.index == 4)
+        // Without a floor every stream is alike.
+        var alike = SchedulerState(detectFPS: [0])
+        _ = alike.put(frame(0, 0, motion: false), nowNs: 0)
+        #expect(alike.take(nowNs: 0).frame != nil)
+        alike.complete(0)
+        _ = alike.put(frame(0, 1, motion: false), nowNs: 1)
+        #expect(alike.take(nowNs: 1).frame != nil)
     }
 
     @Test("stop discards what waits (counted); drain finishes only when nothing is pending or busy")

@@ -18,12 +18,15 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var ioTimeoutMs = 5_000
     /// Seconds between status lines on stderr; 0 disables them.
     public var statusIntervalSeconds: Double = 5
+    /// A live stream in which nothing moved since it was last analysed is analysed only this often, leaving the
+    /// detector to the streams where something moves; 0 analyses every stream alike.
+    public var idleCheckSeconds: Double = 2
 
     public init() {}
 
     static let keys = [
         "width", "height", "detect_fps", "detector_workers", "decoder_threads", "reconnect", "io_timeout_ms",
-        "status_interval_s",
+        "status_interval_s", "idle_check_s",
     ]
     static let reconnectKeys = ["initial_backoff_ms", "max_backoff_ms"]
 
@@ -50,5 +53,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
         ioTimeoutMs = try section.int("io_timeout_ms", default: ioTimeoutMs, in: 100...600_000, unit: " ms")
         statusIntervalSeconds = try section.double(
             "status_interval_s", default: statusIntervalSeconds, in: 0...3600, unit: " s (0 = off)")
+        idleCheckSeconds = try section.double(
+            "idle_check_s", default: idleCheckSeconds, in: 0...3600, unit: " s (0 = every stream alike)")
     }
 }

@@ -13,13 +13,16 @@ public struct Frame: Sendable {
     /// Presentation time in seconds from the source's time base, when the source provides one.
     public var ptsSeconds: Double?
     public var pixels: PixelBuffer
+    /// Whether the picture changed since the stream's previous frame (the reader's motion meter); nil when the
+    /// reader cannot tell (a pixel format it does not measure), which the scheduler treats as motion.
+    public var motion: Bool?
 
     public var width: Int { pixels.width }
     public var height: Int { pixels.height }
 
     public init(
         streamIndex: Int, streamID: String, index: Int64, captureTimeMs: Int64, captureUptimeNs: UInt64,
-        ptsSeconds: Double?, pixels: PixelBuffer
+        ptsSeconds: Double?, pixels: PixelBuffer, motion: Bool? = nil
     ) {
         self.streamIndex = streamIndex
         self.streamID = streamID
@@ -28,6 +31,7 @@ public struct Frame: Sendable {
         self.captureUptimeNs = captureUptimeNs
         self.ptsSeconds = ptsSeconds
         self.pixels = pixels
+        self.motion = motion
     }
 }
 

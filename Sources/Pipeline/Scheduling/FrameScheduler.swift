@@ -21,10 +21,14 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     private var state: SchedulerState
     private let nowNs: @Sendable () -> UInt64
 
-    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. `nowNs` is the monotonic clock
-    /// the policy is given (injectable for tests).
-    public init(detectFPS: [Double], nowNs: @escaping @Sendable () -> UInt64 = MonotonicClock.nowNanoseconds) {
-        state = SchedulerState(detectFPS: detectFPS)
+    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. While nothing moves in stream
+    /// i it is analysed once every `idleCheckSeconds[i]` (0 or absent: as often as the others). `nowNs` is the
+    /// monotonic clock the policy is given (injectable for tests).
+    public init(
+        detectFPS: [Double], idleCheckSeconds: [Double] = [],
+        nowNs: @escaping @Sendable () -> UInt64 = MonotonicClock.nowNanoseconds
+    ) {
+        state = SchedulerState(detectFPS: detectFPS, idleCheckSeconds: idleCheckSeconds)
         self.nowNs = nowNs
     }
 

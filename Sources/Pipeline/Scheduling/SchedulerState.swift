@@ -7,6 +7,10 @@ import AnalyticsCore
 /// queued, so latency cannot grow. `take` hands out the newest frame of the stream that has waited longest (ties: the
 /// one served least recently), among streams whose `detect_fps` budget allows a frame now and that no worker is busy
 /// with (so each stream's frames are analysed in order, one at a time). `complete` makes the stream schedulable again.
+///
+/// Activity: a stream whose frames showed no motion since it was last analysed is idle, and is analysed only once
+/// every `idleCheckSeconds` (the floor that still finds an object that appeared without the motion meter noticing);
+/// the detector time it leaves goes to the streams where something moves.
 struct SchedulerState {
     struct Slot {
         var pending: Frame?
@@ -16,9 +20,14 @@ struct SchedulerState {
         /// When a worker last took a frame of this stream: among streams that have waited equally long, the one
         /// served least recently goes first (readers that deliver in step would otherwise favour low indices).
         var lastTakenNs: UInt64 = 0
+        var everTaken = false
         /// Before this time the stream's `detect_fps` budget allows no frame (0: at once).
         var nextDueNs: UInt64 = 0
         let intervalNs: UInt64
+        /// How often the stream is still analysed while idle; 0 = as often as the others.
+        let idleCheckNs: UInt64
+        /// Whether any frame delivered since the stream was last taken showed motion (or could not be measured).
+        var motionSinceTaken = true
         var counters = FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)
     }
 
@@ -38,15 +47,21 @@ struct SchedulerState {
     private(set) var stopping = false
     private(set) var draining = false
 
-    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame.
-    init(detectFPS: [Double]) {
-        slots = detectFPS.map { fps in Slot(intervalNs: fps > 0 ? UInt64(1e9 / fps) : 0) }
+    /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. `idleCheckSeconds[i]`: how
+    /// often stream i is still analysed while nothing moves in it (0 or absent: as often as the others).
+    init(detectFPS: [Double], idleCheckSeconds: [Double] = []) {
+        slots = detectFPS.indices.map { index in
+            let fps = detectFPS[index]
+            let idle = index < idleCheckSeconds.count ? max(0, idleCheckSeconds[index]) : 0
+            return Slot(intervalNs: fps > 0 ? UInt64(1e9 / fps) : 0, idleCheckNs: UInt64(idle * 1e9))
+        }
     }
 
     /// Stores `frame` as its stream's newest; returns the frame it replaced (never analysed), if any.
     mutating func put(_ frame: Frame, nowNs: UInt64) -> Frame? {
         let index = frame.streamIndex
         slots[index].counters.delivered += 1
+        slots[index].motionSinceTaken = slots[index].motionSinceTaken || (frame.motion ?? true)
         let replaced = slots[index].pending
         if replaced != nil {
             slots[index].counters.dropped += 1
@@ -71,7 +86,11 @@ struct SchedulerState {
             anyBusy = anyBusy || slots[index].busy
             anyPending = anyPending || slots[index].pending != nil
             guard slots[index].pending != nil, !slots[index].busy else { continue }
-            let due = slots[index].nextDueNs
+            var due = slots[index].nextDueNs
+            let idleCheck = slots[index].idleCheckNs
+            if idleCheck > 0 && !slots[index].motionSinceTaken && slots[index].everTaken {
+                due = max(due, slots[index].lastTakenNs &+ idleCheck)  // idle: only the floor
+            }
             if due > now {
                 earliestDue = min(earliestDue, due)
                 continue
@@ -93,6 +112,8 @@ struct SchedulerState {
         slots[index].pending = nil
         slots[index].busy = true
         slots[index].lastTakenNs = now
+        slots[index].everTaken = true
+        slots[index].motionSinceTaken = false
         let interval = slots[index].intervalNs
         if interval > 0 {
             // Keep the phase of the budget (so a 10 fps source at detect_fps 5 yields exactly 5) but bank at most
