@@ -18,6 +18,7 @@ public final class DetectorModel: Sendable {
         options.device = configuration.device
         options.precision = configuration.precision
         options.inputSize = configuration.inputSize
+        options.batch = configuration.batch
         options.streams = max(1, workers)
         compiled = try CompiledModel(options)
         let names = compiled.outputs.map(\.name)
@@ -61,36 +62,62 @@ public final class DetectorModel: Sendable {
     }
 }
 
-/// One worker's detector: frame in, boxes in frame pixels out. Blocking (inference); used by one thread.
+/// One worker's detector: frames in, boxes in frame pixels out. Blocking (inference); used by one thread.
 public final class ObjectDetector {
     private let model: DetectorModel
     private let request: InferRequest
-    private let writer: InputWriter
-    private let outputs: [UnsafeBufferPointer<Float>]
+    /// One per batch slot: each caches its own geometry and grey padding.
+    private let writers: [InputWriter]
+    /// Per batch slot, the outputs of that slot's frame, shaped as a batch of one.
+    private let outputs: [[UnsafeBufferPointer<Float>]]
     private let shapes: [[Int]]
     private let classFilter: Set<Int>?
     private var candidates: [Detection] = []
+
+    /// Frames one inference takes (`model.batch`).
+    public var batchSize: Int { writers.count }
 
     init(model: DetectorModel, request: InferRequest) {
         self.model = model
         self.request = request
         let configuration = model.configuration
-        writer = InputWriter(inputSize: configuration.inputSize, resize: configuration.resize)
-        outputs = model.outputOrder.map { request.outputs[$0] }
-        shapes = model.outputOrder.map { request.outputShapes[$0] }
+        let batch = max(1, configuration.batch)
+        writers = (0..<batch).map { _ in InputWriter(inputSize: configuration.inputSize, resize: configuration.resize) }
+        let whole = model.outputOrder.map { request.outputs[$0] }
+        outputs = (0..<batch).map { slot in
+            whole.map { output in
+                let count = output.count / batch
+                return UnsafeBufferPointer(rebasing: output[(slot * count)..<((slot + 1) * count)])
+            }
+        }
+        shapes = model.outputOrder.map { [1] + request.outputShapes[$0].dropFirst() }
         classFilter = configuration.classFilter
         candidates.reserveCapacity(1024)
     }
 
     /// Objects in `frame`, most confident first, boxes in frame pixels (clipped).
     public func detect(_ frame: PixelBuffer) throws -> [Detection] {
-        let geometry = try writer.write(frame, into: request.input)
+        try detect([frame])[0]
+    }
+
+    /// Objects in each of up to `batchSize` frames, in one inference (slots without a frame are computed but unread).
+    public func detect(_ frames: [PixelBuffer]) throws -> [[Detection]] {
+        precondition(!frames.isEmpty && frames.count <= batchSize, "1 to \(batchSize) frames per inference")
+        let perFrame = request.input.count / batchSize
+        var geometries: [InputGeometry] = []
+        for (slot, frame) in frames.enumerated() {
+            let input = UnsafeMutableBufferPointer(rebasing: request.input[(slot * perFrame)..<((slot + 1) * perFrame)])
+            geometries.append(try writers[slot].write(frame, into: input))
+        }
         try request.infer()
         let configuration = model.configuration
-        candidates.removeAll(keepingCapacity: true)
-        model.decoder.decode(
-            outputs: outputs, shapes: shapes, confidenceThreshold: Float(configuration.confidenceThreshold),
-            classFilter: classFilter, into: &candidates)
-        return NonMaximumSuppression.apply(candidates, iouThreshold: Float(configuration.nmsIoU)).map(geometry.toFrame)
+        return geometries.enumerated().map { slot, geometry in
+            candidates.removeAll(keepingCapacity: true)
+            model.decoder.decode(
+                outputs: outputs[slot], shapes: shapes, confidenceThreshold: Float(configuration.confidenceThreshold),
+                classFilter: classFilter, into: &candidates)
+            return NonMaximumSuppression.apply(candidates, iouThreshold: Float(configuration.nmsIoU))
+                .map(geometry.toFrame)
+        }
     }
 }

@@ -88,6 +88,30 @@ struct RealFrameDetectionTests {
         #expect(ours.allSatisfy { $0.x1 >= 0 && $0.y1 >= 0 && $0.x2 <= 768 && $0.y2 <= 576 && $0.x1 < $0.x2 })
     }
 
+    @Test("a batch of two frames gives each frame the boxes it gets alone")
+    func batchOfTwo() throws {
+        let video = try TestEnvironment.sample("vtest.avi")
+        let frames = FrameGrabber.frames([100, 400], of: video, width: 640, height: 0)
+        try #require(frames.count == 2)
+        var configuration = try Self.configuration(resize: .stretch)
+        configuration.precision = "f32"
+        let single = try DetectorModel(configuration: configuration, workers: 1).makeDetector()
+        configuration.batch = 2
+        let batched = try DetectorModel(configuration: configuration, workers: 1).makeDetector()
+        #expect(batched.batchSize == 2)
+        let together = try batched.detect(frames.map(\.pixels))
+        let partial = try batched.detect([frames[1].pixels])  // one frame in a batch of two
+        for (index, frame) in frames.enumerated() {
+            let alone = try single.detect(frame.pixels)
+            #expect(alone.count >= 4 && together[index].count == alone.count, "frame \(index): \(together[index].count) vs \(alone.count)")
+            for (a, b) in zip(alone, together[index]) {
+                #expect(a.classID == b.classID && a.iou(b) > 0.99 && abs(a.confidence - b.confidence) < 0.01)
+            }
+        }
+        #expect(partial.count == 1 && partial[0].count == together[1].count)
+        #expect(Set(together[0].map(\.x1)) != Set(together[1].map(\.x1)), "two different frames, two different results")
+    }
+
     @Test("the class filter keeps only the named classes")
     func classFilter() throws {
         let frame = try FrameGrabber.frame(100, of: try TestEnvironment.sample("vtest.avi"), width: 640, height: 480)

@@ -285,6 +285,20 @@ struct FrameSchedulerTests {
         #expect(ChildProcess.waitUntil(atMost: 5) { exited.current == 1 }, "the worker did not return from next()")
     }
 
+    @Test("a batch takes frames of different streams that are due now, without waiting for more")
+    func batches() {
+        let scheduler = FrameScheduler(detectFPS: [0, 0, 0])
+        for stream in 0..<3 { scheduler.deliverNewest(frame(stream, 0)) }
+        let first = scheduler.next(upTo: 2)
+        #expect(first.count == 2 && Set(first.map(\.streamIndex)).count == 2)
+        let rest = scheduler.next(upTo: 5)  // one frame is due: taken at once, no waiting for a full batch
+        #expect(rest.map(\.streamIndex) == [0, 1, 2].filter { stream in !first.contains { $0.streamIndex == stream } })
+        for frame in first + rest { scheduler.complete(frame.streamIndex) }
+        #expect(scheduler.counters().map(\.completed) == [1, 1, 1])
+        scheduler.stop()
+        #expect(scheduler.next(upTo: 2).isEmpty)
+    }
+
     @Test("lossless delivery waits for the slot instead of dropping, and gives up when stopped")
     func losslessDelivery() {
         let scheduler = FrameScheduler(detectFPS: [0])

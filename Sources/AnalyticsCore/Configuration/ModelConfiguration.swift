@@ -41,6 +41,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var nmsIoU: Double = 0.45
     /// Class names to keep (e.g. person, car); empty keeps all classes.
     public var classes: [String] = []
+    /// Frames of different streams analysed in one inference request (1: one frame per request).
+    public var batch = 1
 
     public init() {}
 
@@ -51,7 +53,7 @@ public struct ModelConfiguration: Sendable, Equatable {
 
     static let keys = [
         "path", "format", "labels", "device", "precision", "input_size", "resize", "confidence_threshold", "nms_iou",
-        "classes",
+        "classes", "batch",
     ]
 
     init(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) {
@@ -96,6 +98,7 @@ public struct ModelConfiguration: Sendable, Equatable {
         confidenceThreshold = try section.double("confidence_threshold", default: confidenceThreshold, in: 0...1)
         nmsIoU = try section.double("nms_iou", default: nmsIoU, in: 0...1)
         classes = try section.stringList("classes")
+        batch = try section.int("batch", default: batch, in: 1...16, unit: " frames per inference")
         for name in classes where !labels.contains(name) {
             var message = "got '\(name)'; allowed: a class name of the model's labels"
             if let suggestion = KeySuggestion.closest(to: name, in: labels) { message += "; did you mean '\(suggestion)'?" }

@@ -10,8 +10,10 @@ public final class CompiledModel: @unchecked Sendable {
         public var device = "CPU"
         /// nil = the device's default precision.
         public var precision: String?
-        /// The network input is reshaped to [1, 3, inputSize, inputSize].
+        /// The network input is reshaped to [batch, 3, inputSize, inputSize].
         public var inputSize = 416
+        /// Frames per inference request.
+        public var batch = 1
         /// Parallel infer requests the device should serve (one per detector worker).
         public var streams = 1
 
@@ -59,7 +61,7 @@ public final class CompiledModel: @unchecked Sendable {
         }
         defer { ov_model_free(model) }
         do throws(OpenVINOError) {
-            try Self.reshapeInput(model!, size: options.inputSize)
+            try Self.reshapeInput(model!, size: options.inputSize, batch: options.batch)
             let compiled = try Self.compile(core: core, model: model!, options: options)
             self.core = core
             self.compiled = compiled
@@ -99,17 +101,17 @@ public final class CompiledModel: @unchecked Sendable {
         return inferRequest
     }
 
-    /// The model's single image input becomes [1, 3, size, size].
-    private static func reshapeInput(_ model: OpaquePointer, size: Int) throws(OpenVINOError) {
+    /// The model's single image input becomes [batch, 3, size, size].
+    private static func reshapeInput(_ model: OpaquePointer, size: Int, batch: Int) throws(OpenVINOError) {
         var inputs = 0
         try OpenVINOError.check(ov_model_inputs_size(model, &inputs), "ov_model_inputs_size")
         guard inputs == 1 else { throw OpenVINOError("the model has \(inputs) inputs; a detector model needs one image input") }
         var shape = ov_partial_shape_t()
-        let dims: [Int64] = [1, 3, Int64(size), Int64(size)]
+        let dims: [Int64] = [Int64(batch), 3, Int64(size), Int64(size)]
         try OpenVINOError.check(ov_partial_shape_create_static(4, dims, &shape), "ov_partial_shape_create_static")
         defer { ov_partial_shape_free(&shape) }
         try OpenVINOError.check(
-            ov_model_reshape_single_input(model, shape), "reshaping the model input to 1x3x\(size)x\(size)")
+            ov_model_reshape_single_input(model, shape), "reshaping the model input to \(batch)x3x\(size)x\(size)")
     }
 
     private static func compile(core: OpaquePointer, model: OpaquePointer, options: Options) throws(OpenVINOError)

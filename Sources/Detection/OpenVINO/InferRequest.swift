@@ -7,7 +7,7 @@ public final class InferRequest {
     private let request: OpaquePointer
     private let inputTensor: OpaquePointer
     private var outputTensors: [OpaquePointer] = []
-    /// The input, [1, 3, H, W] f32.
+    /// The input, [batch, 3, H, W] f32.
     public let input: UnsafeMutableBufferPointer<Float>
     /// The outputs after `infer()`, in model order (OpenVINO keeps the tensors' memory per request).
     public let outputs: [UnsafeBufferPointer<Float>]

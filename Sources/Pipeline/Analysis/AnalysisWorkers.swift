@@ -4,16 +4,20 @@ import Logging
 import Metrics
 import VideoIngest
 
-/// Turns one frame into its tracks. One instance per worker thread, so an implementation may keep per-thread state
-/// (an inference request); it is only ever called from its own worker.
+/// Turns frames (of different streams) into their tracks. One instance per worker thread, so an implementation may
+/// keep per-thread state (an inference request); it is only ever called from its own worker.
 public protocol FrameAnalyzer: AnyObject {
-    func analyze(_ frame: Frame) -> [Track]
+    /// Frames one call takes at most (a detector's batch).
+    var batchSize: Int { get }
+    /// The tracks of each frame, in order.
+    func analyze(_ frames: [Frame]) -> [[Track]]
 }
 
 /// The analysis stage until a detector is configured: every frame passes through with no tracks.
 public final class NoDetectionAnalyzer: FrameAnalyzer {
     public init() {}
-    public func analyze(_ frame: Frame) -> [Track] { [] }
+    public var batchSize: Int { 1 }
+    public func analyze(_ frames: [Frame]) -> [[Track]] { frames.map { _ in [] } }
 }
 
 /// N worker threads that take frames from the scheduler, analyse them and publish the results.
@@ -44,28 +48,36 @@ public final class AnalysisWorkers: Sendable {
                 let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
                 let conversionFailures = Counter(label: "pipeline_frame_conversion_failures_total")
                 var failures = 0
-                while let frame = scheduler.next() {
-                    queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
-                    do {
-                        // The reader deferred scaling to whoever takes the frame: this thread, now.
-                        try frame.pixels.materialize()
-                    } catch {
-                        // Not published; counted, and logged on the first failure and every 100th after.
-                        conversionFailures.increment()
-                        failures += 1
-                        if failures % 100 == 1 {
-                            logger.error("cannot convert \(frame.streamID) frame \(frame.index) for analysis (\(failures) so far): \(error)")
+                while true {
+                    let taken = scheduler.next(upTo: analyzer.batchSize)
+                    if taken.isEmpty { break }
+                    var frames: [Frame] = []
+                    frames.reserveCapacity(taken.count)
+                    for frame in taken {
+                        queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
+                        do {
+                            // The reader deferred scaling to whoever takes the frame: this thread, now.
+                            try frame.pixels.materialize()
+                            frames.append(frame)
+                        } catch {
+                            // Not published; counted, and logged on the first failure and every 100th after.
+                            conversionFailures.increment()
+                            failures += 1
+                            if failures % 100 == 1 {
+                                logger.error("cannot convert \(frame.streamID) frame \(frame.index) for analysis (\(failures) so far): \(error)")
+                            }
+                            scheduler.complete(frame.streamIndex)
                         }
-                        scheduler.complete(frame.streamIndex)
-                        continue
                     }
-                    let tracks = analyzer.analyze(frame)
-                    let result = FrameResult(
-                        streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
-                        width: frame.width, height: frame.height, tracks: tracks)
-                    sink.publish(result, frame: frame)
-                    captureToPublish.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
-                    scheduler.complete(frame.streamIndex)
+                    if frames.isEmpty { continue }
+                    for (frame, tracks) in zip(frames, analyzer.analyze(frames)) {
+                        let result = FrameResult(
+                            streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
+                            width: frame.width, height: frame.height, tracks: tracks)
+                        sink.publish(result, frame: frame)
+                        captureToPublish.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
+                        scheduler.complete(frame.streamIndex)
+                    }
                 }
                 onExit()
             }

@@ -104,20 +104,27 @@ final class DetectionAnalyzer: FrameAnalyzer {
         self.logger = logger
     }
 
-    func analyze(_ frame: Frame) -> [Track] {
-        let detections: [Detection]
+    var batchSize: Int { detector.batchSize }
+
+    func analyze(_ frames: [Frame]) -> [[Track]] {
+        let detections: [[Detection]]
         let started = MonotonicClock.nowNanoseconds()
         do {
-            detections = try detector.detect(frame.pixels)
+            detections = try detector.detect(frames.map(\.pixels))
             detectorTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         } catch {
             // Published without tracks rather than dropped; logged on the first failure and every 100th after.
             failures += 1
             if failures % 100 == 1 {
-                logger.error("detection failed on \(frame.streamID) frame \(frame.index) (\(failures) so far): \(error)")
+                logger.error("detection failed on \(frames[0].streamID) frame \(frames[0].index) (\(failures) so far): \(error)")
             }
-            return []
+            return frames.map { _ in [] }
         }
+        return zip(frames, detections).map { frame, detections in tracks(frame, detections) }
+    }
+
+    /// The published tracks of one frame's detections (the stream's tracker, or raw detections without one).
+    private func tracks(_ frame: Frame, _ detections: [Detection]) -> [Track] {
         guard let trackers else {
             return detections.map { detection in
                 Track(

@@ -81,6 +81,19 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
         }
     }
 
+    /// Blocks until a frame is due, then also takes up to `count - 1` more that are due now (other streams'), for a
+    /// batched inference; empty once the scheduler is stopped (or drained). Each frame's stream must be completed.
+    public func next(upTo count: Int) -> [Frame] {
+        guard let first = next() else { return [] }
+        var frames = [first]
+        guard count > 1 else { return frames }
+        condition.lock()
+        defer { condition.unlock() }
+        let now = nowNs()
+        while frames.count < count, case .frame(let frame) = state.take(nowNs: now) { frames.append(frame) }
+        return frames
+    }
+
     /// Marks stream `index`'s frame as analysed, making the stream schedulable again.
     public func complete(_ index: Int) {
         condition.lock()
