@@ -38,21 +38,23 @@ let package = Package(
         // the Makefile and scripts put it on PKG_CONFIG_PATH.
         .systemLibrary(name: "COpenVINO", pkgConfig: "openvino-c"),
 
-        // Value types shared by every stage: configuration, frames, results, message encoding.
+        // Value types shared by every stage: configuration, results, message encoding.
         .target(
             name: "AnalyticsCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Frames and their pixels (decoded pictures, I420 buffers) and the one swscale wrapper that converts them.
+        .target(name: "VideoFrames", dependencies: ["CFFmpeg"]),
         // FFmpeg readers: one thread per stream, pacing, reconnect with backoff.
         .target(
             name: "VideoIngest",
             dependencies: [
-                "AnalyticsCore", "CFFmpeg",
+                "AnalyticsCore", "VideoFrames", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Preview images: boxes and labels drawn on a frame, JPEG-encoded (libjpeg-turbo).
-        .target(name: "Preview", dependencies: ["AnalyticsCore", "CTurboJPEG", "CFFmpeg"]),
+        .target(name: "Preview", dependencies: ["AnalyticsCore", "VideoFrames", "CTurboJPEG", "CFFmpeg"]),
         // Owning Swift types over librdkafka: producer with delivery accounting, consumer as an AsyncSequence.
         .target(
             name: "Kafka",
@@ -63,14 +65,14 @@ let package = Package(
         // Object detection: OpenVINO inference of YOLO models, pre-processing from I420 frames, box decoding, NMS.
         .target(
             name: "Detection",
-            dependencies: ["AnalyticsCore", "COpenVINO", "CFFmpeg"],
+            dependencies: ["AnalyticsCore", "VideoFrames", "COpenVINO", "CFFmpeg"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", openVINOLibraries])]
         ),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
+                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "AnalyticsCore", "Kafka", "Pipeline",
+                "AnalyticsCore", "Kafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,10 +92,19 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        // What both executables' command lines share: the common options and the logging bootstrap.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "realtime-analytics",
             dependencies: [
-                "AnalyticsCore", "Pipeline", "Kafka", "Dashboard", "Tracking",
+                "CommandLineSupport",
+                "AnalyticsCore", "VideoFrames", "Pipeline", "Kafka", "Dashboard", "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -103,6 +114,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-dashboard",
             dependencies: [
+                "CommandLineSupport",
                 "AnalyticsCore", "Dashboard", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection", "CRdKafka",
+                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection", "CRdKafka",
                 "CTurboJPEG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,11 +137,13 @@ let package = Package(
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "CFFmpeg", "TestSupport"]),
+        .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "VideoIngest", "AnalyticsCore", "TestSupport"]),
+        .testTarget(
+            name: "DetectionTests", dependencies: ["Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [
@@ -138,7 +152,8 @@ let package = Package(
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "VideoIngest", "AnalyticsCore", "TestSupport"]),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,7 +33,6 @@ for file in samples/vtest.avi samples/testsrc-640x360-25fps-5s.mp4 samples/tests
   echo "-- $file"
   echo "   realtime-analytics: $("$bench" decode --file "$file" --width 640)"
   echo "   ffmpeg -threads 1 -f null (decode only):          $(ffmpeg_fps "$file")"
-  echo "   ffmpeg -threads 1 scale=640:-2 yuv420p (same work): $(ffmpeg_fps "$file" -vf scale=640:-2:flags=bilinear -pix_fmt yuv420p)"
 done
 echo "-- vtest.avi, 2 streams in parallel (one per core)"
 echo "   realtime-analytics: $("$bench" decode --file samples/vtest.avi --width 640 --streams 2)"

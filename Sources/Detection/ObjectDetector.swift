@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import VideoFrames
 
 /// The detector model, loaded and compiled once and shared by the workers: each worker makes its own
 /// `ObjectDetector` (an infer request plus scratch memory) on its own thread.
@@ -95,16 +96,17 @@ public final class ObjectDetector {
         candidates.reserveCapacity(1024)
     }
 
-    /// Objects in `frame`, most confident first, boxes in frame pixels (clipped).
-    public func detect(_ frame: PixelBuffer) throws -> [Detection] {
+    /// Objects in `frame`, most confident first, boxes in the frame's working pixels (clipped).
+    public func detect(_ frame: Frame) throws -> [Detection] {
         try detect([frame])[0]
     }
 
     /// Objects in each of up to `batchSize` frames, in one inference (slots without a frame are computed but unread).
-    public func detect(_ frames: [PixelBuffer]) throws -> [[Detection]] {
+    public func detect(_ frames: [Frame]) throws -> [[Detection]] {
         precondition(!frames.isEmpty && frames.count <= batchSize, "1 to \(batchSize) frames per inference")
         let perFrame = request.input.count / batchSize
         var geometries: [InputGeometry] = []
+        geometries.reserveCapacity(frames.count)
         for (slot, frame) in frames.enumerated() {
             let input = UnsafeMutableBufferPointer(rebasing: request.input[(slot * perFrame)..<((slot + 1) * perFrame)])
             geometries.append(try writers[slot].write(frame, into: input))

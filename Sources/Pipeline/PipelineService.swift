@@ -64,7 +64,7 @@ public struct PipelineService: Service {
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
         }
         let workerCount = AnalysisStage.workerCount(configuration)
-        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink, logger: logger)
+        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
         let readersDone = ThreadLatch(count: readers.count)
         let workersDone = ThreadLatch(count: workerCount)
 

@@ -1,4 +1,5 @@
-import AnalyticsCore
+import CFFmpeg
+import VideoFrames
 
 /// A drawable view of an I420 image whose rows may be padded (`lumaStride` >= `width`, `chromaStride` >= `width/2`).
 ///
@@ -15,20 +16,11 @@ struct I420Canvas {
     let cr: UnsafeMutablePointer<UInt8>
     let chromaStride: Int
 
-    /// Copies the planes of `pixels` (same size as the canvas), row by row since the strides may differ.
-    func copy(from pixels: PixelBuffer) {
-        precondition(pixels.width == width && pixels.height == height, "copy needs equal sizes")
-        let source = pixels.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let chromaWidth = width / 2, chromaHeight = height / 2
-        let cbSource = source + width * height
-        let crSource = cbSource + chromaWidth * chromaHeight
-        for row in 0..<height {
-            (luma + row * lumaStride).update(from: source + row * width, count: width)
-        }
-        for row in 0..<chromaHeight {
-            (cb + row * chromaStride).update(from: cbSource + row * chromaWidth, count: chromaWidth)
-            (cr + row * chromaStride).update(from: crSource + row * chromaWidth, count: chromaWidth)
-        }
+    /// The canvas as a target for `ImageScaler`.
+    var planes: ImagePlanes {
+        ImagePlanes(
+            width: width, height: height, format: AV_PIX_FMT_YUV420P, data: (luma, cb, cr, nil),
+            strides: (Int32(lumaStride), Int32(chromaStride), Int32(chromaStride), 0))
     }
 
     /// Fills the rectangle `x0..<x1` x `y0..<y1` (luma and chroma) with `color`.

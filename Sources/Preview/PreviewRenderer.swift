@@ -1,14 +1,16 @@
 import AnalyticsCore
+import CFFmpeg
+import VideoFrames
 
 /// Reusable per-thread preview renderer: not thread-safe, one per worker thread. Owns a tjhandle (one owning type)
 /// and scratch buffers reused across calls so steady state allocates nothing.
 ///
-/// A preview is the frame, downscaled when asked, with each track's box and label drawn on it, as a JPEG. Work
-/// happens in I420 from end to end: swscale downscales I420 to I420, the overlay writes Y, U and V samples, and
-/// libjpeg-turbo encodes the planes directly, so no RGB image is ever made.
+/// A preview is the frame at its working size (or smaller when asked), with each track's box and label drawn on it,
+/// as a JPEG. Work happens in YUV from end to end: swscale scales the decoded picture straight into the I420 canvas,
+/// the overlay writes Y, U and V samples, and libjpeg-turbo encodes the planes directly, so no RGB image is made.
 public final class PreviewRenderer {
     private let compressor: JPEGCompressor
-    private let scaler = PreviewScaler()
+    private let scaler = ImageScaler(filter: .bilinear)
     private let image = ScratchImage()
     private let label = LabelText()
 
@@ -19,27 +21,35 @@ public final class PreviewRenderer {
         compressor = try JPEGCompressor()
     }
 
-    /// Draws `tracks` on a copy of `pixels` (never modify the shared input), downscaled first so its width is at most
-    /// `maxWidth` (keep aspect, even dims; 0 = no limit), then encodes a JPEG at `quality` (1-100) with 4:2:0
+    /// Draws `tracks` on a copy of `frame`'s pixels (never modify the shared input), scaled so its width is at most
+    /// `maxWidth` (keep aspect, even dims; 0 = the working size), then encodes a JPEG at `quality` (1-100) with 4:2:0
     /// subsampling straight from the I420 planes (tjCompressFromYUVPlanes). Returns the JPEG bytes; they stay valid
     /// until the next call to render.
     ///
-    /// Track coordinates are in `pixels`' coordinates and are scaled with the image. A negative `maxWidth` means no
-    /// limit too; `quality` outside 1-100 is clamped.
-    public func render(_ pixels: PixelBuffer, tracks: [Track], maxWidth: Int, quality: Int) throws(PreviewError)
+    /// Track coordinates are in the frame's working coordinates and are scaled with the image. A negative `maxWidth`
+    /// means no limit too; `quality` outside 1-100 is clamped.
+    public func render(_ frame: Frame, tracks: [Track], maxWidth: Int, quality: Int) throws(PreviewError)
         -> UnsafeRawBufferPointer
     {
-        guard pixels.width >= 2, pixels.height >= 2 else {
-            throw PreviewError(description: "cannot preview an empty \(pixels.width)x\(pixels.height) frame")
+        try render(frame.pixels, width: frame.width, height: frame.height, tracks: tracks, maxWidth: maxWidth,
+                   quality: quality)
+    }
+
+    /// `render(_:tracks:maxWidth:quality:)` for pixels whose working size is `width` x `height`.
+    public func render(
+        _ pixels: FramePixels, width: Int, height: Int, tracks: [Track], maxWidth: Int, quality: Int
+    ) throws(PreviewError) -> UnsafeRawBufferPointer {
+        guard width >= 2, height >= 2 else {
+            throw PreviewError(description: "cannot preview an empty \(width)x\(height) frame")
         }
-        let size = Self.outputSize(width: pixels.width, height: pixels.height, maxWidth: maxWidth)
+        let size = Self.outputSize(width: width, height: height, maxWidth: maxWidth)
         let canvas = image.canvas(width: size.width, height: size.height)
-        if size.width == pixels.width && size.height == pixels.height {
-            canvas.copy(from: pixels)
-        } else {
-            try scaler.scale(pixels, into: canvas)
+        do {
+            try scaler.scale(pixels.planes, into: canvas.planes)
+        } catch {
+            throw PreviewError(description: "cannot scale the preview: \(error)")
         }
-        let overlay = TrackOverlay(canvas: canvas, sourceWidth: pixels.width, sourceHeight: pixels.height)
+        let overlay = TrackOverlay(canvas: canvas, sourceWidth: width, sourceHeight: height)
         for track in tracks {
             overlay.draw(track, label: label)
         }

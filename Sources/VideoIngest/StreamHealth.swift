@@ -44,20 +44,3 @@ public final class StreamHealth: Sendable {
 
     func recordError(_ text: String?) { lastErrorText.withLock { $0 = text } }
 }
-
-/// Where a reader hands its frames: the pipeline's newest-frame mailbox of that stream.
-public protocol FrameDelivery: AnyObject, Sendable {
-    /// Live delivery: replaces an older frame of the same stream that nobody took yet (that one is counted as dropped).
-    /// Never blocks.
-    func deliverNewest(_ frame: Frame)
-    /// Lossless delivery for offline file processing: waits until the stream's previous frame was taken. Returns
-    /// false, without delivering, when `control` is stopped meanwhile.
-    func deliverWaiting(_ frame: Frame, control: ReaderControl) -> Bool
-    /// true when whoever takes the frames calls `PixelBuffer.materialize()` before reading them: the reader then
-    /// delivers frames with their conversion deferred (only frames somebody takes are converted).
-    var acceptsDeferredPixels: Bool { get }
-}
-
-extension FrameDelivery {
-    public var acceptsDeferredPixels: Bool { false }
-}

@@ -2,8 +2,9 @@ import AnalyticsCore
 import CFFmpeg
 import Foundation
 import Logging
+import VideoFrames
 
-/// Reads one stream on a thread of its own: open, decode, scale, pace, deliver; reconnect with backoff when the
+/// Reads one stream on a thread of its own: open, decode, pace, deliver (pictures as decoded: see `FramePixels`); reconnect with backoff when the
 /// source fails. Blocking FFmpeg calls never run on Swift's cooperative thread pool, and a failing stream never
 /// touches any other stream.
 public final class StreamReader: Sendable {
@@ -14,7 +15,6 @@ public final class StreamReader: Sendable {
     private let delivery: any FrameDelivery
     private let control = ReaderControl()
     private let logger: Logger
-    private let pool = PixelBufferPool()
 
     public init(
         stream: StreamConfiguration, streamIndex: Int, settings: IngestSettings, delivery: any FrameDelivery,
@@ -112,11 +112,10 @@ public final class StreamReader: Sendable {
         } catch {
             return control.isStopped ? .stopped : .openFailed(error.description)
         }
-        let scaler = FrameScaler(targetWidth: settings.width, targetHeight: settings.height)
+        let workingSize = WorkingSize(targetWidth: settings.width, targetHeight: settings.height)
         var motionMeter = MotionMeter()
         let paced = stream.source.isFile && stream.realtime
         let lossless = stream.source.isFile && !stream.realtime
-        let deferScaling = delivery.acceptsDeferredPixels
         var pacer = FramePacer(nominalFrameSeconds: input.nominalFrameSeconds)
         var synthesizedPTS = 0.0
         var announced = false
@@ -142,18 +141,10 @@ public final class StreamReader: Sendable {
                     let due = pacer.dueTime(forPTS: pts, now: now)
                     if due > now, !control.sleep(seconds: Double(due - now) / 1e9) { return .stopped }
                 }
-                let size = scaler.outputSize(sourceWidth: Int(avFrame.width), sourceHeight: Int(avFrame.height))
-                let pixels: PixelBuffer
-                if deferScaling, let deferred = DeferredScale(referencing: decoder.frame) {
-                    // Scaled only if a worker takes it (most live frames are replaced before that).
-                    pixels = pool.makeBuffer(width: size.width, height: size.height, deferred: deferred)
-                } else {
-                    pixels = pool.makeBuffer(width: size.width, height: size.height)
-                    do {
-                        try scaler.scale(decoder.frame, into: pixels)
-                    } catch {
-                        return .lost(error.description)
-                    }
+                let size = workingSize.forSource(width: Int(avFrame.width), height: Int(avFrame.height))
+                // A reference, not a copy: scaled only by whoever reads it (most live frames are replaced first).
+                guard let picture = DecodedPicture(referencing: decoder.frame) else {
+                    return .lost("cannot keep a decoded frame: out of memory")
                 }
                 if !announced {
                     announced = true
@@ -176,7 +167,7 @@ public final class StreamReader: Sendable {
                 let frame = Frame(
                     streamIndex: streamIndex, streamID: stream.id, index: frameIndex,
                     captureTimeMs: MonotonicClock.wallMilliseconds(), captureUptimeNs: MonotonicClock.nowNanoseconds(),
-                    ptsSeconds: pts, pixels: pixels, motion: motion)
+                    ptsSeconds: pts, pixels: .decoded(picture), width: size.width, height: size.height, motion: motion)
                 frameIndex += 1
                 health.countDecodedFrame()
                 if lossless {

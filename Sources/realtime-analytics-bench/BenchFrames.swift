@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import VideoFrames
 import VideoIngest
 
 /// Real frames for the benchmarks, decoded by the project's own reader.

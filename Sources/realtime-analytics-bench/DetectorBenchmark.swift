@@ -4,6 +4,7 @@ import Detection
 import Foundation
 import Logging
 import Synchronization
+import VideoFrames
 import VideoIngest
 
 /// Raw detector throughput: the detector alone (pre-processing, inference, decoding, NMS) on one real frame, with
@@ -40,7 +41,7 @@ struct DetectorThroughput: ParsableCommand {
                 Thread {
                     var frames = 0, found = 0
                     while MonotonicClock.nowNanoseconds() < deadline {
-                        found = (try? handle.detector.detect(frame.pixels).count) ?? -1
+                        found = (try? handle.detector.detect(frame).count) ?? -1
                         frames += 1
                     }
                     total.withLock { $0 += frames }

@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import Pipeline
 import Preview
+import VideoFrames
 import VideoIngest
 
 /// The same message through Foundation's JSONEncoder, for comparison.
@@ -74,7 +75,7 @@ struct Messages: ParsableCommand {
         var previewBytes = 0
         let previewTime = try measure {
             for _ in 0..<previewRuns {
-                let jpeg = try renderer.render(frame.pixels, tracks: result.tracks, maxWidth: 640, quality: 75)
+                let jpeg = try renderer.render(frame, tracks: result.tracks, maxWidth: 640, quality: 75)
                 previewBytes = encoder.encode(result, jpeg: jpeg).count
             }
         }
@@ -92,7 +93,7 @@ struct Messages: ParsableCommand {
                          previews ? "with previews" : "metadata only", figures.rate, figures.counters.delivered,
                          figures.counters.failed, figures.counters.droppedTotal))
             // The same payload through a bare librdkafka producer on the same broker.
-            let jpeg = previews ? try renderer.render(frame.pixels, tracks: result.tracks, maxWidth: 640, quality: 75) : nil
+            let jpeg = previews ? try renderer.render(frame, tracks: result.tracks, maxWidth: 640, quality: 75) : nil
             let payload = Array(encoder.encode(result, jpeg: jpeg))
             let raw = try RawBaselines.librdkafkaRate(
                 bootstrapServers: bootstrapServers, topic: "bench.raw.\(UUID().uuidString.prefix(6))", payload: payload,

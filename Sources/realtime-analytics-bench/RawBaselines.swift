@@ -2,6 +2,7 @@ import AnalyticsCore
 import CRdKafka
 import CTurboJPEG
 import Foundation
+import VideoFrames
 
 /// The libraries on their own, for the benchmark's ratios: what a bare librdkafka producer and a bare TurboJPEG
 /// encode achieve on the same payload, frame and broker as the pipeline's code paths.
@@ -61,7 +62,8 @@ enum RawBaselines {
         let capacity = tjBufSize(width, height, Int32(TJSAMP_420.rawValue))
         var buffer: UnsafeMutablePointer<UInt8>? = tjAlloc(Int32(capacity))
         defer { tjFree(buffer) }
-        let base = UnsafePointer(frame.pixels.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        let pixels = try ImageScaler(filter: .bilinear).i420(frame.pixels, width: frame.width, height: frame.height)
+        let base = UnsafePointer(pixels.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
         let lumaSize = frame.width * frame.height, chromaSize = (frame.width / 2) * (frame.height / 2)
         var planes: [UnsafePointer<UInt8>?] = [base, base + lumaSize, base + lumaSize + chromaSize]
         var strides: [Int32] = [width, width / 2, width / 2]

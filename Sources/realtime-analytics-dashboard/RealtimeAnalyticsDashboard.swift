@@ -1,5 +1,6 @@
 import AnalyticsCore
 import ArgumentParser
+import CommandLineSupport
 import Dashboard
 import Foundation
 import Kafka
@@ -20,19 +21,15 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Path of the YAML configuration file.")
-    var config: String
+    @OptionGroup var options: CommonOptions
 
     @Option(name: .long, help: "TCP port to serve on (overrides dashboard.port).")
     var port: Int?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
     func run() async throws {
         let configuration: Configuration
         do {
-            configuration = try Configuration.load(path: config)
+            configuration = try Configuration.load(path: options.config)
         } catch {
             FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -41,12 +38,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
             throw ExitCode(2)
         }
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        options.bootstrapLogging()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "realtime-analytics-dashboard")
@@ -57,7 +49,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         do {
             feed = try KafkaBoardFeed(configuration: configuration, publisher: components.publisher, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("error: \(error); check the kafka section of \(config)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(error); check the kafka section of \(options.config)\n".utf8))
             throw ExitCode(1)
         }
         let servingPort = port ?? dashboard.port
@@ -72,5 +64,3 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         try await group.run()
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,8 +1,10 @@
 import AnalyticsCore
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Kafka
 import Logging
+import Dashboard
 import Pipeline
 
 extension RealtimeAnalytics {

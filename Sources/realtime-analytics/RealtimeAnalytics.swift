@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Dashboard
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
 import Pipeline
@@ -18,29 +19,6 @@ struct RealtimeAnalytics: AsyncParsableCommand {
         defaultSubcommand: Run.self
     )
 }
-
-/// Options every subcommand shares.
-struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "Path of the YAML configuration file.")
-    var config: String
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-}
-
-extension CommonOptions {
-    /// Logs go to stderr (stdout may carry JSON lines) at the chosen level.
-    func bootstrapLogging() {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-    }
-}
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Prints a configuration error as one line on stderr and exits with status 2 (no usage text, no stack trace).
 enum ConfigurationExit {
@@ -125,7 +103,7 @@ extension RealtimeAnalytics {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if configuration.dashboard.enabled {
                 let dashboard = DashboardComponents(configuration: configuration.dashboard, logger: logger)
-                sinks.append(BoardSink(configuration: configuration, publisher: dashboard.publisher))
+                sinks.append(EmbeddedBoardSink(configuration: configuration, publisher: dashboard.publisher))
                 let app = try DashboardServer.makeApplication(
                     publisher: dashboard.publisher, configuration: configuration.dashboard,
                     port: configuration.dashboard.port, registry: registry, logger: logger)

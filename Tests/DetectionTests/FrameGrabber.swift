@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TestSupport
 import Testing
+import VideoFrames
 import VideoIngest
 
 /// Keeps the frames with the wanted indices of a lossless file read, then stops the reader.

@@ -67,7 +67,7 @@ struct INT8AgreementTests {
         try #require(frames.count == indices.count, "decoded \(frames.count) of \(indices.count) frames")
         var referenceBoxes = 0, candidateBoxes = 0, matched = 0, confidentBoxes = 0, confidentMatched = 0
         for frame in frames {
-            let reference = try f32.detect(frame.pixels), candidate = try int8.detect(frame.pixels)
+            let reference = try f32.detect(frame), candidate = try int8.detect(frame)
             referenceBoxes += reference.count
             candidateBoxes += candidate.count
             matched += Self.matches(reference, candidate)

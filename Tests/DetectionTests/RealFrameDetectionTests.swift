@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TestSupport
 import Testing
+import VideoFrames
 import VideoIngest
 @testable import Detection
 
@@ -32,13 +33,14 @@ struct RealFrameDetectionTests {
         let frame = try FrameGrabber.frame(100, of: video, width: 768, height: 576)
         let configuration = try Self.configuration(resize: resize)
         let detector = try DetectorModel(configuration: configuration, workers: 1).makeDetector()
-        let ours = try detector.detect(frame.pixels)
+        let ours = try detector.detect(frame)
 
         // OpenCV gets the very pixels our reader decoded (its own colour conversion and resizing follow).
         let folder = try TestEnvironment.makeTemporaryDirectory("frame-100")
         defer { try? FileManager.default.removeItem(at: folder) }
         let raw = folder.appendingPathComponent("frame100.i420")
-        try Data(frame.pixels.bytes).write(to: raw)
+        let i420 = try ImageScaler(filter: .bilinear).i420(frame.pixels, width: frame.width, height: frame.height)
+        try Data(i420.bytes).write(to: raw)
         let result = try ChildProcess.run(
             "/usr/bin/env",
             ["python3", TestEnvironment.script("opencv-detect.py"), "--i420", raw.path, "--width", "\(frame.width)",
@@ -99,10 +101,10 @@ struct RealFrameDetectionTests {
         configuration.batch = 2
         let batched = try DetectorModel(configuration: configuration, workers: 1).makeDetector()
         #expect(batched.batchSize == 2)
-        let together = try batched.detect(frames.map(\.pixels))
-        let partial = try batched.detect([frames[1].pixels])  // one frame in a batch of two
+        let together = try batched.detect(frames)
+        let partial = try batched.detect([frames[1]])  // one frame in a batch of two
         for (index, frame) in frames.enumerated() {
-            let alone = try single.detect(frame.pixels)
+            let alone = try single.detect(frame)
             #expect(alone.count >= 4 && together[index].count == alone.count, "frame \(index): \(together[index].count) vs \(alone.count)")
             for (a, b) in zip(alone, together[index]) {
                 #expect(a.classID == b.classID && a.iou(b) > 0.99 && abs(a.confidence - b.confidence) < 0.01)
@@ -117,7 +119,7 @@ struct RealFrameDetectionTests {
         let frame = try FrameGrabber.frame(100, of: try TestEnvironment.sample("vtest.avi"), width: 640, height: 480)
         var configuration = try Self.configuration(resize: .stretch)
         configuration.classes = ["car", "truck"]
-        let detections = try DetectorModel(configuration: configuration, workers: 1).makeDetector().detect(frame.pixels)
+        let detections = try DetectorModel(configuration: configuration, workers: 1).makeDetector().detect(frame)
         #expect(!detections.isEmpty)
         #expect(detections.allSatisfy { $0.classID == 2 || $0.classID == 7 })
     }

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
+import VideoFrames
 @testable import Pipeline
 @testable import VideoIngest
 

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Preview
 import Testing
+import VideoFrames
 
 /// Box colours of the first palette entries as a JPEG viewer shows them.
 private let red = RGB.displayed(220, 50, 47)  // class 0
@@ -16,6 +17,16 @@ private func track(_ id: Int, _ classID: Int, _ name: String?, _ x1: Float, _ y1
     -> Track
 {
     Track(trackID: id, classID: classID, className: name, confidence: 0.9, x1: x1, y1: y1, x2: x2, y2: y2)
+}
+
+extension PreviewRenderer {
+    /// A synthetic I420 image rendered as a frame of its own size.
+    fileprivate func render(_ pixels: PixelBuffer, tracks: [Track], maxWidth: Int, quality: Int) throws
+        -> UnsafeRawBufferPointer
+    {
+        try render(.i420(pixels), width: pixels.width, height: pixels.height, tracks: tracks, maxWidth: maxWidth,
+                   quality: quality)
+    }
 }
 
 /// Renders and decodes, returning the image and the JPEG bytes (copied: the renderer reuses its buffer).

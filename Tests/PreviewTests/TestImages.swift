@@ -1,5 +1,6 @@
 import AnalyticsCore
 import CTurboJPEG
+import VideoFrames
 
 /// A decoded JPEG as packed RGB.
 struct RGBImage {

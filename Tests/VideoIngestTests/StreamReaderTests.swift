@@ -4,19 +4,17 @@ import Logging
 import Synchronization
 import TestSupport
 import Testing
+import VideoFrames
 @testable import VideoIngest
 
-/// Collects every frame a reader delivers. With `deferred`, it asks for deferred conversion and materializes each
-/// frame itself, as the pipeline's workers do.
+/// Collects every frame a reader delivers (from the one reader thread), converting each to I420 at its working size
+/// as a worker would.
 final class FrameCollector: FrameDelivery, Sendable {
-    let deferred: Bool
-    private let deferredOnArrival = Mutex(0)
+    private let scaler = Mutex(ImageScaler(filter: .bilinear))
+    private let decodedOnArrival = Mutex(0)
 
-    init(deferred: Bool = false) { self.deferred = deferred }
-
-    var acceptsDeferredPixels: Bool { deferred }
-    /// Frames that arrived still to be converted.
-    var deferredCount: Int { deferredOnArrival.withLock { $0 } }
+    /// Frames that arrived as decoded pictures (not converted by the reader).
+    var decodedCount: Int { decodedOnArrival.withLock { $0 } }
 
     struct Record: Sendable {
         var index: Int64
@@ -32,14 +30,13 @@ final class FrameCollector: FrameDelivery, Sendable {
     var all: [Record] { records.withLock { $0 } }
 
     private func record(_ frame: Frame) {
-        if frame.pixels.isDeferred {
-            deferredOnArrival.withLock { $0 += 1 }
-            try? frame.pixels.materialize()
-        }
-        // A cheap checksum over a few rows proves the pixels were written, not left as pool garbage.
+        if case .decoded = frame.pixels { decodedOnArrival.withLock { $0 += 1 } }
+        // A cheap checksum over a few rows proves the pixels were there, not pool garbage.
         var checksum: UInt64 = 0
-        let bytes = frame.pixels.bytes
-        for offset in stride(from: 0, to: bytes.count, by: 997) { checksum = checksum &* 31 &+ UInt64(bytes[offset]) }
+        let pixels = scaler.withLock { try? $0.i420(frame.pixels, width: frame.width, height: frame.height) }
+        if let bytes = pixels?.bytes {
+            for offset in stride(from: 0, to: bytes.count, by: 997) { checksum = checksum &* 31 &+ UInt64(bytes[offset]) }
+        }
         records.withLock {
             $0.append(Record(index: frame.index, width: frame.width, height: frame.height, pts: frame.ptsSeconds,
                              uptimeNs: frame.captureUptimeNs, checksum: checksum))
@@ -60,9 +57,9 @@ struct StreamReaderTests {
 
     private func read(
         _ stream: StreamConfiguration, settings: IngestSettings, until done: (FrameCollector, StreamReader) -> Bool,
-        atMost seconds: Double, deferred: Bool = false
+        atMost seconds: Double
     ) -> (FrameCollector, StreamReader) {
-        let collector = FrameCollector(deferred: deferred)
+        let collector = FrameCollector()
         let reader = StreamReader(stream: stream, streamIndex: 0, settings: settings, delivery: collector, logger: logger)
         let exited = SharedCounter()
         reader.start(onExit: { exited.add() })
@@ -73,18 +70,16 @@ struct StreamReaderTests {
         return (collector, reader)
     }
 
-    @Test("deferred conversion: frames arrive unconverted and, once materialized, equal frames converted on arrival")
-    func deferredConversion() throws {
+    @Test("frames arrive as decoded pictures at the source's size (no copy, no scaling), with their working size")
+    func framesArriveAsDecoded() throws {
         let stream = StreamConfiguration(
             id: "d", source: .file(path: try TestEnvironment.sample("vtest.avi")), realtime: false)
-        let settings = IngestSettings(width: 640, height: 0)
-        let (eager, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30)
-        let (lazy, _) = read(stream, settings: settings, until: { c, _ in c.all.count >= 40 }, atMost: 30, deferred: true)
-        try #require(eager.all.count >= 40 && lazy.all.count >= 40, "eager \(eager.all.count), lazy \(lazy.all.count) frames")
-        #expect(eager.deferredCount == 0)
-        #expect(lazy.deferredCount >= 40, "frames should arrive with their conversion deferred")
-        let pairs = zip(eager.all.prefix(40), lazy.all.prefix(40))
-        #expect(pairs.allSatisfy { $0.index == $1.index && $0.checksum == $1.checksum && $0.width == $1.width })
+        let (collector, _) = read(
+            stream, settings: IngestSettings(width: 640, height: 0), until: { c, _ in c.all.count >= 40 }, atMost: 30)
+        try #require(collector.all.count >= 40, "\(collector.all.count) frames")
+        #expect(collector.decodedCount == collector.all.count)
+        #expect(collector.all.allSatisfy { $0.width == 640 && $0.height == 480 })
+        #expect(Set(collector.all.map(\.checksum)).count > 30, "converted frames of a moving scene should differ")
     }
 
     @Test("a 5 s, 25 fps, 640x360 clip yields exactly 125 frames at the working size, indexed 0...124")

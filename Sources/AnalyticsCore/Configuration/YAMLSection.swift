@@ -55,8 +55,6 @@ struct YAMLSection {
 
     func has(_ key: String) -> Bool { entries[key].map { !Self.isNull($0) } ?? false }
 
-    func rawNode(_ key: String) -> Node? { entries[key] }
-
     func keyPath(_ key: String) -> String { Self.join(path, key) }
 
     func error(_ key: String, _ message: String) -> ConfigurationError {

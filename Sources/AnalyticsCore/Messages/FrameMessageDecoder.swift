@@ -9,6 +9,13 @@ public struct DecodedFrameMessage: Sendable {
     public var schemaVersion: Int?
     /// Top-level fields this version does not know (tolerated; a newer producer may have added them).
     public var unknownFields: [String] = []
+
+    public init(result: FrameResult, frameJPEG: String?, schemaVersion: Int?, unknownFields: [String] = []) {
+        self.result = result
+        self.frameJPEG = frameJPEG
+        self.schemaVersion = schemaVersion
+        self.unknownFields = unknownFields
+    }
 }
 
 /// Reads frame messages. Unknown fields are ignored (producers may add fields); the seed's fields are required and

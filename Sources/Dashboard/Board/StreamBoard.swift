@@ -46,6 +46,11 @@ public final class StreamBoard: Sendable {
             state.withLock { $0.invalid += 1 }
             return .invalid(error.description)
         }
+        return ingest(message, nowMs: nowMs)
+    }
+
+    /// A message already decoded (or never encoded: the embedded pipeline's results).
+    public func ingest(_ message: DecodedFrameMessage, nowMs: Int64) -> Ingested {
         let result = message.result
         let tracks = result.tracks.map {
             StreamView.TrackView(

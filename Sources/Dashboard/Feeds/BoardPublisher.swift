@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Foundation
 import Logging
 import Metrics
@@ -8,7 +9,7 @@ import Synchronization
 public final class BoardPublisher: Sendable {
     public let board: StreamBoard
     public let hub: WebSocketHub
-    let logger: Logger
+    public let logger: Logger
     private let invalidLog = Mutex<(lastLoggedMs: Int64, suppressed: Int)>((0, 0))
     private let messagesCounter = Counter(label: "dashboard_messages_total")
     private let invalidCounter = Counter(label: "dashboard_invalid_messages_total")
@@ -23,7 +24,17 @@ public final class BoardPublisher: Sendable {
     /// One message as received; `origin` says where it came from in the log (e.g. "partition 0 offset 12").
     public func ingest(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        switch board.ingest(bytes, nowMs: now) {
+        handle(board.ingest(bytes, nowMs: now), nowMs: now, origin: origin())
+    }
+
+    /// One typed message (the embedded pipeline's results: nothing to decode).
+    public func ingest(_ message: DecodedFrameMessage) {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        handle(board.ingest(message, nowMs: now), nowMs: now, origin: "the pipeline")
+    }
+
+    private func handle(_ ingested: StreamBoard.Ingested, nowMs now: Int64, origin: @autoclosure () -> String) {
+        switch ingested {
         case .updated(let view, let thumbnail):
             messagesCounter.increment()
             hub.publish(view)

@@ -2,7 +2,6 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
-import Pipeline
 import ServiceLifecycle
 
 /// The dashboard process's input: a Kafka consumer-group member reading the analytics topic into the board.

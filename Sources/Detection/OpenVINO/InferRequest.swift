@@ -7,8 +7,8 @@ public final class InferRequest {
     private let request: OpaquePointer
     private let inputTensor: OpaquePointer
     private var outputTensors: [OpaquePointer] = []
-    /// The input, [batch, 3, H, W] f32.
-    public let input: UnsafeMutableBufferPointer<Float>
+    /// The input, [batch, 3, H, W] bytes (0-255; see `CompiledModel`).
+    public let input: UnsafeMutableBufferPointer<UInt8>
     /// The outputs after `infer()`, in model order (OpenVINO keeps the tensors' memory per request).
     public let outputs: [UnsafeBufferPointer<Float>]
     public let outputShapes: [[Int]]
@@ -19,14 +19,14 @@ public final class InferRequest {
             var tensor: OpaquePointer?
             try OpenVINOError.check(ov_infer_request_get_input_tensor(request, &tensor), "the input tensor")
             inputTensor = tensor!
-            input = try Self.floats(tensor!, what: "input")
+            input = try Self.elements(tensor!, of: U8, as: UInt8.self, what: "input")
             var outputs: [UnsafeBufferPointer<Float>] = []
             for index in ports.indices {
                 var output: OpaquePointer?
                 try OpenVINOError.check(
                     ov_infer_request_get_output_tensor_by_index(request, index, &output), "output tensor \(index)")
                 outputTensors.append(output!)
-                outputs.append(UnsafeBufferPointer(try Self.floats(output!, what: ports[index].name)))
+                outputs.append(UnsafeBufferPointer(try Self.elements(output!, of: F32, as: Float.self, what: ports[index].name)))
             }
             self.outputs = outputs
             outputShapes = ports.map(\.shape)
@@ -47,16 +47,18 @@ public final class InferRequest {
         try OpenVINOError.check(ov_infer_request_infer(request), "inference")
     }
 
-    private static func floats(_ tensor: OpaquePointer, what: String) throws(OpenVINOError) -> UnsafeMutableBufferPointer<Float> {
+    private static func elements<Element>(
+        _ tensor: OpaquePointer, of expected: ov_element_type_e, as: Element.Type, what: String
+    ) throws(OpenVINOError) -> UnsafeMutableBufferPointer<Element> {
         var type = DYNAMIC
         try OpenVINOError.check(ov_tensor_get_element_type(tensor, &type), "the element type of \(what)")
-        guard type == F32 else {
-            throw OpenVINOError("\(what) has element type \(type.rawValue); the detector needs f32 inputs and outputs")
+        guard type == expected else {
+            throw OpenVINOError("\(what) has element type \(type.rawValue), not \(expected.rawValue); the detector needs an 8-bit input and f32 outputs")
         }
         var count = 0
         try OpenVINOError.check(ov_tensor_get_size(tensor, &count), "the size of \(what)")
         var data: UnsafeMutableRawPointer?
         try OpenVINOError.check(ov_tensor_data(tensor, &data), "the data of \(what)")
-        return UnsafeMutableBufferPointer(start: data!.assumingMemoryBound(to: Float.self), count: count)
+        return UnsafeMutableBufferPointer(start: data!.assumingMemoryBound(to: Element.self), count: count)
     }
 }

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 import Foundation
 import Logging
 import Metrics
@@ -25,14 +26,12 @@ public final class NoDetectionAnalyzer: FrameAnalyzer {
 public final class AnalysisWorkers: Sendable {
     private let scheduler: FrameScheduler
     private let sink: any ResultSink
-    private let logger: Logger
     public let count: Int
 
-    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink, logger: Logger) {
+    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink) {
         self.count = count
         self.scheduler = scheduler
         self.sink = sink
-        self.logger = logger
     }
 
     /// Starts the threads; `makeAnalyzer` runs once on each worker thread; `onExit` runs as each thread ends.
@@ -41,35 +40,17 @@ public final class AnalysisWorkers: Sendable {
         onExit: @escaping @Sendable () -> Void
     ) {
         for worker in 0..<count {
-            let thread = Thread { [scheduler, sink, logger] in
+            let thread = Thread { [scheduler, sink] in
                 let analyzer = makeAnalyzer(worker)
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
                 let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
-                let conversionFailures = Counter(label: "pipeline_frame_conversion_failures_total")
-                var failures = 0
                 while true {
-                    let taken = scheduler.next(upTo: analyzer.batchSize)
-                    if taken.isEmpty { break }
-                    var frames: [Frame] = []
-                    frames.reserveCapacity(taken.count)
-                    for frame in taken {
+                    let frames = scheduler.next(upTo: analyzer.batchSize)
+                    if frames.isEmpty { break }
+                    for frame in frames {
                         queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
-                        do {
-                            // The reader deferred scaling to whoever takes the frame: this thread, now.
-                            try frame.pixels.materialize()
-                            frames.append(frame)
-                        } catch {
-                            // Not published; counted, and logged on the first failure and every 100th after.
-                            conversionFailures.increment()
-                            failures += 1
-                            if failures % 100 == 1 {
-                                logger.error("cannot convert \(frame.streamID) frame \(frame.index) for analysis (\(failures) so far): \(error)")
-                            }
-                            scheduler.complete(frame.streamIndex)
-                        }
                     }
-                    if frames.isEmpty { continue }
                     for (frame, tracks) in zip(frames, analyzer.analyze(frames)) {
                         let result = FrameResult(
                             streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 import Detection
 import Foundation
 import Logging
@@ -110,7 +111,7 @@ final class DetectionAnalyzer: FrameAnalyzer {
         let detections: [[Detection]]
         let started = MonotonicClock.nowNanoseconds()
         do {
-            detections = try detector.detect(frames.map(\.pixels))
+            detections = try detector.detect(frames)
             detectorTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         } catch {
             // Published without tracks rather than dropped; logged on the first failure and every 100th after.

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 import Foundation
 import VideoIngest
 
@@ -33,10 +34,6 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     }
 
     // MARK: FrameDelivery (reader threads)
-
-    /// Workers materialize a frame's pixels when they take it, so readers need not convert frames that are replaced
-    /// in the mailbox before anyone takes them.
-    public var acceptsDeferredPixels: Bool { true }
 
     public func deliverNewest(_ frame: Frame) {
         condition.lock()

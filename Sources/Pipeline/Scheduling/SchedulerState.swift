@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 
 /// The scheduling policy of `FrameScheduler` as a pure state machine: no locks, no clock, no threads. Every call is
 /// given the time, so the policy is tested exhaustively and without sleeping.

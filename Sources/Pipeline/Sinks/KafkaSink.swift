@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 import Foundation
 import Kafka
 import Logging

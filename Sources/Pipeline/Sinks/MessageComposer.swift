@@ -1,4 +1,5 @@
 import AnalyticsCore
+import VideoFrames
 import Logging
 import Preview
 import Synchronization
@@ -83,6 +84,18 @@ public final class MessageComposer: Sendable {
         return body(&draft)
     }
 
+    /// The frame's preview as a `data:image/jpeg;base64,…` URL when the stream wants previews and its interval has
+    /// passed (for consumers in this process, which take typed values rather than encoded messages).
+    public func previewDataURL(frame: Frame, tracks: [Track]) -> String? {
+        let scratch = scratchPool.withLock { $0.popLast() } ?? Scratch()
+        defer { scratchPool.withLock { $0.append(scratch) } }
+        guard let jpeg = previewIfDue(frame: frame, tracks: tracks, scratch: scratch) else { return nil }
+        var url = Array("data:image/jpeg;base64,".utf8)
+        url.reserveCapacity(url.count + Base64.encodedCount(jpeg.count))
+        Base64.append(jpeg, to: &url)
+        return String(decoding: url, as: UTF8.self)
+    }
+
     /// The sink reports what became of a draft's preview.
     public func recordPreviewSent() { previews.withLock { $0.attached += 1 } }
     public func recordPreviewDroppedQueueFull() { previews.withLock { $0.droppedQueueFull += 1 } }
@@ -100,7 +113,7 @@ public final class MessageComposer: Sendable {
         guard due else { return nil }
         do {
             if scratch.renderer == nil { scratch.renderer = try PreviewRenderer() }
-            return try scratch.renderer!.render(frame.pixels, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)
+            return try scratch.renderer!.render(frame, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)
         } catch {
             let first = previews.withLock { counters in
                 counters.renderFailed += 1

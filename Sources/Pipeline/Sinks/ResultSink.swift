@@ -1,4 +1,5 @@
 import Synchronization
+import VideoFrames
 import AnalyticsCore
 
 /// A destination of frame results (JSON lines, Kafka, the embedded dashboard).

@@ -1,3 +1,4 @@
+import CFFmpeg
 import Synchronization
 
 /// The pixels of one frame in planar I420 (YUV 4:2:0, BT.601 as decoded): the Y plane (`width` x `height`), then U
@@ -8,37 +9,20 @@ import Synchronization
 /// RGB24 output for vtest.avi), JPEG previews compress straight from its planes, and only the frames that are
 /// actually analysed pay for a conversion to the detector's RGB input. Width and height are even.
 ///
-/// The reader fills the bytes before it publishes the frame and nobody writes them afterwards, which is what makes
+/// Whoever makes a buffer fills its bytes before sharing it and nobody writes them afterwards, which is what makes
 /// sharing the buffer across threads safe.
 public final class PixelBuffer: @unchecked Sendable {
     public let width: Int
     public let height: Int
     public let bytes: UnsafeMutableRawBufferPointer
     private let pool: PixelBufferPool?
-    /// Pixels not written yet (see `DeferredPixels`); nil once they are.
-    private let deferred: Mutex<(any DeferredPixels)?>
 
-    init(width: Int, height: Int, bytes: UnsafeMutableRawBufferPointer, pool: PixelBufferPool?,
-         deferred: (any DeferredPixels)? = nil) {
+    init(width: Int, height: Int, bytes: UnsafeMutableRawBufferPointer, pool: PixelBufferPool?) {
         self.width = width
         self.height = height
         self.bytes = bytes
         self.pool = pool
-        self.deferred = Mutex(deferred)
     }
-
-    /// Writes deferred pixels now, on the calling thread, if this buffer was delivered with its conversion
-    /// deferred; otherwise does nothing. Whoever takes a frame from the scheduler calls this before reading `bytes`.
-    public func materialize() throws {
-        try deferred.withLock { pending in
-            guard let conversion = pending else { return }
-            pending = nil
-            try conversion.write(into: self)
-        }
-    }
-
-    /// Whether the pixels are still to be written by `materialize()`.
-    public var isDeferred: Bool { deferred.withLock { $0 != nil } }
 
     /// Bytes of an I420 frame of this size.
     public static func byteCount(width: Int, height: Int) -> Int {
@@ -52,6 +36,16 @@ public final class PixelBuffer: @unchecked Sendable {
         bytes.initializeMemory(as: UInt8.self, repeating: 16)
         bytes[(width * height)...].initializeMemory(as: UInt8.self, repeating: 128)
         self.init(width: width, height: height, bytes: bytes, pool: nil)
+    }
+
+    /// The three planes, for `ImageScaler` (as a source, or as the target that fills a new buffer).
+    public var planes: ImagePlanes {
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let luma = width * height, chroma = (width / 2) * (height / 2)
+        return ImagePlanes(
+            width: width, height: height, format: AV_PIX_FMT_YUV420P,
+            data: (base, base + luma, base + luma + chroma, nil),
+            strides: (Int32(width), Int32(width / 2), Int32(width / 2), 0))
     }
 
     /// The luma plane: `height` rows of `width` bytes.
@@ -80,16 +74,9 @@ public final class PixelBuffer: @unchecked Sendable {
     }
 }
 
-/// A conversion into a buffer's pixels that has not run yet: the reader keeps a reference to the decoded frame and
-/// converts it only if a worker takes the frame. Most live frames are replaced in their mailbox before any worker
-/// takes them, so converting each on arrival would spend CPU (~0.3 ms a frame) on frames nobody reads.
-public protocol DeferredPixels: Sendable {
-    func write(into buffer: PixelBuffer) throws
-}
-
 /// Reuses frame-sized allocations so steady-state decoding allocates no pixel memory.
 ///
-/// One pool per stream: a buffer is in the reader, in the mailbox, or with a worker, so a handful suffice. Buffers of
+/// One pool per owner (a worker's converter, a test): a handful of buffers suffice. Buffers of
 /// a size that no longer matches (the source changed resolution) are freed instead of reused.
 public final class PixelBufferPool: Sendable {
     /// A free allocation; only ever owned by one party (the free list or one buffer) at a time.
@@ -104,9 +91,8 @@ public final class PixelBufferPool: Sendable {
         self.maximumFree = maximumFree
     }
 
-    /// A buffer for a `width` x `height` I420 frame; its contents are undefined until written (or until
-    /// `materialize()` runs `deferred`).
-    public func makeBuffer(width: Int, height: Int, deferred: (any DeferredPixels)? = nil) -> PixelBuffer {
+    /// A buffer for a `width` x `height` I420 frame; its contents are undefined until written.
+    public func makeBuffer(width: Int, height: Int) -> PixelBuffer {
         let byteCount = PixelBuffer.byteCount(width: width, height: height)
         let reused: Storage? = free.withLock { state in
             if state.byteCount != byteCount {
@@ -117,7 +103,7 @@ public final class PixelBufferPool: Sendable {
             return state.buffers.popLast()
         }
         let bytes = reused?.bytes ?? UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
-        return PixelBuffer(width: width, height: height, bytes: bytes, pool: self, deferred: deferred)
+        return PixelBuffer(width: width, height: height, bytes: bytes, pool: self)
     }
 
     fileprivate func recycle(_ bytes: UnsafeMutableRawBufferPointer) {
