@@ -80,7 +80,7 @@ def load_net(cfg, weights, layer_thresh):
 
 
 def working_size(width, height, target_width):
-    """The pipeline's working resolution for `pipeline.width: W, height: 0` (FrameScaler.outputSize)."""
+    """The pipeline's working resolution for `pipeline.width: W, height: 0` (WorkingSize.forSource in Sources/VideoIngest)."""
     scaled = int(np.floor(target_width * height / width + 0.5))  # Swift .rounded(): half away from zero
     return target_width, max(2, scaled & ~1)
 

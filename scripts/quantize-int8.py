@@ -13,7 +13,7 @@ images; within a source the frames are spread evenly over its length (one per eq
 slice chosen with --seed). Point it at footage like the cameras': quantization ranges are set from these frames.
 
 The frames are prepared the way the runtime prepares them for a `format: yolov4` model: scaled to the working width
-640 (aspect kept, even height, as FrameScaler does) and through I420, then stretched (no letterbox) to 416x416 with
+640 (aspect kept, even height, as the working size is computed in Sources/VideoIngest/WorkingSize.swift) and through I420, then stretched (no letterbox) to 416x416 with
 area averaging (swscale SWS_AREA in InputWriter), RGB planar f32 in 0..1, shape [1, 3, 416, 416]. The first scale is
 SWS_BILINEAR in the runtime; INTER_AREA is the OpenCV filter closest to it when shrinking.
 
@@ -49,7 +49,7 @@ def fail(message):
 # Pre-processing (shared with scripts/int8-agreement.py)
 
 def working_size(width, height, target=WORKING_WIDTH):
-    """FrameScaler.outputSize: target width, height scaled to keep the aspect ratio, rounded half away from zero,
+    """WorkingSize.forSource: target width, height scaled to keep the aspect ratio, rounded half away from zero,
     made even."""
     scaled = int(math.floor(target * height / width + 0.5))
     return target, max(2, scaled & ~1)
