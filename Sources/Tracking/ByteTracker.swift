@@ -63,6 +63,12 @@ public final class ByteTracker {
         /// its object, and pairing by distance only adds mistakes in crowds (TUD-Stadtmitte at 8-12 looks/s:
         /// IDF1 3 points lower without this).
         public var distanceGateMinimumGap = 0.25
+        /// A confirmed track is published only while the mean score of the detections it matched is at least this.
+        /// A static thing the detector scores just under `newTrackThreshold` (a sign taken for a person) can cross
+        /// it once and then live on forever on its low scores, which keep it tracked; its mean stays low where a
+        /// real object's does not. Such a track is still tracked, only not published. 0 publishes every confirmed
+        /// track (as published).
+        public var publishMinimumScore = 0.0
 
         /// The published algorithm, without this tracker's extensions.
         public static var published: Parameters {
@@ -71,6 +77,7 @@ public final class ByteTracker {
             parameters.lowScoresConfirm = false
             parameters.confirmAtOnceScore = 2
             parameters.distanceGatePerSecond = 0
+            parameters.publishMinimumScore = 0
             return parameters
         }
 
@@ -246,8 +253,10 @@ public final class ByteTracker {
         for track in newlyLost where !nextLost.contains(where: { $0 === track }) { nextLost.append(track) }
         (tracked, lost) = Self.removeDuplicates(nextTracked, nextLost)
 
-        return tracked.filter { $0.isActivated }.map {
-            Output(trackID: $0.id, box: $0.box, classID: $0.classID, confidence: $0.scoreSum / Double(max(1, $0.matchedCount)))
+        return tracked.compactMap { track in
+            let meanScore = track.scoreSum / Double(max(1, track.matchedCount))
+            guard track.isActivated, meanScore >= p.publishMinimumScore else { return nil }
+            return Output(trackID: track.id, box: track.box, classID: track.classID, confidence: meanScore)
         }
     }
 

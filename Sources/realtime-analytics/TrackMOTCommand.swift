@@ -25,6 +25,8 @@ extension RealtimeAnalytics {
         var confirmAtOnceScore = ByteTracker.Parameters().confirmAtOnceScore
         @Option(help: "Distance gate growth in track heights per second of gap (0: IoU association only).")
         var distanceGatePerSecond = ByteTracker.Parameters().distanceGatePerSecond
+        @Option(help: "Mean detection score a track needs to be published (0: every confirmed track).")
+        var publishMinimumScore = ByteTracker.Parameters().publishMinimumScore
         @Option(help: "Frame rate the Kalman filter steps at (default: --fps; the pipeline uses 30).")
         var referenceFPS: Double?
 
@@ -48,6 +50,7 @@ extension RealtimeAnalytics {
             if !published {
                 parameters.confirmAtOnceScore = confirmAtOnceScore
                 parameters.distanceGatePerSecond = distanceGatePerSecond
+                parameters.publishMinimumScore = publishMinimumScore
             }
             let run = MOTSequenceTracking.run(
                 detections: entries, lastFrame: lastFrame, fps: fps, every: every, parameters: parameters,

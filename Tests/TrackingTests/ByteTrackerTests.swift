@@ -52,6 +52,37 @@ struct ByteTrackerTests {
         #expect(fresh.update(detections: [detection(0, 0, score: 0.3)], time: 0).isEmpty)
     }
 
+    @Test("the publish gate hides a static thing that crossed the new-track score once and lives on low scores; real objects and briefly weak ones stay published")
+    func publishGate() {
+        // At 3 looks per second: a sign scored 0.45 that reaches 0.62 once, a walker at 0.9, and a person whose
+        // score dips to 0.35 for two looks (occluded) after a confident start.
+        func run(gate: Double) -> (sign: Int, walker: Int, occluded: Int) {
+            var parameters = ByteTracker.Parameters()
+            parameters.publishMinimumScore = gate
+            let tracker = ByteTracker(parameters: parameters)
+            var seen = (sign: 0, walker: 0, occluded: 0)
+            for look in 0..<30 {
+                let t = Double(look) / 3
+                let occludedScore = (10..<12).contains(look) ? 0.35 : 0.85
+                let output = tracker.update(
+                    detections: [
+                        detection(40, 300, score: look == 3 ? 0.62 : 0.45, size: 12),
+                        detection(100 + 8 * t, 100), detection(400, 100, score: occludedScore),
+                    ],
+                    time: t)
+                seen.sign += output.filter { $0.box.x1 < 60 }.count
+                seen.walker += output.filter { $0.box.x1 > 90 && $0.box.x1 < 300 }.count
+                seen.occluded += output.filter { $0.box.x1 > 380 }.count
+            }
+            return seen
+        }
+        let open = run(gate: 0), gated = run(gate: 0.55)
+        #expect(open.sign >= 20, "without the gate the sign is published from its second look on: \(open)")
+        #expect(gated.sign == 0, "\(gated)")
+        #expect(gated.walker == 30 && gated.occluded == 30, "\(gated)")
+        #expect(ByteTracker.Parameters.published.publishMinimumScore == 0)
+    }
+
     @Test("a lost track is re-found with its id within the buffer, and a new id is given after it")
     func lostBuffer() {
         var parameters = ByteTracker.Parameters()

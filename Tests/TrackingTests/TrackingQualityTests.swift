@@ -80,7 +80,11 @@ struct TrackingQualityTests {
         // Both trackers read the same file (ours through the MOTChallenge reader, as track-mot does).
         let input = try MOTChallenge.read(path: detectionPath)
 
-        let ours = MOTSequenceTracking.run(detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every)
+        // Ours as the pipeline runs it by default: with its publish gate (tracker.publish_min_score).
+        var pipelineParameters = ByteTracker.Parameters()
+        pipelineParameters.publishMinimumScore = TrackerConfiguration().publishMinimumScore
+        let ours = MOTSequenceTracking.run(
+            detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: pipelineParameters)
         let published = MOTSequenceTracking.run(
             detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: .published)
         let reference = try ChildProcess.run(

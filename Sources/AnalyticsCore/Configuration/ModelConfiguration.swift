@@ -123,12 +123,15 @@ public struct TrackerConfiguration: Sendable, Equatable {
     public var confirmAtOnceScore: Double = 0.7
     /// Growth of the distance gate, in track heights per second since the track was seen (0: IoU pairing only).
     public var distanceGatePerSecond: Double = 1
+    /// A track is published only while the mean score of its detections is at least this (0: every track). Tuned
+    /// to YOLO scores: a static thing scored just under `newTrackThreshold` that crossed it once stays unpublished.
+    public var publishMinimumScore: Double = 0.55
 
     public init() {}
 
     static let keys = [
         "enabled", "high_threshold", "low_threshold", "new_track_threshold", "lost_track_s", "confirm_at_once_score",
-        "distance_gate_per_s",
+        "distance_gate_per_s", "publish_min_score",
     ]
 
     init(_ section: YAMLSection) throws(ConfigurationError) {
@@ -142,6 +145,7 @@ public struct TrackerConfiguration: Sendable, Equatable {
         lostTrackSeconds = try section.double("lost_track_s", default: lostTrackSeconds, in: 0...3600, unit: " s")
         confirmAtOnceScore = try section.double("confirm_at_once_score", default: confirmAtOnceScore, in: 0...1)
         distanceGatePerSecond = try section.double("distance_gate_per_s", default: distanceGatePerSecond, in: 0...10)
+        publishMinimumScore = try section.double("publish_min_score", default: publishMinimumScore, in: 0...1)
     }
 }
 

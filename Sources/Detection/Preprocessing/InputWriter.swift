@@ -2,20 +2,14 @@ import AnalyticsCore
 import VideoFrames
 
 /// Fills one slot of the network input ([3, S, S] bytes, R, G, B planes) from a frame's pixels: swscale scales and
-/// converts them to planar RGB straight into the request's input tensor, at the place the frame lands (only the
-/// frames that are analysed pay for it). One per batch slot of a worker's
+/// converts them to planar RGB in one pass, straight from the decoded picture into the request's input tensor, at
+/// the place the frame lands (only the frames that are analysed pay for it). One per batch slot of a worker's
 /// request; its scaler and geometry are cached for the frame size.
 public final class InputWriter {
     public let inputSize: Int
     public let resize: ModelConfiguration.Resize
-    /// The frame at its working size first (bilinear, as a preview would show it), then area averaging down to the
-    /// input: frames shrink to the input size, and averaging keeps small objects' pixels (a 2x2 bilinear sample
-    /// aliases them), as OpenCV's INTER_AREA does. Two passes rather than one straight from the decoded picture:
-    /// measured on the 32-stream sample, the single pass made a static near-threshold false person in vtest cross
-    /// the new-track score far more often (live precision 0.88 against 0.96, MOTA 0.81 against 0.90) for 3 % more
-    /// detections/s; see docs/benchmarks.md.
-    private let workingScaler = ImageScaler(filter: .bilinear)
-    private let working = PixelBufferPool(maximumFree: 1)
+    /// Area averaging, in one pass from the decoded picture: frames shrink to the input size, and averaging keeps
+    /// small objects' pixels (a 2x2 bilinear sample aliases them), as OpenCV's INTER_AREA does.
     private let scaler = ImageScaler(filter: .area)
     private var geometry: InputGeometry?
 
@@ -46,8 +40,7 @@ public final class InputWriter {
             width: geometry.contentWidth, height: geometry.contentHeight, green: content + plane,
             blue: content + 2 * plane, red: content, stride: size)
         do {
-            let pixels = try workingScaler.i420(frame.pixels, width: frame.width, height: frame.height, pool: working)
-            try scaler.scale(pixels.planes, into: target)
+            try scaler.scale(frame.pixels.planes, into: target)
         } catch {
             throw DetectionError("cannot prepare the detector input: \(error)")
         }

@@ -76,6 +76,7 @@ final class StreamTrackers: @unchecked Sendable {
         parameters.lostTrackSeconds = tracker.lostTrackSeconds
         parameters.confirmAtOnceScore = tracker.confirmAtOnceScore
         parameters.distanceGatePerSecond = tracker.distanceGatePerSecond
+        parameters.publishMinimumScore = tracker.publishMinimumScore
         trackers = configuration.streams.map { _ in ByteTracker(parameters: parameters) }
         usesMediaTime = configuration.streams.map { !$0.realtime && !$0.loop }
     }
