@@ -41,7 +41,7 @@ let package = Package(
         // Value types shared by every stage: configuration, results, message encoding.
         .target(
             name: "AnalyticsCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["Tracking", .product(name: "Yams", package: "Yams")]
         ),
         // Frames and their pixels (decoded pictures, I420 buffers) and the one swscale wrapper that converts them.
         .target(name: "VideoFrames", dependencies: ["CFFmpeg"]),

@@ -58,7 +58,8 @@ public struct PipelineService: Service {
         // Activity weighting for live sources only: a file read as fast as possible analyses every frame it delivers.
         let scheduler = FrameScheduler(
             detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS },
-            idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds })
+            idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds },
+            lanes: StreamLane.lanes(for: configuration))
         let settings = IngestSettings(pipeline)
         let readers = streams.enumerated().map { index, stream in
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
@@ -87,9 +88,9 @@ public struct PipelineService: Service {
         }
         defer { status.cancel() }
         let metricsSampler = Task {
-            let metrics = PipelineMetrics(streamIDs: streams.map(\.id))
+            let metrics = PipelineMetrics(streamIDs: streams.map(\.id), sinks: sink.sinks)
             while !Task.isCancelled {
-                metrics.sample(readers: readers, scheduler: scheduler, sinks: sink.sinks)
+                metrics.sample(readers: readers, scheduler: scheduler)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -133,9 +134,8 @@ public struct PipelineService: Service {
             let counters = output.counters
             summary["\(output.name)"] =
                 "\(counters.accepted) produced = \(counters.written) written + \(counters.failed) failed + \(counters.dropped) dropped + \(counters.pending) pending"
-            if let kafka = output as? KafkaSink {
-                let previews = kafka.composer.previewCounters
-                let drops = kafka.producer.counters.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
+            if let previews = output.previewCounters, let delivery = output.kafkaDelivery {
+                let drops = delivery.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
                 summary["kafka_previews"] =
                     "\(previews.attached) attached, \(previews.droppedQueueFull) dropped (queue full), \(previews.droppedTooLarge) dropped (too large), \(previews.renderFailed) render failures"
                 if !drops.isEmpty { summary["kafka_dropped"] = "\(drops.joined(separator: ", "))" }

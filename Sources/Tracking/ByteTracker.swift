@@ -66,9 +66,9 @@ public final class ByteTracker {
         /// A confirmed track is published only while the mean score of the detections it matched is at least this.
         /// A static thing the detector scores just under `newTrackThreshold` (a sign taken for a person) can cross
         /// it once and then live on forever on its low scores, which keep it tracked; its mean stays low where a
-        /// real object's does not. Such a track is still tracked, only not published. 0 publishes every confirmed
-        /// track (as published).
-        public var publishMinimumScore = 0.0
+        /// real object's does not. Such a track is still tracked, only not published. Tuned to YOLO-style scores
+        /// (0-1); 0 publishes every confirmed track (as published).
+        public var publishMinimumScore = 0.55
 
         /// The published algorithm, without this tracker's extensions.
         public static var published: Parameters {

@@ -114,13 +114,13 @@ struct Messages: ParsableCommand {
         configuration.streams = [StreamConfiguration(id: result.streamID, source: .file(path: file))]
         let sink = try KafkaSink(configuration: configuration, logger: Logger(label: "bench"))
         // Warm up (topic creation, connection), not timed.
-        sink.publish(result, frame: frame)
+        sink.publish(result, frame: frame, withPreview: previews)
         _ = sink.producer.flush(waitingAtMost: 10)
         let start = Date()
         for index in 0..<count {
             var copy = result
             copy.frameID = Int64(index + 1)
-            sink.publish(copy, frame: frame)
+            sink.publish(copy, frame: frame, withPreview: previews)
         }
         _ = sink.producer.flush(waitingAtMost: 120)
         let seconds = Date().timeIntervalSince(start)

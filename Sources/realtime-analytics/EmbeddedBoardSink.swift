@@ -16,8 +16,8 @@ final class EmbeddedBoardSink: ResultSink {
         composer = MessageComposer(configuration: configuration, maximumMessageBytes: 1_000_000, logger: publisher.logger)
     }
 
-    func publish(_ result: FrameResult, frame: Frame) {
-        let preview = composer.previewDataURL(frame: frame, tracks: result.tracks)
+    func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
+        let preview = withPreview ? composer.previewDataURL(frame: frame, tracks: result.tracks) : nil
         publisher.ingest(DecodedFrameMessage(
             result: result, frameJPEG: preview, schemaVersion: FrameMessageEncoder.schemaVersion))
         if preview != nil { composer.recordPreviewSent() }

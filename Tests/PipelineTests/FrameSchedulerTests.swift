@@ -274,9 +274,9 @@ struct FrameSchedulerTests {
         let scheduler = FrameScheduler(detectFPS: [0])
         let received = SharedCounter(), exited = SharedCounter()
         Thread {
-            while let frame = scheduler.next() {
+            while let taken = scheduler.next() {
                 received.add()
-                scheduler.complete(frame.streamIndex)
+                scheduler.complete(taken)
             }
             exited.add()
         }.start()
@@ -291,10 +291,11 @@ struct FrameSchedulerTests {
         let scheduler = FrameScheduler(detectFPS: [0, 0, 0])
         for stream in 0..<3 { scheduler.deliverNewest(frame(stream, 0)) }
         let first = scheduler.next(upTo: 2)
-        #expect(first.count == 2 && Set(first.map(\.streamIndex)).count == 2)
+        #expect(first.count == 2 && Set(first.map(\.frame.streamIndex)).count == 2)
         let rest = scheduler.next(upTo: 5)  // one frame is due: taken at once, no waiting for a full batch
-        #expect(rest.map(\.streamIndex) == [0, 1, 2].filter { stream in !first.contains { $0.streamIndex == stream } })
-        for frame in first + rest { scheduler.complete(frame.streamIndex) }
+        #expect(rest.map(\.frame.streamIndex)
+            == [0, 1, 2].filter { stream in !first.contains { $0.frame.streamIndex == stream } })
+        for taken in first + rest { scheduler.complete(taken) }
         #expect(scheduler.counters().map(\.completed) == [1, 1, 1])
         scheduler.stop()
         #expect(scheduler.next(upTo: 2).isEmpty)
@@ -316,8 +317,8 @@ struct FrameSchedulerTests {
         }.start()
         var seen: [Int64] = []
         while seen.count < 20, let taken = scheduler.next() {
-            seen.append(taken.index)
-            scheduler.complete(0)
+            seen.append(taken.frame.index)
+            scheduler.complete(taken)
         }
         #expect(seen == Array(0..<20))
         #expect(scheduler.counters()[0].dropped == 0)
@@ -326,5 +327,47 @@ struct FrameSchedulerTests {
         scheduler.stop()
         #expect(ChildProcess.waitUntil(atMost: 5) { refused.current == 1 }, "the waiting reader did not give up")
         #expect(delivered.current == 21)
+    }
+
+    @Test("a stream's lane goes out with its frame and only comes back with complete; the next worker gets the same lane, tracker and all")
+    func lanesTravelWithFrames() throws {
+        var configuration = Configuration()
+        configuration.streams = [
+            StreamConfiguration(id: "a", source: .file(path: "a.mp4")),
+            StreamConfiguration(id: "b", source: .file(path: "b.mp4")),
+        ]
+        let lanes = StreamLane.lanes(for: configuration)
+        #expect(lanes.map(\.streamID) == ["a", "b"] && lanes.allSatisfy { $0.tracker != nil })
+        let scheduler = FrameScheduler(detectFPS: [0, 0], lanes: lanes)
+        scheduler.deliverNewest(frame(0, 0))
+        let first = try #require(scheduler.next())
+        #expect(first.lane === lanes[0])
+        // While stream a's lane is out, a newer frame of a waits; b's frame goes out with b's lane.
+        scheduler.deliverNewest(frame(0, 1))
+        scheduler.deliverNewest(frame(1, 0))
+        let second = try #require(scheduler.next())
+        #expect(second.frame.streamIndex == 1 && second.lane === lanes[1])
+        scheduler.complete(first)
+        let third = try #require(scheduler.next())
+        #expect(third.frame.streamIndex == 0 && third.frame.index == 1 && third.lane === lanes[0])
+        scheduler.complete(second)
+        scheduler.complete(third)
+        scheduler.stop()
+    }
+
+    @Test("a lane gives a preview to the first frame and then at most one per preview.min_interval_ms of capture time")
+    func previewThrottle() {
+        let lane = StreamLane(
+            index: 0, streamID: "a", tracker: nil, usesMediaTime: false, wantsPreviews: true,
+            previewIntervalNs: 1_000_000_000)
+        let times: [UInt64] = [5, 505, 1005, 1500, 2004, 2010, 3100].map { $0 * 1_000_000 }
+        let given = times.map { time in
+            var shot = frame(0, 0)
+            shot.captureUptimeNs = time
+            return lane.takesPreview(shot)
+        }
+        #expect(given == [true, false, true, false, false, true, true])
+        let quiet = StreamLane(index: 0)
+        #expect(!quiet.takesPreview(frame(0, 0)))
     }
 }

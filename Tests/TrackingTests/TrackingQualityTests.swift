@@ -80,11 +80,10 @@ struct TrackingQualityTests {
         // Both trackers read the same file (ours through the MOTChallenge reader, as track-mot does).
         let input = try MOTChallenge.read(path: detectionPath)
 
-        // Ours as the pipeline runs it by default: with its publish gate (tracker.publish_min_score).
-        var pipelineParameters = ByteTracker.Parameters()
-        pipelineParameters.publishMinimumScore = TrackerConfiguration().publishMinimumScore
+        // Ours as the pipeline runs it by default (the `tracker:` section's defaults, the publish gate included).
         let ours = MOTSequenceTracking.run(
-            detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: pipelineParameters)
+            detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every,
+            parameters: TrackerConfiguration().parameters)
         let published = MOTSequenceTracking.run(
             detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: .published)
         let reference = try ChildProcess.run(

@@ -1,4 +1,5 @@
 import Foundation
+import Tracking
 
 /// `model:` — the object detector. Detection runs when `path` is set; without it frames pass through with no tracks.
 public struct ModelConfiguration: Sendable, Equatable {
@@ -107,25 +108,39 @@ public struct ModelConfiguration: Sendable, Equatable {
     }
 }
 
-/// `tracker:` — ByteTrack parameters; one tracker per stream, updated on every detected frame.
+/// `tracker:` — ByteTrack parameters; one tracker per stream, updated on every detected frame. Defaults are the
+/// tracker's own (`ByteTracker.Parameters`, where each is explained).
 public struct TrackerConfiguration: Sendable, Equatable {
+    private static let defaults = ByteTracker.Parameters()
     /// false publishes the raw detections with track id -1 (no tracking).
     public var enabled = true
     /// Detections at or above this score take part in the first association.
-    public var highThreshold: Double = 0.5
+    public var highThreshold = defaults.highThreshold
     /// Detections between this and `highThreshold` take part in the second association only.
-    public var lowThreshold: Double = 0.1
+    public var lowThreshold = defaults.lowThreshold
     /// An unmatched detection starts a new track only at or above this score.
-    public var newTrackThreshold: Double = 0.6
+    public var newTrackThreshold = defaults.newTrackThreshold
     /// How long a lost track is kept for re-identification, in seconds.
-    public var lostTrackSeconds: Double = 1
+    public var lostTrackSeconds = defaults.lostTrackSeconds
     /// A new track from a detection at or above this score is published at once (1: on its second match).
-    public var confirmAtOnceScore: Double = 0.7
+    public var confirmAtOnceScore = defaults.confirmAtOnceScore
     /// Growth of the distance gate, in track heights per second since the track was seen (0: IoU pairing only).
-    public var distanceGatePerSecond: Double = 1
-    /// A track is published only while the mean score of its detections is at least this (0: every track). Tuned
-    /// to YOLO scores: a static thing scored just under `newTrackThreshold` that crossed it once stays unpublished.
-    public var publishMinimumScore: Double = 0.55
+    public var distanceGatePerSecond = defaults.distanceGatePerSecond
+    /// A track is published only while the mean score of its detections is at least this (0: every track).
+    public var publishMinimumScore = defaults.publishMinimumScore
+
+    /// The tracker's parameters with this section's values.
+    public var parameters: ByteTracker.Parameters {
+        var parameters = ByteTracker.Parameters()
+        parameters.highThreshold = highThreshold
+        parameters.lowThreshold = lowThreshold
+        parameters.newTrackThreshold = newTrackThreshold
+        parameters.lostTrackSeconds = lostTrackSeconds
+        parameters.confirmAtOnceScore = confirmAtOnceScore
+        parameters.distanceGatePerSecond = distanceGatePerSecond
+        parameters.publishMinimumScore = publishMinimumScore
+        return parameters
+    }
 
     public init() {}
 

@@ -6,19 +6,20 @@ import Metrics
 import VideoIngest
 
 /// Turns frames (of different streams) into their tracks. One instance per worker thread, so an implementation may
-/// keep per-thread state (an inference request); it is only ever called from its own worker.
+/// keep per-thread state (an inference request); it is only ever called from its own worker, with frames whose
+/// lanes (trackers) that worker holds.
 public protocol FrameAnalyzer: AnyObject {
     /// Frames one call takes at most (a detector's batch).
     var batchSize: Int { get }
     /// The tracks of each frame, in order.
-    func analyze(_ frames: [Frame]) -> [[Track]]
+    func analyze(_ frames: [TakenFrame]) -> [[Track]]
 }
 
 /// The analysis stage until a detector is configured: every frame passes through with no tracks.
 public final class NoDetectionAnalyzer: FrameAnalyzer {
     public init() {}
     public var batchSize: Int { 1 }
-    public func analyze(_ frames: [Frame]) -> [[Track]] { frames.map { _ in [] } }
+    public func analyze(_ frames: [TakenFrame]) -> [[Track]] { frames.map { _ in [] } }
 }
 
 /// N worker threads that take frames from the scheduler, analyse them and publish the results.
@@ -46,18 +47,20 @@ public final class AnalysisWorkers: Sendable {
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
                 let captureToPublish = Timer(label: "pipeline_capture_to_publish_seconds")
                 while true {
-                    let frames = scheduler.next(upTo: analyzer.batchSize)
-                    if frames.isEmpty { break }
-                    for frame in frames {
-                        queueWait.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
+                    let taken = scheduler.next(upTo: analyzer.batchSize)
+                    if taken.isEmpty { break }
+                    for item in taken {
+                        queueWait.recordNanoseconds(
+                            Int64(MonotonicClock.nowNanoseconds() &- item.frame.captureUptimeNs))
                     }
-                    for (frame, tracks) in zip(frames, analyzer.analyze(frames)) {
+                    for (item, tracks) in zip(taken, analyzer.analyze(taken)) {
+                        let frame = item.frame
                         let result = FrameResult(
                             streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
                             width: frame.width, height: frame.height, tracks: tracks)
-                        sink.publish(result, frame: frame)
+                        sink.publish(result, frame: frame, withPreview: item.lane.takesPreview(frame))
                         captureToPublish.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
-                        scheduler.complete(frame.streamIndex)
+                        scheduler.complete(item)
                     }
                 }
                 onExit()

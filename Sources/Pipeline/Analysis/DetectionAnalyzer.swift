@@ -9,13 +9,12 @@ import Tracking
 import VideoIngest
 
 /// The analysis stage the configuration asks for: with `model.path`, the detector (compiled once, one warmed-up infer
-/// request per worker, made here before any worker starts) followed by each stream's tracker; without it, frames
-/// pass through with no tracks.
+/// request per worker, made here before any worker starts) followed by each stream's tracker (in its lane); without
+/// it, frames pass through with no tracks.
 public final class AnalysisStage: Sendable {
     public let workerCount: Int
     public let model: DetectorModel?
     private let detectors: Mutex<[ObjectDetectorHandle]>
-    private let trackers: StreamTrackers?
     private let labels: [String]
     private let logger: Logger
 
@@ -34,14 +33,12 @@ public final class AnalysisStage: Sendable {
         guard configuration.model.path != nil else {
             model = nil
             detectors = Mutex([])
-            trackers = nil
             return
         }
         let model = try DetectorModel(configuration: configuration.model, workers: workerCount)
         self.model = model
         // Sequentially, before the workers run: each request's first inference happens here.
         detectors = Mutex(try (0..<workerCount).map { _ in ObjectDetectorHandle(try model.makeDetector()) })
-        trackers = configuration.tracker.enabled ? StreamTrackers(configuration: configuration) : nil
     }
 
     /// The analyzer for worker `index` (called once on that worker's thread).
@@ -49,7 +46,7 @@ public final class AnalysisStage: Sendable {
         guard model != nil, let detector = detectors.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
             return NoDetectionAnalyzer()
         }
-        return DetectionAnalyzer(detector: detector.detector, trackers: trackers, labels: labels, logger: logger)
+        return DetectionAnalyzer(detector: detector.detector, labels: labels, logger: logger)
     }
 }
 
@@ -59,57 +56,26 @@ struct ObjectDetectorHandle: @unchecked Sendable {
     init(_ detector: ObjectDetector) { self.detector = detector }
 }
 
-/// One ByteTracker per stream. The scheduler gives a stream's frames to one worker at a time (handing over through
-/// its lock), so a stream's tracker is never used by two threads at once.
-final class StreamTrackers: @unchecked Sendable {
-    private let trackers: [ByteTracker]
-    /// Per stream: whether the tracker's clock is the media time (files read as fast as possible, without loop) or
-    /// the capture clock (live and paced sources, where it equals media time and never jumps back at a loop).
-    private let usesMediaTime: [Bool]
-
-    init(configuration: Configuration) {
-        var parameters = ByteTracker.Parameters()
-        let tracker = configuration.tracker
-        parameters.highThreshold = tracker.highThreshold
-        parameters.lowThreshold = tracker.lowThreshold
-        parameters.newTrackThreshold = tracker.newTrackThreshold
-        parameters.lostTrackSeconds = tracker.lostTrackSeconds
-        parameters.confirmAtOnceScore = tracker.confirmAtOnceScore
-        parameters.distanceGatePerSecond = tracker.distanceGatePerSecond
-        parameters.publishMinimumScore = tracker.publishMinimumScore
-        trackers = configuration.streams.map { _ in ByteTracker(parameters: parameters) }
-        usesMediaTime = configuration.streams.map { !$0.realtime && !$0.loop }
-    }
-
-    func update(_ frame: Frame, detections: [ByteTracker.Detection]) -> [ByteTracker.Output] {
-        let index = frame.streamIndex
-        let time = usesMediaTime[index] ? (frame.ptsSeconds ?? Double(frame.captureUptimeNs) / 1e9)
-            : Double(frame.captureUptimeNs) / 1e9
-        return trackers[index].update(detections: detections, time: time)
-    }
-}
-
-/// Detection then tracking for one worker thread.
+/// Detection then tracking (each frame's lane holds its stream's tracker) for one worker thread.
 final class DetectionAnalyzer: FrameAnalyzer {
     private let detector: ObjectDetector
-    private let trackers: StreamTrackers?
     private let labels: [String]
     private let logger: Logger
     private var failures = 0
     private let detectorTime = Timer(label: "pipeline_detector_seconds")
     private let trackerTime = Timer(label: "pipeline_tracker_seconds")
 
-    init(detector: ObjectDetector, trackers: StreamTrackers?, labels: [String], logger: Logger) {
+    init(detector: ObjectDetector, labels: [String], logger: Logger) {
         self.detector = detector
-        self.trackers = trackers
         self.labels = labels
         self.logger = logger
     }
 
     var batchSize: Int { detector.batchSize }
 
-    func analyze(_ frames: [Frame]) -> [[Track]] {
+    func analyze(_ taken: [TakenFrame]) -> [[Track]] {
         let detections: [[Detection]]
+        let frames = taken.map(\.frame)
         let started = MonotonicClock.nowNanoseconds()
         do {
             detections = try detector.detect(frames)
@@ -122,12 +88,13 @@ final class DetectionAnalyzer: FrameAnalyzer {
             }
             return frames.map { _ in [] }
         }
-        return zip(frames, detections).map { frame, detections in tracks(frame, detections) }
+        return zip(taken, detections).map { item, detections in tracks(item, detections) }
     }
 
     /// The published tracks of one frame's detections (the stream's tracker, or raw detections without one).
-    private func tracks(_ frame: Frame, _ detections: [Detection]) -> [Track] {
-        guard let trackers else {
+    private func tracks(_ item: TakenFrame, _ detections: [Detection]) -> [Track] {
+        let frame = item.frame
+        guard let tracker = item.lane.tracker else {
             return detections.map { detection in
                 Track(
                     trackID: -1, classID: detection.classID, className: label(detection.classID),
@@ -136,11 +103,12 @@ final class DetectionAnalyzer: FrameAnalyzer {
             }
         }
         let trackingStarted = MonotonicClock.nowNanoseconds()
-        let outputs = trackers.update(frame, detections: detections.map { detection in
+        let inputs = detections.map { detection in
             ByteTracker.Detection(
                 box: Box(x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2), y2: Double(detection.y2)),
                 score: Double(detection.confidence), classID: detection.classID)
-        })
+        }
+        let outputs = tracker.update(detections: inputs, time: item.lane.trackingTime(of: frame))
         trackerTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - trackingStarted))
         let width = Float(frame.width), height = Float(frame.height)
         return outputs.map { output in

@@ -5,8 +5,10 @@ import VideoIngest
 
 /// The newest-frame mailboxes of all streams and their fair hand-out to analysis worker threads: a locking shell
 /// around `SchedulerState`, which holds the whole policy (see there). Readers deliver, workers block in `next()`.
+/// Each stream's `StreamLane` waits in its slot and goes out with the stream's frame, to one worker at a time.
 public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
-    // @unchecked: `state` is only touched with `condition` locked.
+    // @unchecked: `state` and `lanes` are only touched with `condition` locked; a lane taken out of `lanes` belongs
+    // to the one worker it was handed to until `complete` puts it back.
 
     /// Counters of one stream's mailbox.
     public struct Counters: Sendable, Equatable {
@@ -20,16 +22,23 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
 
     private let condition = NSCondition()
     private var state: SchedulerState
+    /// Per stream, its lane while no worker holds it.
+    private var lanes: [StreamLane?]
     private let nowNs: @Sendable () -> UInt64
 
     /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. While nothing moves in stream
     /// i it is analysed once every `idleCheckSeconds[i]` (0 or absent: as often as the others). `nowNs` is the
-    /// monotonic clock the policy is given (injectable for tests).
+    /// monotonic clock the policy is given (injectable for tests). `lanes[i]` is stream i's lane (default: bare
+    /// lanes, no tracker and no previews).
     public init(
-        detectFPS: [Double], idleCheckSeconds: [Double] = [],
+        detectFPS: [Double], idleCheckSeconds: [Double] = [], lanes: [StreamLane]? = nil,
         nowNs: @escaping @Sendable () -> UInt64 = MonotonicClock.nowNanoseconds
     ) {
+        let lanes = lanes ?? detectFPS.indices.map { StreamLane(index: $0) }
+        precondition(lanes.count == detectFPS.count && lanes.enumerated().allSatisfy { $0 == $1.index },
+                     "one lane per stream, in stream order")
         state = SchedulerState(detectFPS: detectFPS, idleCheckSeconds: idleCheckSeconds)
+        self.lanes = lanes
         self.nowNs = nowNs
     }
 
@@ -58,16 +67,16 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
 
     // MARK: Workers
 
-    /// Blocks until a frame is due and returns it, or returns nil once the scheduler is stopped (or drained).
-    /// The caller must call `complete(_:)` with the frame's stream index when done with it.
-    public func next() -> Frame? {
+    /// Blocks until a frame is due and returns it with its stream's lane, or returns nil once the scheduler is
+    /// stopped (or drained). The caller must hand it back with `complete(_:)` when done with it.
+    public func next() -> TakenFrame? {
         condition.lock()
         defer { condition.unlock() }
         while true {
             let now = nowNs()
             switch state.take(nowNs: now) {
             case .frame(let frame):
-                return frame
+                return handOut(frame)
             case .finished:
                 return nil
             case .waitForWork:
@@ -79,22 +88,33 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     }
 
     /// Blocks until a frame is due, then also takes up to `count - 1` more that are due now (other streams'), for a
-    /// batched inference; empty once the scheduler is stopped (or drained). Each frame's stream must be completed.
-    public func next(upTo count: Int) -> [Frame] {
+    /// batched inference; empty once the scheduler is stopped (or drained). Each must be completed.
+    public func next(upTo count: Int) -> [TakenFrame] {
         guard let first = next() else { return [] }
-        var frames = [first]
-        guard count > 1 else { return frames }
+        var taken = [first]
+        guard count > 1 else { return taken }
         condition.lock()
         defer { condition.unlock() }
         let now = nowNs()
-        while frames.count < count, case .frame(let frame) = state.take(nowNs: now) { frames.append(frame) }
-        return frames
+        while taken.count < count, case .frame(let frame) = state.take(nowNs: now) { taken.append(handOut(frame)) }
+        return taken
     }
 
-    /// Marks stream `index`'s frame as analysed, making the stream schedulable again.
-    public func complete(_ index: Int) {
+    /// The frame with its stream's lane, which leaves the slot (the state machine never hands out a stream's frame
+    /// while one of its frames is out). Called with the lock held.
+    private func handOut(_ frame: Frame) -> TakenFrame {
+        guard let lane = lanes[frame.streamIndex] else {
+            preconditionFailure("stream \(frame.streamIndex) handed out twice")
+        }
+        lanes[frame.streamIndex] = nil
+        return TakenFrame(frame: frame, lane: lane)
+    }
+
+    /// Gives a taken frame's lane back: the frame is analysed, and its stream is schedulable again.
+    public func complete(_ taken: TakenFrame) {
         condition.lock()
-        state.complete(index)
+        lanes[taken.lane.index] = taken.lane
+        state.complete(taken.lane.index)
         condition.broadcast()
         condition.unlock()
     }

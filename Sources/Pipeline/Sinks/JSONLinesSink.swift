@@ -42,7 +42,7 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
         thread.start()
     }
 
-    public func publish(_ result: FrameResult, frame: Frame) {
+    public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
         condition.lock()
         state.accepted += 1
         if closing || queue.count >= capacity {

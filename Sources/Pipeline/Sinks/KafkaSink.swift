@@ -84,8 +84,11 @@ public final class KafkaSink: ResultSink {
             dropped: delivery.droppedTotal)
     }
 
-    public func publish(_ result: FrameResult, frame: Frame) {
-        composer.compose(result, frame: frame) { draft in
+    public var kafkaDelivery: DeliveryCounters? { producer.counters }
+    public var previewCounters: MessageComposer.PreviewCounters? { composer.previewCounters }
+
+    public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
+        composer.compose(result, frame: frame, withPreview: withPreview) { draft in
             var outcome = send(draft, key: result.streamID, captureUptimeNs: frame.captureUptimeNs)
             if outcome == .queueFull && draft.hasPreview {
                 // Drop the preview first: the small message may still fit.

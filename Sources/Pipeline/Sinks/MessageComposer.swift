@@ -4,19 +4,16 @@ import Logging
 import Preview
 import Synchronization
 
-/// Turns frame results into wire messages for a sink: JSON (hand-written encoder) plus, when the stream wants
-/// previews and its `preview.min_interval_ms` has passed, a JPEG preview with boxes drawn. A preview that would push
-/// the message over `maximumMessageBytes` is left out, counted.
+/// Turns frame results into wire messages for a sink: JSON (hand-written encoder) plus, when the worker says the
+/// frame takes one (its stream's lane decides), a JPEG preview with boxes drawn. A preview that would push the
+/// message over `maximumMessageBytes` is left out, counted.
 ///
 /// Thread-safe: encoders and renderers are pooled, each used by one worker at a time, so steady state allocates
 /// little and two workers never wait on each other's JPEG encoding.
 public final class MessageComposer: Sendable {
-    private let includeFrames: [Bool]
     private let quality: Int
     private let previewMaxWidth: Int
-    private let previewIntervalNs: UInt64
     private let maximumMessageBytes: Int
-    private let lastPreviewNs: Mutex<[UInt64]>
     private let scratchPool = Mutex<[Scratch]>([])
     private let previews = Mutex(PreviewCounters())
     private let logger: Logger
@@ -59,22 +56,19 @@ public final class MessageComposer: Sendable {
     }
 
     public init(configuration: Configuration, maximumMessageBytes: Int, logger: Logger) {
-        includeFrames = configuration.streams.indices.map { configuration.includesFrames(streamIndex: $0) }
         quality = configuration.kafka.frameQuality
         previewMaxWidth = configuration.preview.maxWidth
-        previewIntervalNs = UInt64(configuration.preview.minIntervalMs) * 1_000_000
-        lastPreviewNs = Mutex(Array(repeating: 0, count: configuration.streams.count))
         self.maximumMessageBytes = maximumMessageBytes
         self.logger = logger
     }
 
     public var previewCounters: PreviewCounters { previews.withLock { $0 } }
 
-    /// Encodes `result` (with a preview when due) and hands the draft to `body`.
-    public func compose<T>(_ result: FrameResult, frame: Frame, _ body: (inout Draft) -> T) -> T {
+    /// Encodes `result` (with the frame's preview when `withPreview`) and hands the draft to `body`.
+    public func compose<T>(_ result: FrameResult, frame: Frame, withPreview: Bool, _ body: (inout Draft) -> T) -> T {
         let scratch = scratchPool.withLock { $0.popLast() } ?? Scratch()
         defer { scratchPool.withLock { $0.append(scratch) } }
-        let jpeg = previewIfDue(frame: frame, tracks: result.tracks, scratch: scratch)
+        let jpeg = withPreview ? renderPreview(frame: frame, tracks: result.tracks, scratch: scratch) : nil
         scratch.encoder.encode(result, jpeg: jpeg)
         var draft = Draft(scratch: scratch, result: result, hasPreview: jpeg != nil)
         if draft.hasPreview && draft.count > maximumMessageBytes {
@@ -84,12 +78,12 @@ public final class MessageComposer: Sendable {
         return body(&draft)
     }
 
-    /// The frame's preview as a `data:image/jpeg;base64,…` URL when the stream wants previews and its interval has
-    /// passed (for consumers in this process, which take typed values rather than encoded messages).
+    /// The frame's preview as a `data:image/jpeg;base64,…` URL (for consumers in this process, which take typed
+    /// values rather than encoded messages); nil when rendering failed (counted).
     public func previewDataURL(frame: Frame, tracks: [Track]) -> String? {
         let scratch = scratchPool.withLock { $0.popLast() } ?? Scratch()
         defer { scratchPool.withLock { $0.append(scratch) } }
-        guard let jpeg = previewIfDue(frame: frame, tracks: tracks, scratch: scratch) else { return nil }
+        guard let jpeg = renderPreview(frame: frame, tracks: tracks, scratch: scratch) else { return nil }
         var url = Array("data:image/jpeg;base64,".utf8)
         url.reserveCapacity(url.count + Base64.encodedCount(jpeg.count))
         Base64.append(jpeg, to: &url)
@@ -100,17 +94,8 @@ public final class MessageComposer: Sendable {
     public func recordPreviewSent() { previews.withLock { $0.attached += 1 } }
     public func recordPreviewDroppedQueueFull() { previews.withLock { $0.droppedQueueFull += 1 } }
 
-    /// Renders the frame's preview when the stream wants previews and its interval has passed.
-    private func previewIfDue(frame: Frame, tracks: [Track], scratch: Scratch) -> UnsafeRawBufferPointer? {
-        guard includeFrames[frame.streamIndex] else { return nil }
-        let now = frame.captureUptimeNs
-        let due = lastPreviewNs.withLock { last in
-            let previous = last[frame.streamIndex]
-            guard previewIntervalNs == 0 || previous == 0 || now >= previous + previewIntervalNs else { return false }
-            last[frame.streamIndex] = now
-            return true
-        }
-        guard due else { return nil }
+    /// The frame's preview with `tracks` drawn, as JPEG bytes valid until the scratch's next render.
+    private func renderPreview(frame: Frame, tracks: [Track], scratch: Scratch) -> UnsafeRawBufferPointer? {
         do {
             if scratch.renderer == nil { scratch.renderer = try PreviewRenderer() }
             return try scratch.renderer!.render(frame, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)

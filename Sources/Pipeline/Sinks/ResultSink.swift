@@ -1,6 +1,7 @@
 import Synchronization
 import VideoFrames
 import AnalyticsCore
+import Kafka
 
 /// A destination of frame results (JSON lines, Kafka, the embedded dashboard).
 ///
@@ -9,11 +10,22 @@ import AnalyticsCore
 public protocol ResultSink: Sendable {
     /// Short name for status lines and logs.
     var name: String { get }
-    func publish(_ result: FrameResult, frame: Frame)
+    /// `withPreview`: the message carries the frame's preview (the stream's lane decided it is due); sinks that
+    /// write no previews ignore it.
+    func publish(_ result: FrameResult, frame: Frame, withPreview: Bool)
     /// Delivers what is buffered, waiting at most `seconds`, and releases resources. Blocking; call off the
     /// cooperative pool.
     func close(waitingAtMost seconds: Double)
     var counters: SinkCounters { get }
+    /// The Kafka producer's own accounting (queue, drops by reason), for a sink that produces to Kafka.
+    var kafkaDelivery: DeliveryCounters? { get }
+    /// What became of the previews, for a sink that attaches them.
+    var previewCounters: MessageComposer.PreviewCounters? { get }
+}
+
+extension ResultSink {
+    public var kafkaDelivery: DeliveryCounters? { nil }
+    public var previewCounters: MessageComposer.PreviewCounters? { nil }
 }
 
 /// Outcome counts of one sink. `accepted = written + failed + dropped + pending` at every moment.
@@ -42,8 +54,8 @@ public struct SinkFanout: ResultSink {
 
     public var name: String { sinks.map(\.name).joined(separator: "+") }
 
-    public func publish(_ result: FrameResult, frame: Frame) {
-        for sink in sinks { sink.publish(result, frame: frame) }
+    public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
+        for sink in sinks { sink.publish(result, frame: frame, withPreview: withPreview) }
     }
 
     public func close(waitingAtMost seconds: Double) {

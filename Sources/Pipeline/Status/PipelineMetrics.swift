@@ -6,7 +6,7 @@ import VideoIngest
 
 /// Samples the pipeline's counters into swift-metrics (exported by Prometheus at /metrics) once a second: per stream
 /// frames decoded, not analysed (dropped from the mailbox) and analysed, state and reconnects; per output the
-/// delivery accounting; Kafka's local queue; the process's resident memory. Timings (detector, queue wait,
+/// delivery accounting; Kafka's local queue; the process's resident memory. Every metric handle is made once, here. Timings (detector, queue wait,
 /// tracker, capture to publish) are recorded where they happen, as histograms.
 final class PipelineMetrics {
     private struct StreamHandles {
@@ -17,12 +17,34 @@ final class PipelineMetrics {
         let states: [StreamState: Gauge]
     }
 
+    private struct SinkHandles {
+        let sink: any ResultSink
+        /// Produced, written, failed, dropped, pending.
+        let outcomes: [Gauge]
+        /// For a Kafka sink: its local queue and its drops by reason.
+        let kafkaQueue: Gauge?
+        let kafkaDropped: [(DropReason, Gauge)]
+    }
+
     private let streams: [StreamHandles]
+    private let sinks: [SinkHandles]
     private var previous: [FrameScheduler.Counters]
     private var previousReconnects: [Int]
     private let residentBytes = Gauge(label: "process_resident_memory_bytes")
 
-    init(streamIDs: [String]) {
+    init(streamIDs: [String], sinks: [any ResultSink]) {
+        self.sinks = sinks.map { sink in
+            let isKafka = sink.kafkaDelivery != nil
+            return SinkHandles(
+                sink: sink,
+                outcomes: ["produced", "written", "failed", "dropped", "pending"].map { outcome in
+                    Gauge(label: "pipeline_output_messages", dimensions: [("output", sink.name), ("outcome", outcome)])
+                },
+                kafkaQueue: isKafka ? Gauge(label: "kafka_queue_messages") : nil,
+                kafkaDropped: isKafka
+                    ? DropReason.allCases.map { ($0, Gauge(label: "kafka_dropped_messages", dimensions: [("reason", $0.rawValue)])) }
+                    : [])
+        }
         streams = streamIDs.map { id in
             let dimensions = [("stream", id)]
             return StreamHandles(
@@ -38,7 +60,7 @@ final class PipelineMetrics {
         previousReconnects = streamIDs.map { _ in 0 }
     }
 
-    func sample(readers: [StreamReader], scheduler: FrameScheduler, sinks: [any ResultSink]) {
+    func sample(readers: [StreamReader], scheduler: FrameScheduler) {
         let counters = scheduler.counters()
         for (index, handles) in streams.enumerated() where index < counters.count {
             let now = counters[index], before = previous[index]
@@ -52,22 +74,13 @@ final class PipelineMetrics {
             for (candidate, gauge) in handles.states { gauge.record(candidate == state ? 1 : 0) }
         }
         previous = counters
-        for sink in sinks {
-            let counters = sink.counters
-            for (outcome, value) in [
-                ("produced", counters.accepted), ("written", counters.written), ("failed", counters.failed),
-                ("dropped", counters.dropped), ("pending", counters.pending),
-            ] {
-                Gauge(label: "pipeline_output_messages", dimensions: [("output", sink.name), ("outcome", outcome)])
-                    .record(value)
-            }
-            if let kafka = sink as? KafkaSink {
-                let delivery = kafka.producer.counters
-                Gauge(label: "kafka_queue_messages").record(delivery.inFlight)
-                for reason in DropReason.allCases {
-                    Gauge(label: "kafka_dropped_messages", dimensions: [("reason", reason.rawValue)])
-                        .record(delivery.dropped[reason] ?? 0)
-                }
+        for handles in sinks {
+            let counters = handles.sink.counters
+            let values = [counters.accepted, counters.written, counters.failed, counters.dropped, counters.pending]
+            for (gauge, value) in zip(handles.outcomes, values) { gauge.record(value) }
+            if let delivery = handles.sink.kafkaDelivery {
+                handles.kafkaQueue?.record(delivery.inFlight)
+                for (reason, gauge) in handles.kafkaDropped { gauge.record(delivery.dropped[reason] ?? 0) }
             }
         }
         residentBytes.record(Self.residentMemoryBytes())

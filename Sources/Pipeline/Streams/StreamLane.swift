@@ -1,0 +1,79 @@
+import AnalyticsCore
+import Tracking
+import VideoFrames
+
+/// What one stream owns on the analysis side: its tracker and the clock it runs on, and its preview throttle.
+///
+/// The scheduler keeps each stream's lane in the stream's slot and hands it to a worker together with the stream's
+/// frame (`TakenFrame`); the slot stays empty until the worker gives the lane back with `complete`. So a lane is
+/// used by one worker at a time by construction, and needs no lock of its own.
+public final class StreamLane {
+    public let index: Int
+    public let streamID: String
+    /// nil when tracking is off (`tracker.enabled: false`): detections are published as they are.
+    let tracker: ByteTracker?
+    /// Whether the tracker's clock is the media time (files read as fast as possible, without loop) or the capture
+    /// clock (live and paced sources, where it equals media time and never jumps back at a loop).
+    private let usesMediaTime: Bool
+    /// Whether this stream's messages carry previews, and at most how often.
+    private let wantsPreviews: Bool
+    private let previewIntervalNs: UInt64
+    private var lastPreviewNs: UInt64?
+
+    init(
+        index: Int, streamID: String, tracker: ByteTracker?, usesMediaTime: Bool, wantsPreviews: Bool,
+        previewIntervalNs: UInt64
+    ) {
+        self.index = index
+        self.streamID = streamID
+        self.tracker = tracker
+        self.usesMediaTime = usesMediaTime
+        self.wantsPreviews = wantsPreviews
+        self.previewIntervalNs = previewIntervalNs
+    }
+
+    /// A lane with nothing but its place: no tracker, no previews (schedulers built without a configuration).
+    convenience init(index: Int) {
+        self.init(
+            index: index, streamID: "stream-\(index)", tracker: nil, usesMediaTime: false, wantsPreviews: false,
+            previewIntervalNs: 0)
+    }
+
+    /// One lane per configured stream: a ByteTracker each (`tracker:`), previews as `include_frames` and
+    /// `preview.min_interval_ms` say.
+    public static func lanes(for configuration: Configuration) -> [StreamLane] {
+        let tracking = configuration.tracker
+        let parameters = tracking.parameters
+        return configuration.streams.enumerated().map { index, stream in
+            StreamLane(
+                index: index, streamID: stream.id,
+                tracker: tracking.enabled ? ByteTracker(parameters: parameters) : nil,
+                usesMediaTime: !stream.realtime && !stream.loop,
+                wantsPreviews: configuration.includesFrames(streamIndex: index),
+                previewIntervalNs: UInt64(configuration.preview.minIntervalMs) * 1_000_000)
+        }
+    }
+
+    /// The tracker's time of `frame`, in seconds.
+    func trackingTime(of frame: Frame) -> Double {
+        usesMediaTime
+            ? (frame.ptsSeconds ?? Double(frame.captureUptimeNs) / 1e9) : Double(frame.captureUptimeNs) / 1e9
+    }
+
+    /// Whether `frame`'s message carries a preview: the stream wants previews and its interval has passed since
+    /// the last one (counted from the frames' capture times). Marks the preview as given when it says yes.
+    func takesPreview(_ frame: Frame) -> Bool {
+        guard wantsPreviews else { return false }
+        let now = frame.captureUptimeNs
+        if let last = lastPreviewNs, previewIntervalNs > 0, now < last + previewIntervalNs { return false }
+        lastPreviewNs = now
+        return true
+    }
+}
+
+/// A frame a worker took from the scheduler, with its stream's lane, which the worker has to itself until it hands
+/// both back with `FrameScheduler.complete(_:)`.
+public struct TakenFrame {
+    public let frame: Frame
+    public let lane: StreamLane
+}
