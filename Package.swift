@@ -41,7 +41,9 @@ let package = Package(
         // Value types shared by every stage: configuration, results, message encoding.
         .target(
             name: "AnalyticsCore",
-            dependencies: ["Tracking", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Tracking", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Frames and their pixels (decoded pictures, I420 buffers) and the one swscale wrapper that converts them.
         .target(name: "VideoFrames", dependencies: ["CFFmpeg"]),

@@ -10,10 +10,9 @@ public final class BoardPublisher: Sendable {
     public let board: StreamBoard
     public let hub: WebSocketHub
     public let logger: Logger
-    private let invalidLog = Mutex<(lastLoggedMs: Int64, suppressed: Int)>((0, 0))
+    private let invalidLog = LogThrottle(every: 10)
     private let messagesCounter = Counter(label: "dashboard_messages_total")
     private let invalidCounter = Counter(label: "dashboard_invalid_messages_total")
-    static let invalidLogIntervalMs: Int64 = 10_000
 
     public init(board: StreamBoard, hub: WebSocketHub, logger: Logger) {
         self.board = board
@@ -24,16 +23,16 @@ public final class BoardPublisher: Sendable {
     /// One message as received; `origin` says where it came from in the log (e.g. "partition 0 offset 12").
     public func ingest(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        handle(board.ingest(bytes, nowMs: now), nowMs: now, origin: origin())
+        handle(board.ingest(bytes, nowMs: now), origin: origin())
     }
 
     /// One typed message (the embedded pipeline's results: nothing to decode).
     public func ingest(_ message: DecodedFrameMessage) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        handle(board.ingest(message, nowMs: now), nowMs: now, origin: "the pipeline")
+        handle(board.ingest(message, nowMs: now), origin: "the pipeline")
     }
 
-    private func handle(_ ingested: StreamBoard.Ingested, nowMs now: Int64, origin: @autoclosure () -> String) {
+    private func handle(_ ingested: StreamBoard.Ingested, origin: @autoclosure () -> String) {
         switch ingested {
         case .updated(let view, let thumbnail):
             messagesCounter.increment()
@@ -41,18 +40,7 @@ public final class BoardPublisher: Sendable {
             if let thumbnail { hub.publish(thumbnail) }
         case .invalid(let reason):
             invalidCounter.increment()
-            let suppressed: Int? = invalidLog.withLock { log in
-                guard now - log.lastLoggedMs >= Self.invalidLogIntervalMs else {
-                    log.suppressed += 1
-                    return nil
-                }
-                defer { log = (now, 0) }
-                return log.suppressed
-            }
-            if let suppressed {
-                let more = suppressed > 0 ? " (\(suppressed) more since the last report)" : ""
-                logger.warning("invalid message at \(origin()): \(reason); skipped and counted\(more)")
-            }
+            invalidLog.record(logger, .warning, "invalid message at \(origin()): \(reason); skipped and counted")
         }
     }
 

@@ -61,7 +61,7 @@ final class DetectionAnalyzer: FrameAnalyzer {
     private let detector: ObjectDetector
     private let labels: [String]
     private let logger: Logger
-    private var failures = 0
+    private let failures = LogThrottle()
     private let detectorTime = Timer(label: "pipeline_detector_seconds")
     private let trackerTime = Timer(label: "pipeline_tracker_seconds")
 
@@ -81,11 +81,8 @@ final class DetectionAnalyzer: FrameAnalyzer {
             detections = try detector.detect(frames)
             detectorTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         } catch {
-            // Published without tracks rather than dropped; logged on the first failure and every 100th after.
-            failures += 1
-            if failures % 100 == 1 {
-                logger.error("detection failed on \(frames[0].streamID) frame \(frames[0].index) (\(failures) so far): \(error)")
-            }
+            // Published without tracks rather than dropped.
+            failures.record(logger, .error, "detection failed on \(frames[0].streamID) frame \(frames[0].index): \(error)")
             return frames.map { _ in [] }
         }
         return zip(taken, detections).map { item, detections in tracks(item, detections) }

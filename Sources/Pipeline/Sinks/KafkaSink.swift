@@ -21,7 +21,7 @@ public final class KafkaSink: ResultSink {
     private let queuedBytes = Counter(label: "kafka_queued_bytes_total")
     private let topic: String
     private let logger: Logger
-    private let produceErrorLogged = Atomic<Bool>(false)
+    private let produceErrors = LogThrottle()
     static let headers: [(name: String, value: String)] = [
         ("content-type", "application/json"), ("schema-version", String(FrameMessageEncoder.schemaVersion)),
     ]
@@ -105,9 +105,8 @@ public final class KafkaSink: ResultSink {
                 producer.recordDropped(.tooLarge)
             case .failed(let reason):
                 producer.recordDropped(.other)
-                if !produceErrorLogged.exchange(true, ordering: .relaxed) {
-                    logger.error("Kafka produce to '\(topic)' failed: \(reason); such messages are counted as dropped")
-                }
+                produceErrors.record(
+                    logger, .error, "Kafka produce to '\(topic)' failed: \(reason); such messages are counted as dropped")
             }
         }
     }

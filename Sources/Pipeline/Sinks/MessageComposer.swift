@@ -16,6 +16,7 @@ public final class MessageComposer: Sendable {
     private let maximumMessageBytes: Int
     private let scratchPool = Mutex<[Scratch]>([])
     private let previews = Mutex(PreviewCounters())
+    private let renderFailures = LogThrottle()
     private let logger: Logger
 
     /// Preview outcomes.
@@ -100,11 +101,8 @@ public final class MessageComposer: Sendable {
             if scratch.renderer == nil { scratch.renderer = try PreviewRenderer() }
             return try scratch.renderer!.render(frame, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)
         } catch {
-            let first = previews.withLock { counters in
-                counters.renderFailed += 1
-                return counters.renderFailed == 1
-            }
-            if first { logger.error("preview rendering failed: \(error); messages go out without previews") }
+            previews.withLock { $0.renderFailed += 1 }
+            renderFailures.record(logger, .error, "preview rendering failed: \(error); messages go out without previews")
             return nil
         }
     }
