@@ -1,0 +1,112 @@
+import AnalyticsCore
+import Foundation
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+import VideoFrames
+@testable import Pipeline
+import VideoIngest
+
+/// A sink that keeps what it is given.
+private final class CollectingSink: ResultSink {
+    let name = "collect"
+    let published = Mutex<[(result: FrameResult, withPreview: Bool)]>([])
+
+    func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
+        published.withLock { $0.append((result, withPreview)) }
+    }
+
+    func close(waitingAtMost seconds: Double) {}
+
+    var counters: SinkCounters {
+        let count = published.withLock { $0.count }
+        return SinkCounters(accepted: count, written: count)
+    }
+}
+
+/// An analyzer that reports one fixed track per frame, stamped with the frame's index.
+private final class StampingAnalyzer: FrameAnalyzer {
+    var batchSize: Int { 2 }
+    func analyze(_ frames: [TakenFrame]) -> [[Track]] {
+        frames.map { taken in
+            [Track(trackID: Int(taken.frame.index), classID: 0, confidence: 0.9, x1: 1, y1: 2, x2: 3, y2: 4)]
+        }
+    }
+}
+
+private func frame(_ stream: Int, _ index: Int64, atMs ms: UInt64 = 0) -> Frame {
+    Frame(
+        streamIndex: stream, streamID: "cam-\(stream)", index: index, captureTimeMs: 1_000, captureUptimeNs: ms * 1_000_000,
+        ptsSeconds: nil, pixels: PixelBuffer(width: 64, height: 48))
+}
+
+@Suite("Pipeline stages in process", .timeLimit(.minutes(1)))
+struct InProcessPipelineTests {
+    @Test("the real worker loop: every delivered frame is analysed once, published with the lane's preview decision, and completed")
+    func workerLoop() throws {
+        var configuration = Configuration()
+        configuration.streams = (0..<3).map { StreamConfiguration(id: "cam-\($0)", source: .file(path: "x.mp4")) }
+        configuration.kafka.includeFrames = true
+        configuration.preview.minIntervalMs = 1000
+        let scheduler = FrameScheduler(
+            detectFPS: [0, 0, 0], lanes: StreamLane.lanes(for: configuration))
+        let sink = CollectingSink()
+        let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink)
+        let exited = SharedCounter()
+        workers.start(makeAnalyzer: { _ in StampingAnalyzer() }, onExit: { exited.add() })
+        let control = ReaderControl()
+        // Lossless delivery, as for a file read as fast as possible: 10 frames per stream, 300 ms apart.
+        let readers = SharedCounter()
+        for stream in 0..<3 {
+            Thread {
+                for index in 0..<10 {
+                    _ = scheduler.deliverWaiting(frame(stream, Int64(index), atMs: UInt64(index) * 300), control: control)
+                }
+                readers.add()
+            }.start()
+        }
+        #expect(ChildProcess.waitUntil(atMost: 10) { readers.current == 3 })
+        scheduler.drainAndFinish()
+        #expect(ChildProcess.waitUntil(atMost: 10) { exited.current == 2 }, "workers did not finish after the drain")
+        let published = sink.published.withLock { $0 }
+        #expect(published.count == 30)
+        #expect(scheduler.counters().map(\.completed) == [10, 10, 10])
+        for stream in 0..<3 {
+            let mine = published.filter { $0.result.streamID == "cam-\(stream)" }
+            #expect(mine.map(\.result.frameID) == Array(0..<10), "frames in order per stream")
+            #expect(mine.allSatisfy { $0.result.tracks.first?.trackID == Int($0.result.frameID) })
+            // Captured at 0, 300, …, 2700 ms: previews at 0, 1200 and 2400 ms.
+            #expect(mine.filter(\.withPreview).map(\.result.frameID) == [0, 4, 8])
+        }
+    }
+
+    @Test("the composer: a message with a preview decodes with its data URL, without one it has none; an oversized preview is left out and counted")
+    func composer() throws {
+        var configuration = Configuration()
+        configuration.streams = [StreamConfiguration(id: "cam-0", source: .file(path: "x.mp4"))]
+        let result = FrameResult(
+            streamID: "cam-0", frameID: 7, timestampMs: 1_000, width: 64, height: 48,
+            tracks: [Track(trackID: 3, classID: 0, className: "person", confidence: 0.9, x1: 4, y1: 4, x2: 30, y2: 40)])
+        let shot = frame(0, 7)
+        let composer = MessageComposer(configuration: configuration, maximumMessageBytes: 100_000, logger: Logger(label: "t"))
+        func message(_ composer: MessageComposer, preview: Bool) throws -> (hasPreview: Bool, count: Int, DecodedFrameMessage) {
+            let (hasPreview, bytes) = composer.compose(result, frame: shot, withPreview: preview) { draft in
+                (draft.hasPreview, draft.withBytes { Array($0) })
+            }
+            return (hasPreview, bytes.count, try FrameMessageDecoder.decode(bytes))
+        }
+        let (hasPreview, _, withPreview) = try message(composer, preview: true)
+        #expect(hasPreview && withPreview.result.frameID == 7 && withPreview.result.tracks.map(\.trackID) == [3])
+        let url = try #require(withPreview.frameJPEG)
+        let jpeg = try #require(Data(base64Encoded: String(url.dropFirst("data:image/jpeg;base64,".count))))
+        #expect(url.hasPrefix("data:image/jpeg;base64,") && jpeg.starts(with: [0xFF, 0xD8]))
+        #expect(try message(composer, preview: false).2.frameJPEG == nil)
+
+        let tight = MessageComposer(configuration: configuration, maximumMessageBytes: 300, logger: Logger(label: "t"))
+        let (smallHasPreview, smallCount, small) = try message(tight, preview: true)
+        #expect(!smallHasPreview && smallCount <= 300)
+        #expect(small.frameJPEG == nil && small.result.tracks.count == 1)
+        #expect(tight.previewCounters.droppedTooLarge == 1)
+    }
+}
