@@ -35,7 +35,8 @@ public final class LogThrottle: Sendable {
             return (state.total, state.leftOut)
         }
         guard let report else { return }
-        let counts = report.total == 1 ? "" : " (\(report.total) so far, \(report.leftOut) not logged since the last report)"
+        let counts =
+            report.total == 1 ? "" : " (\(report.total) so far, \(report.leftOut) not logged since the last report)"
         logger.log(level: level, "\(message())\(counts)")
     }
 }

@@ -30,14 +30,20 @@ public final class DetectorModel: Sendable {
             var order: [Int] = []
             for head in decoder.heads {
                 guard let index = names.firstIndex(of: head.output) else {
-                    throw DetectionError("\(path) has no output '\(head.output)' (outputs: \(names.joined(separator: ", "))); convert it again with scripts/model.sh install")
+                    throw DetectionError(
+                        "\(path) has no output '\(head.output)' (outputs: \(names.joined(separator: ", "))); convert it again with scripts/model.sh install"
+                    )
                 }
                 let shape = compiled.outputs[index].shape
                 guard shape.count == 4, shape[1] == head.anchors.count * (5 + head.classes) else {
-                    throw DetectionError("\(path): output \(head.output) has shape \(shape), not [1, \(head.anchors.count * (5 + head.classes)), H, W]; is model.format right?")
+                    throw DetectionError(
+                        "\(path): output \(head.output) has shape \(shape), not [1, \(head.anchors.count * (5 + head.classes)), H, W]; is model.format right?"
+                    )
                 }
                 guard head.classes == configuration.labels.count else {
-                    throw DetectionError("\(path) has \(head.classes) classes but the labels list \(configuration.labels.count); set model.labels to the model's names file")
+                    throw DetectionError(
+                        "\(path) has \(head.classes) classes but the labels list \(configuration.labels.count); set model.labels to the model's names file"
+                    )
                 }
                 order.append(index)
             }
@@ -45,12 +51,16 @@ public final class DetectorModel: Sendable {
             outputOrder = order
         case .yolov5, .yolov8:
             guard compiled.outputs.count == 1, compiled.outputs[0].shape.count == 3 else {
-                throw DetectionError("\(path) has outputs \(compiled.outputs.map(\.shape)); model.format \(configuration.format.rawValue) needs one output of rank 3")
+                throw DetectionError(
+                    "\(path) has outputs \(compiled.outputs.map(\.shape)); model.format \(configuration.format.rawValue) needs one output of rank 3"
+                )
             }
             let shape = compiled.outputs[0].shape
             let classes = configuration.format == .yolov5 ? shape[2] - 5 : shape[1] - 4
             guard classes == configuration.labels.count else {
-                throw DetectionError("\(path): output \(shape) holds \(classes) classes as \(configuration.format.rawValue) but the labels list \(configuration.labels.count); check model.format and model.labels")
+                throw DetectionError(
+                    "\(path): output \(shape) holds \(classes) classes as \(configuration.format.rawValue) but the labels list \(configuration.labels.count); check model.format and model.labels"
+                )
             }
             decoder = configuration.format == .yolov5 ? YOLOv5Decoder() as any YOLODecoder : YOLOv8Decoder()
             outputOrder = [0]

@@ -37,7 +37,8 @@ public struct KafkaProperties: Sendable, Equatable {
                 rd_kafka_conf_destroy(conf)
                 // Secrets (sasl.password, ssl.key.password, …) stay out of logs.
                 let secret = ["password", "secret", "token"].contains { key.lowercased().contains($0) }
-                throw KafkaError("Kafka property '\(key)=\(secret ? "***" : value)' rejected: \(KafkaError.text(of: errorText))")
+                throw KafkaError(
+                    "Kafka property '\(key)=\(secret ? "***" : value)' rejected: \(KafkaError.text(of: errorText))")
             }
         }
         return conf

@@ -31,7 +31,9 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Joins `properties["group.id"]` and subscribes to `topics`. `bufferCapacity` bounds the messages waiting for
     /// the reader.
-    public init(properties: KafkaProperties, topics: [String], bufferCapacity: Int = 1024, logger: Logger)
+    public init(
+        properties: KafkaProperties, topics: [String], bufferCapacity: Int = 1024, logger: Logger
+    )
         throws(KafkaError)
     {
         guard properties["group.id"] != nil else { throw KafkaError("a Kafka consumer needs group.id") }
@@ -49,7 +51,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
             guard let client, let opaque = rd_kafka_opaque(client) else { return }
             Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue().logger.debug(
-                "librdkafka \(facility.map { String(cString: $0) } ?? ""): \(message.map { String(cString: $0) } ?? "")")
+                "librdkafka \(facility.map { String(cString: $0) } ?? ""): \(message.map { String(cString: $0) } ?? "")"
+            )
         }
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle

@@ -21,7 +21,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     }
 
     /// `rd_kafka_new` with `conf` (consumed on success, destroyed on failure); a failure becomes one line.
-    static func newClient(_ type: rd_kafka_type_t, conf: OpaquePointer, role: String) throws(KafkaError) -> OpaquePointer {
+    static func newClient(
+        _ type: rd_kafka_type_t, conf: OpaquePointer, role: String
+    ) throws(KafkaError) -> OpaquePointer {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)

@@ -181,7 +181,9 @@ extension KafkaProducer {
     public func topicStatus(_ topic: String, waitingAtMost seconds: Double) -> TopicStatus {
         guard let client = events.ledger.withLock({ $0.client }) else { return .unknown("the producer is closed") }
         let handle = client.handle
-        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { return .unknown("cannot create a topic handle") }
+        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+            return .unknown("cannot create a topic handle")
+        }
         defer { rd_kafka_topic_destroy(topicHandle) }
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let error = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(seconds * 1000))

@@ -61,13 +61,16 @@ final class ProducerEvents: Sendable {
         switch error {
         case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
             logger.error(
-                "Kafka topic '\(topic)' does not exist on \(bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --create --topic \(topic)) or change kafka.topic\(more)")
+                "Kafka topic '\(topic)' does not exist on \(bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --create --topic \(topic)) or change kafka.topic\(more)"
+            )
         case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
             logger.error(
-                "Kafka rejected a message as too large for topic '\(topic)': lower preview.max_width or kafka.frame_quality, or raise the topic's max.message.bytes\(more)")
+                "Kafka rejected a message as too large for topic '\(topic)': lower preview.max_width or kafka.frame_quality, or raise the topic's max.message.bytes\(more)"
+            )
         case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
             logger.warning(
-                "Kafka: messages timed out before \(bootstrapServers) acknowledged them (message.timeout.ms); they are counted as failed\(more)")
+                "Kafka: messages timed out before \(bootstrapServers) acknowledged them (message.timeout.ms); they are counted as failed\(more)"
+            )
         case RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
             break  // Shutdown purge after the flush timeout; the caller reports the totals.
         default:
@@ -81,10 +84,12 @@ final class ProducerEvents: Sendable {
         case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
             if !unreachableWarned.exchange(true, ordering: .relaxed) {
                 logger.warning(
-                    "Kafka: cannot reach \(bootstrapServers) (\(reason)); the pipeline keeps running and retries; messages wait in the local queue up to message.timeout.ms, then count as failed")
+                    "Kafka: cannot reach \(bootstrapServers) (\(reason)); the pipeline keeps running and retries; messages wait in the local queue up to message.timeout.ms, then count as failed"
+                )
             }
         case RD_KAFKA_RESP_ERR__FATAL:
-            logger.error("Kafka producer fatal error: \(reason); replacing the client (its queued messages count as failed)")
+            logger.error(
+                "Kafka producer fatal error: \(reason); replacing the client (its queued messages count as failed)")
             onFatalError.withLock { $0 }?()
         default:
             logger.error("Kafka client error: \(reason)")

@@ -52,7 +52,8 @@ public struct PipelineService: Service {
         let pipeline = configuration.pipeline
         if sinks.isEmpty {
             logger.warning(
-                "no output is enabled, so results are discarded; set kafka.enabled, output.jsonl.enabled or dashboard.enabled in the config")
+                "no output is enabled, so results are discarded; set kafka.enabled, output.jsonl.enabled or dashboard.enabled in the config"
+            )
         }
         let sink = SinkFanout(sinks)
         // Activity weighting for live sources only: a file read as fast as possible analyses every frame it delivers.
@@ -75,7 +76,8 @@ public struct PipelineService: Service {
                 "streams": "\(streams.count)", "workers": "\(workerCount)",
                 "working_size": "\(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height))",
                 "detect_fps": "\(pipeline.detectFPS)", "outputs": "\(sink.name.isEmpty ? "none" : sink.name)",
-                "kafka": "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
+                "kafka":
+                    "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
             ])
         workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
         for reader in readers {
@@ -122,7 +124,8 @@ public struct PipelineService: Service {
         let remaining = max(0.5, Self.shutdownBudgetSeconds - Double(elapsed.components.seconds))
         await runOnDedicatedThread(named: "sink close") { sink.close(waitingAtMost: remaining) }
         status.cancel()
-        let totals = scheduler.counters().reduce(into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)) {
+        let totals = scheduler.counters().reduce(into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0))
+        {
             $0.delivered += $1.delivered
             $0.dropped += $1.dropped
             $0.completed += $1.completed

@@ -28,11 +28,14 @@ public final class PreviewRenderer {
     ///
     /// Track coordinates are in the frame's working coordinates and are scaled with the image. A negative `maxWidth`
     /// means no limit too; `quality` outside 1-100 is clamped.
-    public func render(_ frame: Frame, tracks: [Track], maxWidth: Int, quality: Int) throws(PreviewError)
+    public func render(
+        _ frame: Frame, tracks: [Track], maxWidth: Int, quality: Int
+    ) throws(PreviewError)
         -> UnsafeRawBufferPointer
     {
-        try render(frame.pixels, width: frame.width, height: frame.height, tracks: tracks, maxWidth: maxWidth,
-                   quality: quality)
+        try render(
+            frame.pixels, width: frame.width, height: frame.height, tracks: tracks, maxWidth: maxWidth,
+            quality: quality)
     }
 
     /// `render(_:tracks:maxWidth:quality:)` for pixels whose working size is `width` x `height`.

@@ -23,9 +23,9 @@ struct TrackOverlay {
     /// clipped to the image.
     func draw(_ track: Track, label: LabelText) {
         guard let left = pixel(min(track.x1, track.x2), scaleX), let right = pixel(max(track.x1, track.x2), scaleX),
-              let top = pixel(min(track.y1, track.y2), scaleY), let bottom = pixel(max(track.y1, track.y2), scaleY),
-              left < right, top < bottom,
-              left < canvas.width, right > 0, top < canvas.height, bottom > 0
+            let top = pixel(min(track.y1, track.y2), scaleY), let bottom = pixel(max(track.y1, track.y2), scaleY),
+            left < right, top < bottom,
+            left < canvas.width, right > 0, top < canvas.height, bottom > 0
         else { return }
         // Edges on even coordinates put each 2-pixel line on exactly one row or column of chroma samples, so lines
         // keep their colour instead of blending with the scene at half resolution.

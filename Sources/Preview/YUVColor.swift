@@ -23,12 +23,12 @@ struct YUVColor: Sendable, Equatable {
     /// Box colours, picked by class id. Saturated and mid-dark, so each stands out from typical scenes and light
     /// label text on a box-coloured background stays legible.
     static let palette: [YUVColor] = [
-        YUVColor(red: 220, green: 50, blue: 47),   // red
-        YUVColor(red: 40, green: 160, blue: 60),   // green
+        YUVColor(red: 220, green: 50, blue: 47),  // red
+        YUVColor(red: 40, green: 160, blue: 60),  // green
         YUVColor(red: 38, green: 110, blue: 230),  // blue
-        YUVColor(red: 230, green: 120, blue: 0),   // orange
+        YUVColor(red: 230, green: 120, blue: 0),  // orange
         YUVColor(red: 150, green: 60, blue: 200),  // purple
-        YUVColor(red: 0, green: 150, blue: 160),   // teal
+        YUVColor(red: 0, green: 150, blue: 160),  // teal
         YUVColor(red: 210, green: 40, blue: 140),  // magenta
         YUVColor(red: 120, green: 120, blue: 30),  // olive
     ]

@@ -205,7 +205,8 @@ public final class ByteTracker {
         for track in unconfirmed { predict(track, to: time) }
         var third = associate(unconfirmed, leftover, fuseScore: true, limit: p.unconfirmedMatchThreshold)
         third.merge(
-            associateByDistance(third.unmatchedTracks, of: unconfirmed, third.unmatchedDetections, of: leftover, at: time))
+            associateByDistance(
+                third.unmatchedTracks, of: unconfirmed, third.unmatchedDetections, of: leftover, at: time))
         for (t, d) in third.matches {
             apply(leftover[d], to: unconfirmed[t], at: time)
             activated.append(unconfirmed[t])
@@ -240,13 +241,16 @@ public final class ByteTracker {
         }
 
         // 5. Lost tracks expire after the buffer.
-        for track in lost where time - track.lastTime > p.lostTrackSeconds && track.missedUpdates >= p.minimumLostUpdates {
+        for track in lost
+        where time - track.lastTime > p.lostTrackSeconds && track.missedUpdates >= p.minimumLostUpdates {
             track.state = .removed
             removed.append(track)
         }
 
         var nextTracked = tracked.filter { $0.state == .tracked }
-        for track in activated + refound where !nextTracked.contains(where: { $0 === track }) { nextTracked.append(track) }
+        for track in activated + refound where !nextTracked.contains(where: { $0 === track }) {
+            nextTracked.append(track)
+        }
         var nextLost = lost.filter { track in
             track.state == .lost && !nextTracked.contains { $0 === track } && !removed.contains { $0 === track }
         }
@@ -302,7 +306,8 @@ public final class ByteTracker {
     /// relative to a radius that grows with the time since the track was last seen; only similar heights pair.
     /// Returns indices into the full arrays.
     private func associateByDistance(
-        _ trackIndices: [Int], of tracks: [Track], _ detectionIndices: [Int], of detections: [Detection], at time: Double
+        _ trackIndices: [Int], of tracks: [Track], _ detectionIndices: [Int], of detections: [Detection],
+        at time: Double
     ) -> Association {
         let p = parameters
         guard p.distanceGatePerSecond > 0, !trackIndices.isEmpty, !detectionIndices.isEmpty else {
@@ -332,7 +337,8 @@ public final class ByteTracker {
             unmatchedDetections: solution.unmatchedColumns.map { detectionIndices[$0] })
     }
 
-    private func associate(_ tracks: [Track], _ detections: [Detection], fuseScore: Bool, limit: Double) -> Association {
+    private func associate(_ tracks: [Track], _ detections: [Detection], fuseScore: Bool, limit: Double) -> Association
+    {
         var cost = [Double](repeating: 1, count: tracks.count * detections.count)
         for (t, track) in tracks.enumerated() {
             let box = track.box
@@ -361,7 +367,9 @@ public final class ByteTracker {
             }
         }
         guard !dropTracked.isEmpty || !dropLost.isEmpty else { return (tracked, lost) }
-        return (tracked.filter { !dropTracked.contains(ObjectIdentifier($0)) },
-                lost.filter { !dropLost.contains(ObjectIdentifier($0)) })
+        return (
+            tracked.filter { !dropTracked.contains(ObjectIdentifier($0)) },
+            lost.filter { !dropLost.contains(ObjectIdentifier($0)) }
+        )
     }
 }

@@ -90,7 +90,9 @@ public enum LinearAssignment {
                 let memberColumns = run.filter { $0 >= rows }.map { $0 - rows }
                 var sub = [Double](repeating: 0, count: memberRows.count * memberColumns.count)
                 for (i, r) in memberRows.enumerated() {
-                    for (j, c) in memberColumns.enumerated() { sub[i * memberColumns.count + j] = cost[r * columns + c] }
+                    for (j, c) in memberColumns.enumerated() {
+                        sub[i * memberColumns.count + j] = cost[r * columns + c]
+                    }
                 }
                 for pair in solveDense(cost: sub, rows: memberRows.count, columns: memberColumns.count, limit: limit) {
                     matches.append((memberRows[pair.row], memberColumns[pair.column]))

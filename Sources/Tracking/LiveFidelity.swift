@@ -42,10 +42,12 @@ public enum LiveFidelity {
                 let frame = Int(message.frameID) + 1
                 let loop = Int(message.frameID) / clipFrames, index = Int(message.frameID) % clipFrames
                 for object in referenceByFrame[index + 1] ?? [] {
-                    truth.append(MOTEntry(frame: frame, id: object.id + loop * loopStride, box: object.box, confidence: 1))
+                    truth.append(
+                        MOTEntry(frame: frame, id: object.id + loop * loopStride, box: object.box, confidence: 1))
                 }
                 for track in message.tracks {
-                    hypotheses.append(MOTEntry(frame: frame, id: track.id, box: track.box, confidence: track.confidence))
+                    hypotheses.append(
+                        MOTEntry(frame: frame, id: track.id, box: track.box, confidence: track.confidence))
                 }
             }
             // Frames with neither objects nor tracks still count as scored frames.

@@ -51,12 +51,15 @@ public struct MOTAccumulator: Sendable {
         if !objects.isEmpty && !hypotheses.isEmpty {
             for (i, object) in objects.enumerated() {
                 guard let previous = lastMatch[object],
-                      let j = hypotheses.indices.first(where: { !hypothesisDone[$0] && hypotheses[$0] == previous }),
-                      distances[i * columns + j].isFinite
+                    let j = hypotheses.indices.first(where: { !hypothesisDone[$0] && hypotheses[$0] == previous }),
+                    distances[i * columns + j].isFinite
                 else { continue }
                 objectDone[i] = true
                 hypothesisDone[j] = true
-                events.append(Event(frame: frame, type: .match, object: object, hypothesis: previous, distance: distances[i * columns + j]))
+                events.append(
+                    Event(
+                        frame: frame, type: .match, object: object, hypothesis: previous,
+                        distance: distances[i * columns + j]))
             }
             for i in objects.indices {
                 for j in 0..<columns where objectDone[i] || hypothesisDone[j] { remaining[i * columns + j] = .nan }
@@ -66,8 +69,9 @@ public struct MOTAccumulator: Sendable {
                 let object = objects[i], hypothesis = hypotheses[j]
                 let isSwitch = lastMatch[object].map { $0 != hypothesis } ?? false
                 events.append(
-                    Event(frame: frame, type: isSwitch ? .switchID : .match, object: object, hypothesis: hypothesis,
-                          distance: remaining[i * columns + j]))
+                    Event(
+                        frame: frame, type: isSwitch ? .switchID : .match, object: object, hypothesis: hypothesis,
+                        distance: remaining[i * columns + j]))
                 objectDone[i] = true
                 hypothesisDone[j] = true
                 lastMatch[object] = hypothesis
@@ -78,7 +82,8 @@ public struct MOTAccumulator: Sendable {
             events.append(Event(frame: frame, type: .miss, object: object, hypothesis: nil, distance: .nan))
         }
         for (j, hypothesis) in hypotheses.enumerated() where !hypothesisDone[j] {
-            events.append(Event(frame: frame, type: .falsePositive, object: nil, hypothesis: hypothesis, distance: .nan))
+            events.append(
+                Event(frame: frame, type: .falsePositive, object: nil, hypothesis: hypothesis, distance: .nan))
         }
     }
 }

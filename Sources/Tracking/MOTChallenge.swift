@@ -47,7 +47,8 @@ public enum MOTChallenge {
         var text = ""
         for entry in entries {
             let b = entry.box
-            text += "\(entry.frame),\(entry.id),\(b.x1 + 1),\(b.y1 + 1),\(b.width),\(b.height),\(entry.confidence),-1,-1,-1\n"
+            text +=
+                "\(entry.frame),\(entry.id),\(b.x1 + 1),\(b.y1 + 1),\(b.width),\(b.height),\(entry.confidence),-1,-1,-1\n"
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }

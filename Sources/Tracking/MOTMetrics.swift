@@ -31,7 +31,9 @@ public struct MOTMetrics: Sendable, Equatable {
     public var idr: Double { idTruePositives / (idTruePositives + idFalseNegatives) }
 
     /// Scores `hypotheses` against `groundTruth` (MOTChallenge entries), pairing boxes with IoU ≥ 1 − `maximumDistance`.
-    public static func evaluate(groundTruth: [MOTEntry], hypotheses: [MOTEntry], maximumDistance: Double = 0.5)
+    public static func evaluate(
+        groundTruth: [MOTEntry], hypotheses: [MOTEntry], maximumDistance: Double = 0.5
+    )
         -> MOTMetrics
     {
         var accumulator = MOTAccumulator()
@@ -46,7 +48,8 @@ public struct MOTMetrics: Sendable, Equatable {
                     if distance <= maximumDistance { distances[i * tracks.count + j] = distance }
                 }
             }
-            accumulator.update(frame: frame, objects: objects.map(\.id), hypotheses: tracks.map(\.id), distances: distances)
+            accumulator.update(
+                frame: frame, objects: objects.map(\.id), hypotheses: tracks.map(\.id), distances: distances)
         }
         return summarize(accumulator)
     }
@@ -70,10 +73,18 @@ public struct MOTMetrics: Sendable, Equatable {
         metrics.uniqueObjects = perObject.count
         for (_, missed) in perObject {
             let ratio = Double(missed.filter { !$0 }.count) / Double(missed.count)
-            if ratio >= 0.8 { metrics.mostlyTracked += 1 } else if ratio >= 0.2 { metrics.partiallyTracked += 1 } else { metrics.mostlyLost += 1 }
+            if ratio >= 0.8 {
+                metrics.mostlyTracked += 1
+            } else if ratio >= 0.2 {
+                metrics.partiallyTracked += 1
+            } else {
+                metrics.mostlyLost += 1
+            }
             // Fragmentations: tracked → missed transitions between the first and last time it was tracked.
             guard let first = missed.firstIndex(of: false), let last = missed.lastIndex(of: false) else { continue }
-            for index in (first + 1)..<(last + 1) where missed[index] && !missed[index - 1] { metrics.fragmentations += 1 }
+            for index in (first + 1)..<(last + 1) where missed[index] && !missed[index - 1] {
+                metrics.fragmentations += 1
+            }
         }
         let identity = identityMeasures(accumulator)
         metrics.idFalsePositives = identity.falsePositives

@@ -14,7 +14,8 @@ public enum MOTSequenceTracking {
     /// (class 0 when the file has none), at time (frame − 1) / fps. The Kalman filter steps in frames of
     /// `referenceFPS` (default: `fps`).
     public static func run(
-        detections: [MOTEntry], lastFrame: Int, fps: Double, every: Int = 1, parameters: ByteTracker.Parameters = .init(),
+        detections: [MOTEntry], lastFrame: Int, fps: Double, every: Int = 1,
+        parameters: ByteTracker.Parameters = .init(),
         referenceFPS: Double? = nil
     ) -> Result {
         var parameters = parameters

@@ -7,15 +7,20 @@ public struct ImagePlanes {
     public var height: Int
     public var format: AVPixelFormat
     /// Plane start addresses; unused planes are nil. (A tuple, the layout swscale reads: four pointers in a row.)
-    public var data: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
-        UnsafeMutablePointer<UInt8>?)
+    public var data:
+        (
+            UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
+            UnsafeMutablePointer<UInt8>?
+        )
     /// Bytes from one row to the next, per plane.
     public var strides: (Int32, Int32, Int32, Int32)
 
     public init(
         width: Int, height: Int, format: AVPixelFormat,
-        data: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
-            UnsafeMutablePointer<UInt8>?),
+        data: (
+            UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt8>?,
+            UnsafeMutablePointer<UInt8>?
+        ),
         strides: (Int32, Int32, Int32, Int32)
     ) {
         self.width = width

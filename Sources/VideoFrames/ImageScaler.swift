@@ -59,13 +59,18 @@ public final class ImageScaler {
             }
         }
         guard rows == Int32(target.height) else {
-            throw ImageScalerError(description: "scaling \(source.width)x\(source.height) to \(target.width)x\(target.height) failed (\(rows) rows)")
+            throw ImageScalerError(
+                description:
+                    "scaling \(source.width)x\(source.height) to \(target.width)x\(target.height) failed (\(rows) rows)"
+            )
         }
     }
 
     /// `pixels` as I420 at `width` x `height`: the buffer itself when it already is, otherwise a new one (from `pool`
     /// when given).
-    public func i420(_ pixels: FramePixels, width: Int, height: Int, pool: PixelBufferPool? = nil)
+    public func i420(
+        _ pixels: FramePixels, width: Int, height: Int, pool: PixelBufferPool? = nil
+    )
         throws(ImageScalerError) -> PixelBuffer
     {
         if case .i420(let buffer) = pixels, buffer.width == width, buffer.height == height { return buffer }

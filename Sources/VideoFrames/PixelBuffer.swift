@@ -32,7 +32,8 @@ public final class PixelBuffer: @unchecked Sendable {
     /// A black buffer outside any pool (tests, one-off frames).
     public convenience init(width: Int, height: Int) {
         precondition(width % 2 == 0 && height % 2 == 0, "I420 needs even dimensions")
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.byteCount(width: width, height: height), alignment: 64)
+        let bytes = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: Self.byteCount(width: width, height: height), alignment: 64)
         bytes.initializeMemory(as: UInt8.self, repeating: 16)
         bytes[(width * height)...].initializeMemory(as: UInt8.self, repeating: 128)
         self.init(width: width, height: height, bytes: bytes, pool: nil)

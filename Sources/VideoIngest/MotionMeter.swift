@@ -34,7 +34,8 @@ struct MotionMeter {
                     let line = luma + (y0 + sy * stepY) * stride + x0
                     for sx in 0..<Self.samples { sum += Int32(line[sx * stepX]) }
                 }
-                grids[(newest + 1) % grids.count][row * Self.columns + column] = sum / Int32(Self.samples * Self.samples)
+                grids[(newest + 1) % grids.count][row * Self.columns + column] =
+                    sum / Int32(Self.samples * Self.samples)
             }
         }
         newest = (newest + 1) % grids.count

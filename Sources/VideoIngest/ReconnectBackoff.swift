@@ -21,7 +21,10 @@ public struct ReconnectBackoff: Sendable {
         let base = min(maximumSeconds, initialSeconds * Double(1 << UInt64(min(exponent, 30))))
         guard jitter > 0 else { return base }
         let spread = base * jitter
-        return min(maximumSeconds, max(initialSeconds * (1 - jitter / 2), base - spread / 2 + Double.random(in: 0...spread, using: &generator)))
+        return min(
+            maximumSeconds,
+            max(initialSeconds * (1 - jitter / 2), base - spread / 2 + Double.random(in: 0...spread, using: &generator))
+        )
     }
 
     public mutating func nextDelay() -> Double {

@@ -82,7 +82,8 @@ public final class StreamReader: Sendable {
                 let previous = health.setState(.offline)
                 // Say it once per distinct failure, not on every retry.
                 if previous != .offline || reason != lastLoggedFailure {
-                    logger.error("stream offline: \(reason); retrying with backoff up to \(settings.reconnectMaximumSeconds)s")
+                    logger.error(
+                        "stream offline: \(reason); retrying with backoff up to \(settings.reconnectMaximumSeconds)s")
                     lastLoggedFailure = reason
                 }
             case .lost(let reason):
@@ -97,10 +98,11 @@ public final class StreamReader: Sendable {
     }
 
     /// Pixel formats whose first plane is 8-bit luma, which the motion meter reads; others count as motion.
-    static let lumaFirstFormats: Set<Int32> = Set([
-        AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV444P,
-        AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_GRAY8,
-    ].map(\.rawValue))
+    static let lumaFirstFormats: Set<Int32> = Set(
+        [
+            AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV444P,
+            AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_GRAY8,
+        ].map(\.rawValue))
 
     /// One open-decode session of the source, until it fails, ends or the reader stops.
     private func session(frameIndex: inout Int64, backoff: inout ReconnectBackoff) -> SessionEnd {

@@ -41,7 +41,9 @@ final class CountingDelivery: FrameDelivery, Sendable {
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode one file on one reader thread as fast as possible, as the pipeline's readers do (pictures as decoded, the motion meter on each); print frames/s.")
+        abstract:
+            "Decode one file on one reader thread as fast as possible, as the pipeline's readers do (pictures as decoded, the motion meter on each); print frames/s."
+    )
 
     @Option(help: "Video file to decode.") var file: String
     @Option(help: "Working width.") var width = 640
@@ -68,8 +70,11 @@ struct Decode: ParsableCommand {
             throw ValidationError("no frames decoded from \(file): \(readers[0].health.lastError ?? "unknown error")")
         }
         let perStream = deliveries.map { Double($0.figures.frames) / max($0.figures.seconds, 1e-9) }
-        print(String(format: "decode (working size %dx%@), %d stream(s), %d decoder thread(s): %d frames in %.2f s = %.0f frames/s total (%.0f per stream)",
-                     width, height == 0 ? "auto" : String(height), streams, decoderThreads, frames, wall,
-                     Double(frames) / wall, perStream.reduce(0, +) / Double(streams)))
+        print(
+            String(
+                format:
+                    "decode (working size %dx%@), %d stream(s), %d decoder thread(s): %d frames in %.2f s = %.0f frames/s total (%.0f per stream)",
+                width, height == 0 ? "auto" : String(height), streams, decoderThreads, frames, wall,
+                Double(frames) / wall, perStream.reduce(0, +) / Double(streams)))
     }
 }

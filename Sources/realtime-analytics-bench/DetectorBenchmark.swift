@@ -52,10 +52,12 @@ struct DetectorThroughput: ParsableCommand {
             done.wait()
             let elapsed = Double(MonotonicClock.nowNanoseconds() - started) / 1e9
             let frames = total.withLock { $0 }
-            print(String(
-                format: "%d worker%@: %.1f frames/s (%d frames in %.1f s, %.1f ms/frame per worker, %d boxes per frame)",
-                count, count == 1 ? "" : "s", Double(frames) / elapsed, frames, elapsed,
-                1000 * elapsed * Double(count) / Double(max(1, frames)), boxes.withLock { $0 }))
+            print(
+                String(
+                    format:
+                        "%d worker%@: %.1f frames/s (%d frames in %.1f s, %.1f ms/frame per worker, %d boxes per frame)",
+                    count, count == 1 ? "" : "s", Double(frames) / elapsed, frames, elapsed,
+                    1000 * elapsed * Double(count) / Double(max(1, frames)), boxes.withLock { $0 }))
         }
     }
 }

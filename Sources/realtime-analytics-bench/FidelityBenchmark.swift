@@ -8,7 +8,8 @@ import Tracking
 struct LiveFidelityScore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fidelity",
-        abstract: "Score a pipeline's JSON-lines output against a full-rate reference of the clip its streams loop over.")
+        abstract:
+            "Score a pipeline's JSON-lines output against a full-rate reference of the clip its streams loop over.")
 
     @Option(help: "Reference tracks of the clip (MOTChallenge rows, frames 1…N, in the pipeline's pixel space).")
     var reference = "var/fidelity/vtest-reference.txt"
@@ -25,7 +26,9 @@ struct LiveFidelityScore: ParsableCommand {
     func run() throws {
         let truth = try MOTChallenge.read(path: reference)
         let frames = clipFrames > 0 ? clipFrames : (truth.map(\.frame).max() ?? 0)
-        guard frames > 0 else { throw ValidationError("\(reference) holds no reference rows; make it with scripts/fidelity-reference.py") }
+        guard frames > 0 else {
+            throw ValidationError("\(reference) holds no reference rows; make it with scripts/fidelity-reference.py")
+        }
         guard let data = FileManager.default.contents(atPath: published) else {
             throw ValidationError("cannot read \(published); run the pipeline with output.jsonl enabled first")
         }
@@ -54,7 +57,8 @@ struct LiveFidelityScore: ParsableCommand {
                 stream: result.streamID, frameID: result.frameID,
                 tracks: result.tracks.filter { $0.classID == classID }.map {
                     MOTEntry(
-                        frame: 0, id: $0.trackID, box: Box(x1: Double($0.x1), y1: Double($0.y1), x2: Double($0.x2), y2: Double($0.y2)),
+                        frame: 0, id: $0.trackID,
+                        box: Box(x1: Double($0.x1), y1: Double($0.y1), x2: Double($0.x2), y2: Double($0.y2)),
                         confidence: Double($0.confidence))
                 })
         }
@@ -67,14 +71,17 @@ struct LiveFidelityScore: ParsableCommand {
             ("recall", m.recall), ("precision", m.precision), ("mota", m.mota), ("idf1", m.idf1),
             ("switches_per_100_objects", score.switchesPer100Objects),
         ]
-        print(String(
-            format: "live fidelity over %.0f s (%d %@* streams, %d messages scored of %d): %.1f detections/s, %.2f looks per camera per s; recall %.3f, precision %.3f, MOTA %.3f, IDF1 %.3f, %.1f switches per 100 reference objects (%d switches, %d objects, %d misses, %d false positives)",
-            duration, streams, streamPrefix, scored.count, window.count, figures[0].1, figures[1].1, m.recall,
-            m.precision, m.mota, m.idf1, score.switchesPer100Objects, m.switches, m.uniqueObjects, m.misses,
-            m.falsePositives))
+        print(
+            String(
+                format:
+                    "live fidelity over %.0f s (%d %@* streams, %d messages scored of %d): %.1f detections/s, %.2f looks per camera per s; recall %.3f, precision %.3f, MOTA %.3f, IDF1 %.3f, %.1f switches per 100 reference objects (%d switches, %d objects, %d misses, %d false positives)",
+                duration, streams, streamPrefix, scored.count, window.count, figures[0].1, figures[1].1, m.recall,
+                m.precision, m.mota, m.idf1, score.switchesPer100Objects, m.switches, m.uniqueObjects, m.misses,
+                m.falsePositives))
         if let json {
             let object = Dictionary(uniqueKeysWithValues: figures.map { ($0.0, $0.1.isFinite ? $0.1 : -1) })
-            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: json))
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(
+                to: URL(fileURLWithPath: json))
         }
     }
 }

@@ -29,7 +29,9 @@ private struct CodableMessage: Encodable {
 
 struct Messages: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Message figures: JSON encode rate (JSONEncoder vs ours), encode+produce through a real broker, preview rate.")
+        abstract:
+            "Message figures: JSON encode rate (JSONEncoder vs ours), encode+produce through a real broker, preview rate."
+    )
 
     @Option(help: "Kafka bootstrap servers of a running broker (scripts/broker.sh start PORT).")
     var bootstrapServers: String
@@ -56,17 +58,21 @@ struct Messages: ParsableCommand {
             stream: result.streamID, frame_id: result.frameID, timestamp_ms: result.timestampMs, width: result.width,
             height: result.height, schema_version: 1,
             tracks: result.tracks.map {
-                .init(track_id: $0.trackID, class_id: $0.classID, class_name: $0.className, confidence: $0.confidence,
-                      bbox_xyxy: [$0.x1, $0.y1, $0.x2, $0.y2])
+                .init(
+                    track_id: $0.trackID, class_id: $0.classID, class_name: $0.className, confidence: $0.confidence,
+                    bbox_xyxy: [$0.x1, $0.y1, $0.x2, $0.y2])
             })
         let jsonEncoder = JSONEncoder()
         let foundationRuns = 20_000
         let foundation = measure {
             for _ in 0..<foundationRuns { bytes &+= (try? jsonEncoder.encode(codable))?.count ?? 0 }
         }
-        print(String(format: "encode, 20 tracks (%d bytes): FrameMessageEncoder %.0f msgs/s, Foundation JSONEncoder %.0f msgs/s (%.1fx)",
-                     encoder.encode(result).count, Double(encodeRuns) / ours, Double(foundationRuns) / foundation,
-                     (Double(encodeRuns) / ours) / (Double(foundationRuns) / foundation)))
+        print(
+            String(
+                format:
+                    "encode, 20 tracks (%d bytes): FrameMessageEncoder %.0f msgs/s, Foundation JSONEncoder %.0f msgs/s (%.1fx)",
+                encoder.encode(result).count, Double(encodeRuns) / ours, Double(foundationRuns) / foundation,
+                (Double(encodeRuns) / ours) / (Double(foundationRuns) / foundation)))
 
         // 2. Previews: render (boxes, labels) + JPEG + base64 into the message.
         let frame = try BenchFrames.frame(0, of: file, width: 640)
@@ -79,31 +85,41 @@ struct Messages: ParsableCommand {
                 previewBytes = encoder.encode(result, jpeg: jpeg).count
             }
         }
-        print(String(format: "preview render + JPEG q75 + base64, %dx%d, 20 tracks: %.0f frames/s (message %.1f KB)",
-                     frame.width, frame.height, Double(previewRuns) / previewTime, Double(previewBytes) / 1024))
+        print(
+            String(
+                format: "preview render + JPEG q75 + base64, %dx%d, 20 tracks: %.0f frames/s (message %.1f KB)",
+                frame.width, frame.height, Double(previewRuns) / previewTime, Double(previewBytes) / 1024))
         let rawJPEG = try RawBaselines.turboJPEGRate(frame, quality: 75, runs: previewRuns)
-        print(String(format: "raw TurboJPEG encode of the same frame, q75: %.0f frames/s (preview / raw = %.2f)",
-                     rawJPEG, (Double(previewRuns) / previewTime) / rawJPEG))
+        print(
+            String(
+                format: "raw TurboJPEG encode of the same frame, q75: %.0f frames/s (preview / raw = %.2f)",
+                rawJPEG, (Double(previewRuns) / previewTime) / rawJPEG))
 
         // 3. Encode + produce through the broker, until every message is acknowledged.
         for previews in [false, true] {
             let runCount = previews ? min(count, 3000) : count
             let figures = try produceRun(previews: previews, count: runCount, frame: frame, result: result)
-            print(String(format: "encode + produce + delivery, %@: %.0f msgs/s (%d delivered, %d failed, %d dropped)",
-                         previews ? "with previews" : "metadata only", figures.rate, figures.counters.delivered,
-                         figures.counters.failed, figures.counters.droppedTotal))
+            print(
+                String(
+                    format: "encode + produce + delivery, %@: %.0f msgs/s (%d delivered, %d failed, %d dropped)",
+                    previews ? "with previews" : "metadata only", figures.rate, figures.counters.delivered,
+                    figures.counters.failed, figures.counters.droppedTotal))
             // The same payload through a bare librdkafka producer on the same broker.
             let jpeg = previews ? try renderer.render(frame, tracks: result.tracks, maxWidth: 640, quality: 75) : nil
             let payload = Array(encoder.encode(result, jpeg: jpeg))
             let raw = try RawBaselines.librdkafkaRate(
                 bootstrapServers: bootstrapServers, topic: "bench.raw.\(UUID().uuidString.prefix(6))", payload: payload,
                 count: runCount)
-            print(String(format: "raw librdkafka producer, same %d-byte payload: %.0f msgs/s (ours / raw = %.2f)",
-                         payload.count, raw, figures.rate / raw))
+            print(
+                String(
+                    format: "raw librdkafka producer, same %d-byte payload: %.0f msgs/s (ours / raw = %.2f)",
+                    payload.count, raw, figures.rate / raw))
         }
     }
 
-    private func produceRun(previews: Bool, count: Int, frame: Frame, result: FrameResult) throws
+    private func produceRun(
+        previews: Bool, count: Int, frame: Frame, result: FrameResult
+    ) throws
         -> (rate: Double, counters: DeliveryCounters)
     {
         var configuration = Configuration()
@@ -134,8 +150,9 @@ struct Messages: ParsableCommand {
             streamID: "camera-1", frameID: 12345, timestampMs: 1_764_000_000_123, width: 640, height: 480,
             tracks: (0..<tracks).map { index in
                 let x = Float(index % 5) * 120 + 10.5, y = Float(index / 5) * 110 + 5.25
-                return Track(trackID: index + 1, classID: index % 3 == 0 ? 2 : 0, className: index % 3 == 0 ? "car" : "person",
-                             confidence: 0.5 + Float(index) / 50, x1: x, y1: y, x2: x + 80.75, y2: y + 100.125)
+                return Track(
+                    trackID: index + 1, classID: index % 3 == 0 ? 2 : 0, className: index % 3 == 0 ? "car" : "person",
+                    confidence: 0.5 + Float(index) / 50, x1: x, y1: y, x2: x + 80.75, y2: y + 100.125)
             })
     }
 }

@@ -22,7 +22,9 @@ enum RawBaselines {
             }
         }
         guard let producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
-            throw ValidationErrorText("rd_kafka_new failed: \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw ValidationErrorText(
+                "rd_kafka_new failed: \(String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))"
+            )
         }
         defer { rd_kafka_destroy(producer) }
         let key = Array("camera-1".utf8)
@@ -70,9 +72,10 @@ enum RawBaselines {
         let start = Date()
         for _ in 0..<runs {
             var size = capacity
-            guard tjCompressFromYUVPlanes(
-                handle, &planes, width, &strides, height, Int32(TJSAMP_420.rawValue), &buffer, &size, quality,
-                TJFLAG_NOREALLOC) == 0
+            guard
+                tjCompressFromYUVPlanes(
+                    handle, &planes, width, &strides, height, Int32(TJSAMP_420.rawValue), &buffer, &size, quality,
+                    TJFLAG_NOREALLOC) == 0
             else { throw ValidationErrorText("tjCompressFromYUVPlanes failed") }
         }
         return Double(runs) / Date().timeIntervalSince(start)

@@ -8,7 +8,8 @@ import VideoIngest
 /// positives and misses, as a detector gives), at 10 detections/s.
 struct TrackerUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tracker", abstract: "ByteTracker update time per frame at several object counts; prints µs/frame.")
+        commandName: "tracker", abstract: "ByteTracker update time per frame at several object counts; prints µs/frame."
+    )
 
     @Option(parsing: .upToNextOption, help: "Object counts to measure.") var objects: [Int] = [5, 20, 100]
     @Option(help: "Frames per scene (after 50 warm-up frames).") var frames = 3000
@@ -33,9 +34,11 @@ struct TrackerUpdate: ParsableCommand {
             let mean = Double(durations.reduce(0, +)) / Double(durations.count) / 1000
             let p50 = Double(durations[durations.count / 2]) / 1000
             let p99 = Double(durations[durations.count * 99 / 100]) / 1000
-            print(String(
-                format: "%3d objects: %.1f µs/frame mean, p50 %.1f, p99 %.1f (%d frames, %.1f tracks published/frame)",
-                count, mean, p50, p99, durations.count, Double(published) / Double(durations.count)))
+            print(
+                String(
+                    format:
+                        "%3d objects: %.1f µs/frame mean, p50 %.1f, p99 %.1f (%d frames, %.1f tracks published/frame)",
+                    count, mean, p50, p99, durations.count, Double(published) / Double(durations.count)))
         }
     }
 
@@ -62,15 +65,19 @@ struct TrackerUpdate: ParsableCommand {
                 state[index] = o
                 guard Double.random(in: 0...1, using: &random) > 0.05 else { continue }
                 let jitter = { (scale: Double) in Double.random(in: -scale...scale, using: &random) }
-                detections.append(ByteTracker.Detection(
-                    box: Box(x1: o.x + jitter(2), y1: o.y + jitter(2), x2: o.x + o.w + jitter(2), y2: o.y + o.h + jitter(2)),
-                    score: .random(in: 0.3...0.95, using: &random), classID: 0))
+                detections.append(
+                    ByteTracker.Detection(
+                        box: Box(
+                            x1: o.x + jitter(2), y1: o.y + jitter(2), x2: o.x + o.w + jitter(2),
+                            y2: o.y + o.h + jitter(2)),
+                        score: .random(in: 0.3...0.95, using: &random), classID: 0))
             }
             for _ in 0..<(objects / 10) {
                 let x = Double.random(in: 0...1800, using: &random), y = Double.random(in: 0...900, using: &random)
-                detections.append(ByteTracker.Detection(
-                    box: Box(x1: x, y1: y, x2: x + 60, y2: y + 120), score: .random(in: 0.1...0.6, using: &random),
-                    classID: 2))
+                detections.append(
+                    ByteTracker.Detection(
+                        box: Box(x1: x, y1: y, x2: x + 60, y2: y + 120), score: .random(in: 0.1...0.6, using: &random),
+                        classID: 2))
             }
             scene.append(detections)
         }

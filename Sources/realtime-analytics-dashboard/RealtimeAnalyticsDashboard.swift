@@ -58,7 +58,8 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
             logger: logger)
         let tokenHint = dashboard.accessToken == nil ? "" : "?token=…"
         logger.info(
-            "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))")
+            "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))"
+        )
         let group = ServiceGroup(
             configuration: .init(services: [feed, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

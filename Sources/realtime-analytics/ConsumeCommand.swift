@@ -1,10 +1,10 @@
 import AnalyticsCore
 import ArgumentParser
 import CommandLineSupport
+import Dashboard
 import Foundation
 import Kafka
 import Logging
-import Dashboard
 import Pipeline
 
 extension RealtimeAnalytics {
@@ -41,7 +41,8 @@ extension RealtimeAnalytics {
                 groupID: groupID ?? "realtime-analytics-consume-\(UUID().uuidString.prefix(8))",
                 startAtNewest: !fromBeginning)
             let consumer = try KafkaConsumer(properties: properties, topics: [kafka.topic], logger: logger)
-            FileHandle.standardError.write(Data("consume: \(kafka.topic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
+            FileHandle.standardError.write(
+                Data("consume: \(kafka.topic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
 
             let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
             let timer = Task {
@@ -79,8 +80,11 @@ extension RealtimeAnalytics {
                 return String(format: "%d %@ %.2f", track.trackID, name, track.confidence)
             }
             let more = result.tracks.count > 4 ? ", …" : ""
-            var line = "\(result.streamID) #\(result.frameID) \(result.tracks.count) tracks [\(tracks.joined(separator: ", "))\(more)]"
-            if let jpeg = decoded.frameJPEG { line += String(format: " preview %.1f KB", Double(jpeg.utf8.count) / 1024) }
+            var line =
+                "\(result.streamID) #\(result.frameID) \(result.tracks.count) tracks [\(tracks.joined(separator: ", "))\(more)]"
+            if let jpeg = decoded.frameJPEG {
+                line += String(format: " preview %.1f KB", Double(jpeg.utf8.count) / 1024)
+            }
             if result.timestampMs > 0 {
                 line += " latency \(Int64(Date().timeIntervalSince1970 * 1000) - result.timestampMs) ms"
             }

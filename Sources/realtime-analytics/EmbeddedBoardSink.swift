@@ -13,13 +13,15 @@ final class EmbeddedBoardSink: ResultSink {
 
     init(configuration: Configuration, publisher: BoardPublisher) {
         self.publisher = publisher
-        composer = MessageComposer(configuration: configuration, maximumMessageBytes: 1_000_000, logger: publisher.logger)
+        composer = MessageComposer(
+            configuration: configuration, maximumMessageBytes: 1_000_000, logger: publisher.logger)
     }
 
     func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
         let preview = withPreview ? composer.previewDataURL(frame: frame, tracks: result.tracks) : nil
-        publisher.ingest(DecodedFrameMessage(
-            result: result, frameJPEG: preview, schemaVersion: FrameMessageEncoder.schemaVersion))
+        publisher.ingest(
+            DecodedFrameMessage(
+                result: result, frameJPEG: preview, schemaVersion: FrameMessageEncoder.schemaVersion))
         if preview != nil { composer.recordPreviewSent() }
         ledger.countWritten()
     }

@@ -1,12 +1,12 @@
 import AnalyticsCore
-import Dashboard
 import ArgumentParser
 import CommandLineSupport
+import Dashboard
 import Foundation
-import Logging
-import Pipeline
 import Kafka
+import Logging
 import Metrics
+import Pipeline
 import Prometheus
 import ServiceLifecycle
 
@@ -69,7 +69,9 @@ extension RealtimeAnalytics {
                 "pipeline_capture_to_delivery_seconds",
             ] {
                 factory.durationHistogramBuckets[label] =
-                    [10, 25, 50, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000].map { Duration.milliseconds($0) }
+                    [10, 25, 50, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000].map {
+                        Duration.milliseconds($0)
+                    }
             }
             MetricsSystem.bootstrap(factory)
             let logger = Logger(label: "realtime-analytics")
@@ -112,9 +114,11 @@ extension RealtimeAnalytics {
                 logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
             }
             if configuration.metrics.enabled {
-                services.append(.init(service: MetricsEndpoint.makeApplication(
-                    registry: registry, host: configuration.metrics.host, port: configuration.metrics.port,
-                    logger: logger)))
+                services.append(
+                    .init(
+                        service: MetricsEndpoint.makeApplication(
+                            registry: registry, host: configuration.metrics.host, port: configuration.metrics.port,
+                            logger: logger)))
                 logger.info("metrics: http://\(configuration.metrics.host):\(configuration.metrics.port)/metrics")
             }
             let pipeline = PipelineService(
@@ -154,15 +158,22 @@ extension RealtimeAnalytics {
                 print("    \(count) x \(source)\(missing ? "  (warning: file not found)" : "")")
             }
             let pipeline = configuration.pipeline
-            print("  pipeline: \(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height)), detect_fps \(pipeline.detectFPS), workers \(pipeline.detectorWorkers == 0 ? "auto" : String(pipeline.detectorWorkers))")
+            print(
+                "  pipeline: \(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height)), detect_fps \(pipeline.detectFPS), workers \(pipeline.detectorWorkers == 0 ? "auto" : String(pipeline.detectorWorkers))"
+            )
             let model = configuration.model
             if let path = model.path {
-                let classes = model.classes.isEmpty ? "all \(model.labels.count) classes" : model.classes.joined(separator: ", ")
-                print("  model: \(path) (\(model.format.rawValue), \(model.device), \(model.inputSize) \(model.resize.rawValue)), \(classes); tracker \(configuration.tracker.enabled ? "on" : "off")")
+                let classes =
+                    model.classes.isEmpty ? "all \(model.labels.count) classes" : model.classes.joined(separator: ", ")
+                print(
+                    "  model: \(path) (\(model.format.rawValue), \(model.device), \(model.inputSize) \(model.resize.rawValue)), \(classes); tracker \(configuration.tracker.enabled ? "on" : "off")"
+                )
             } else {
                 print("  model: none (frames are published without tracks)")
             }
-            print("  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")")
+            print(
+                "  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")"
+            )
             print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
         }
     }

@@ -7,7 +7,8 @@ extension RealtimeAnalytics {
     struct TrackMOT: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "track-mot",
-            abstract: "Track a MOTChallenge detection file with ByteTrack and score it (MOTA, IDF1, …) against ground truth.")
+            abstract:
+                "Track a MOTChallenge detection file with ByteTrack and score it (MOTA, IDF1, …) against ground truth.")
 
         @Option(help: "Detections: frame, id (ignored), x, y, w, h, score[, …] per line.") var detections: String
         @Option(help: "Ground truth in MOTChallenge format.") var groundTruth: String
@@ -15,12 +16,17 @@ extension RealtimeAnalytics {
         @Option(help: "Use the detections of every Nth frame only (subsampled detection).") var every = 1
         @Option(help: "Write the tracker's output here (MOTChallenge format).") var output: String?
         @Option(help: "First-association score threshold.") var highThreshold = ByteTracker.Parameters().highThreshold
-        @Option(help: "Lowest score of the second association.") var lowThreshold = ByteTracker.Parameters().lowThreshold
+        @Option(help: "Lowest score of the second association.") var lowThreshold = ByteTracker.Parameters()
+            .lowThreshold
         @Option(help: "Score a new track needs.") var newTrackThreshold = ByteTracker.Parameters().newTrackThreshold
-        @Option(help: "First-association cost limit (1 − IoU·score).") var matchThreshold = ByteTracker.Parameters().matchThreshold
-        @Option(help: "Second-association cost limit (1 − IoU).") var secondMatchThreshold = ByteTracker.Parameters().secondMatchThreshold
-        @Flag(help: "Run ByteTrack as published, without this tracker's two low-score extensions.") var published = false
-        @Option(help: "Seconds a lost track can be re-found.") var lostTrackSeconds = ByteTracker.Parameters().lostTrackSeconds
+        @Option(help: "First-association cost limit (1 − IoU·score).") var matchThreshold = ByteTracker.Parameters()
+            .matchThreshold
+        @Option(help: "Second-association cost limit (1 − IoU).") var secondMatchThreshold = ByteTracker.Parameters()
+            .secondMatchThreshold
+        @Flag(help: "Run ByteTrack as published, without this tracker's two low-score extensions.") var published =
+            false
+        @Option(help: "Seconds a lost track can be re-found.") var lostTrackSeconds = ByteTracker.Parameters()
+            .lostTrackSeconds
         @Option(help: "Score at which a new track is published at once (above 1: on its second match).")
         var confirmAtOnceScore = ByteTracker.Parameters().confirmAtOnceScore
         @Option(help: "Distance gate growth in track heights per second of gap (0: IoU association only).")
@@ -60,11 +66,14 @@ extension RealtimeAnalytics {
             let scoredFrames = Set(run.frames)
             let metrics = MOTMetrics.evaluate(
                 groundTruth: truth.filter { scoredFrames.contains($0.frame) }, hypotheses: run.tracks)
-            print(String(
-                format: "MOTA %.4f  IDF1 %.4f  MOTP %.4f  IDP %.4f  IDR %.4f  recall %.4f  precision %.4f  switches %d  fragmentations %d  MT %d  PT %d  ML %d  (%.1f µs/update)",
-                metrics.mota, metrics.idf1, metrics.motp, metrics.idp, metrics.idr, metrics.recall, metrics.precision,
-                metrics.switches, metrics.fragmentations, metrics.mostlyTracked, metrics.partiallyTracked,
-                metrics.mostlyLost, run.updateSeconds * 1e6 / Double(max(1, run.frames.count))))
+            print(
+                String(
+                    format:
+                        "MOTA %.4f  IDF1 %.4f  MOTP %.4f  IDP %.4f  IDR %.4f  recall %.4f  precision %.4f  switches %d  fragmentations %d  MT %d  PT %d  ML %d  (%.1f µs/update)",
+                    metrics.mota, metrics.idf1, metrics.motp, metrics.idp, metrics.idr, metrics.recall,
+                    metrics.precision,
+                    metrics.switches, metrics.fragmentations, metrics.mostlyTracked, metrics.partiallyTracked,
+                    metrics.mostlyLost, run.updateSeconds * 1e6 / Double(max(1, run.frames.count))))
         }
     }
 }

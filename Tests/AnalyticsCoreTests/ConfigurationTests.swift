@@ -76,8 +76,10 @@ struct ConfigurationTests {
         ("streams: camera\n", "streams", "allowed: a list"),
         ("pipeline:\n  width: 641\n", "pipeline.width", "an even number"),
         ("pipeline:\n  detect_fps: -2\n", "pipeline.detect_fps", "from 0 to 1000"),
-        ("pipeline:\n  reconnect:\n    initial_backoff_ms: 5000\n    max_backoff_ms: 1000\n",
-         "pipeline.reconnect.max_backoff_ms", "at least initial_backoff_ms"),
+        (
+            "pipeline:\n  reconnect:\n    initial_backoff_ms: 5000\n    max_backoff_ms: 1000\n",
+            "pipeline.reconnect.max_backoff_ms", "at least initial_backoff_ms"
+        ),
         ("pipeline:\n  reconect: {}\n", "pipeline.reconect", "did you mean 'reconnect'"),
         ("model:\n  input_size: 400\n", "model.input_size", "a multiple of 32"),
         ("tracker:\n  low_threshold: 0.9\n  high_threshold: 0.5\n", "tracker.low_threshold", "at most high_threshold"),
@@ -92,12 +94,16 @@ struct ConfigurationTests {
         ("model:\n  labels: no-such-labels.txt\n", "model.labels", "one class name per line"),
         ("tracker:\n  lost_track_s: -1\n", "tracker.lost_track_s", "from 0 to 3600"),
         ("metrics:\n  port: 0\n", "metrics.port", "from 1 to 65535"),
-        ("metrics:\n  enabled: true\n  port: 8080\ndashboard:\n  enabled: true\n", "metrics.port",
-         "the embedded dashboard's port"),
+        (
+            "metrics:\n  enabled: true\n  port: 8080\ndashboard:\n  enabled: true\n", "metrics.port",
+            "the embedded dashboard's port"
+        ),
         ("metrics:\n  adress: 1\n", "metrics.adress", "allowed here"),
     ]
 
-    @Test("invalid values give one error naming the YAML path, the value and what is allowed", arguments: invalidCases.indices)
+    @Test(
+        "invalid values give one error naming the YAML path, the value and what is allowed",
+        arguments: invalidCases.indices)
     func invalidConfiguration(case index: Int) {
         let invalid = Self.invalidCases[index]
         do {
@@ -124,13 +130,17 @@ struct ConfigurationTests {
 
     @Test("key suggestions catch typos but not unrelated words")
     func suggestions() throws {
-        for (typo, expected) in [("bootstrap_server", "bootstrap_servers"), ("lingerms", "linger_ms"), ("topc", "topic")] {
+        for (typo, expected) in [
+            ("bootstrap_server", "bootstrap_servers"), ("lingerms", "linger_ms"), ("topc", "topic"),
+        ] {
             #expect(throws: ConfigurationError.self) { try Configuration.parse(yaml: "kafka:\n  \(typo): 1\n") }
             do { _ = try Configuration.parse(yaml: "kafka:\n  \(typo): 1\n") } catch {
                 #expect(error.message.contains("did you mean '\(expected)'"), "\(error)")
             }
         }
-        let unrelated = #expect(throws: ConfigurationError.self) { try Configuration.parse(yaml: "kafka:\n  zebra: 1\n") }
+        let unrelated = #expect(throws: ConfigurationError.self) {
+            try Configuration.parse(yaml: "kafka:\n  zebra: 1\n")
+        }
         #expect(unrelated?.message.contains("unknown key 'zebra'") == true, "\(String(describing: unrelated))")
         #expect(unrelated?.message.contains("did you mean") == false, "\(String(describing: unrelated))")
     }
@@ -138,8 +148,9 @@ struct ConfigurationTests {
 
 @Suite("Configuration errors through the real command", .serialized, .timeLimit(.minutes(3)))
 struct ConfigurationCommandTests {
-    @Test("`realtime-analytics validate` exits 2 with exactly one line for every invalid config",
-          arguments: ConfigurationTests.invalidCases.indices)
+    @Test(
+        "`realtime-analytics validate` exits 2 with exactly one line for every invalid config",
+        arguments: ConfigurationTests.invalidCases.indices)
     func validateCommand(case index: Int) throws {
         let invalid = ConfigurationTests.invalidCases[index]
         let directory = try TestEnvironment.makeTemporaryDirectory("config")
@@ -160,7 +171,10 @@ struct ConfigurationCommandTests {
         let executable = try TestEnvironment.executable("realtime-analytics")
         let missing = try ChildProcess.run(executable, ["--config", "/nonexistent/config.yaml"], timeout: 30)
         #expect(missing.status == 2)
-        #expect(missing.stderr == "configuration error: /nonexistent/config.yaml: the configuration file does not exist; pass an existing YAML file with --config\n")
+        #expect(
+            missing.stderr
+                == "configuration error: /nonexistent/config.yaml: the configuration file does not exist; pass an existing YAML file with --config\n"
+        )
         let directory = try TestEnvironment.makeTemporaryDirectory("config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("empty.yaml")
@@ -173,9 +187,12 @@ struct ConfigurationCommandTests {
     @Test("validate accepts the sample config and summarises it")
     func validateSample() throws {
         let path = TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml").path
-        let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
+        let result = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("streams: 32"))
-        #expect(result.stdout.contains("model: ") && result.stdout.contains("yolov4-tiny-int8.xml (yolov4, CPU, 416 stretch)"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("model: ")
+                && result.stdout.contains("yolov4-tiny-int8.xml (yolov4, CPU, 416 stretch)"), "\(result.stdout)")
     }
 }

@@ -12,7 +12,9 @@ struct FrameMessageEncoderTests {
             tracks: [Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)])
         let text = String(decoding: encoder.encode(result), as: UTF8.self)
         #expect(
-            text == #"{"stream":"camera-1","frame_id":12345,"timestamp_ms":1764000000123,"width":640,"height":360,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]}]}"#)
+            text
+                == #"{"stream":"camera-1","frame_id":12345,"timestamp_ms":1764000000123,"width":640,"height":360,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]}]}"#
+        )
     }
 
     @Test("no tracks gives an empty list; class_name appears when known")
@@ -22,7 +24,8 @@ struct FrameMessageEncoderTests {
         #expect(String(decoding: encoder.encode(empty), as: UTF8.self).hasSuffix(#""tracks":[]}"#))
         let named = FrameResult(
             streamID: "a", frameID: -1, timestampMs: 5, width: 2, height: 2,
-            tracks: [Track(trackID: -1, classID: 2, className: "car", confidence: 1, x1: 0, y1: 0.5, x2: 1e-7, y2: 3e9)])
+            tracks: [Track(trackID: -1, classID: 2, className: "car", confidence: 1, x1: 0, y1: 0.5, x2: 1e-7, y2: 3e9)]
+        )
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(encoder.encode(named))) as? [String: Any])
         let track = try #require((object["tracks"] as? [[String: Any]])?.first)
@@ -59,19 +62,27 @@ struct FrameMessageDecoderTests {
         for iteration in 0..<500 {
             let tracks = (0..<Int.random(in: 0...20, using: &generator)).map { _ in
                 Track(
-                    trackID: Int.random(in: -1...100_000, using: &generator), classID: Int.random(in: 0...79, using: &generator),
+                    trackID: Int.random(in: -1...100_000, using: &generator),
+                    classID: Int.random(in: 0...79, using: &generator),
                     className: names.randomElement(using: &generator)!,
                     confidence: Float.random(in: 0...1, using: &generator),
-                    x1: Float.random(in: -10...2000, using: &generator), y1: Float.random(in: -10...2000, using: &generator),
-                    x2: Float.random(in: 0...4000, using: &generator), y2: Float(Int.random(in: 0...4000, using: &generator)))
+                    x1: Float.random(in: -10...2000, using: &generator),
+                    y1: Float.random(in: -10...2000, using: &generator),
+                    x2: Float.random(in: 0...4000, using: &generator),
+                    y2: Float(Int.random(in: 0...4000, using: &generator)))
             }
             let result = FrameResult(
                 streamID: "cam-\(iteration) ü", frameID: Int64.random(in: 0...Int64.max, using: &generator),
                 timestampMs: Int64.random(in: 0...4_000_000_000_000, using: &generator),
                 width: Int.random(in: 2...4096, using: &generator), height: Int.random(in: 2...4096, using: &generator),
                 tracks: tracks)
-            let jpeg: [UInt8]? = iteration % 3 == 0 ? (0..<Int.random(in: 0...50, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) } : nil
-            let bytes = jpeg.map { jpeg in jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } } ?? encoder.encode(result)
+            let jpeg: [UInt8]? =
+                iteration % 3 == 0
+                ? (0..<Int.random(in: 0...50, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                } : nil
+            let bytes =
+                jpeg.map { jpeg in jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } } ?? encoder.encode(result)
             let decoded = try FrameMessageDecoder.decode(bytes)
             #expect(decoded.result.streamID == result.streamID && decoded.result.frameID == result.frameID)
             #expect(decoded.result.timestampMs == result.timestampMs)
@@ -90,10 +101,14 @@ struct FrameMessageDecoderTests {
 
     @Test("unknown fields are tolerated; the seed's minimal message decodes")
     func tolerant() throws {
-        let seed = #"{"stream": "camera-1", "frame_id": 12345, "tracks": [{"track_id": 7, "class_id": 0, "confidence": 0.91, "bbox_xyxy": [105.2, 88.7, 240.5, 320.1]}], "future": {"x": [1, 2]}}"#
+        let seed =
+            #"{"stream": "camera-1", "frame_id": 12345, "tracks": [{"track_id": 7, "class_id": 0, "confidence": 0.91, "bbox_xyxy": [105.2, 88.7, 240.5, 320.1]}], "future": {"x": [1, 2]}}"#
         let decoded = try FrameMessageDecoder.decode(Array(seed.utf8))
         #expect(decoded.result.streamID == "camera-1" && decoded.result.frameID == 12345)
-        #expect(decoded.result.tracks == [Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)])
+        #expect(
+            decoded.result.tracks == [
+                Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)
+            ])
         #expect(decoded.schemaVersion == nil && decoded.frameJPEG == nil)
         #expect(decoded.unknownFields == ["future"])
     }
@@ -104,10 +119,15 @@ struct FrameMessageDecoderTests {
             ("not json", "not a JSON object"),
             (#"{"frame_id": 1, "tracks": []}"#, "missing field 'stream'"),
             (#"{"stream": "a", "frame_id": "x", "tracks": []}"#, "field 'frame_id' has the wrong type"),
-            (#"{"stream": "a", "frame_id": 1, "tracks": [{"track_id": 1, "class_id": 0, "confidence": 1, "bbox_xyxy": [1, 2]}]}"#, "bbox_xyxy has 2 numbers"),
+            (
+                #"{"stream": "a", "frame_id": 1, "tracks": [{"track_id": 1, "class_id": 0, "confidence": 1, "bbox_xyxy": [1, 2]}]}"#,
+                "bbox_xyxy has 2 numbers"
+            ),
         ]
         for (text, expected) in cases {
-            #expect(throws: FrameMessageDecoder.InvalidMessage.self) { try FrameMessageDecoder.decode(Array(text.utf8)) }
+            #expect(throws: FrameMessageDecoder.InvalidMessage.self) {
+                try FrameMessageDecoder.decode(Array(text.utf8))
+            }
             do { _ = try FrameMessageDecoder.decode(Array(text.utf8)) } catch {
                 #expect(error.description.contains(expected), "\(error)")
             }

@@ -9,7 +9,8 @@ struct JSONLinesReaderTests {
 
     @Test("a corrupt or interleaved line anywhere is an error naming its line")
     func corruptLineThrows() {
-        for text in ["\(good)\n{\"stream\":\"a\",\"fra{\"stream\":\"b\"}\n\(good)\n", "\(good)\nnot json\n", "[1,2]\n"] {
+        for text in ["\(good)\n{\"stream\":\"a\",\"fra{\"stream\":\"b\"}\n\(good)\n", "\(good)\nnot json\n", "[1,2]\n"]
+        {
             #expect(throws: JSONLines.CorruptLine.self) { try JSONLines.parse(Data(text.utf8)) }
             #expect(throws: JSONLines.CorruptLine.self) { try JSONLines.parse(Data(text.utf8), tail: .mayBePartial) }
         }

@@ -27,7 +27,9 @@ private final class LineCollector: Sendable {
 
 @Suite("Log throttle")
 struct LogThrottleTests {
-    @Test("the first occurrence is logged, then one line per interval saying how many there were and how many went unlogged")
+    @Test(
+        "the first occurrence is logged, then one line per interval saying how many there were and how many went unlogged"
+    )
     func throttles() {
         let clock = Atomic<UInt64>(0)
         let throttle = LogThrottle(every: 10, nowNs: { clock.load(ordering: .relaxed) })
@@ -38,10 +40,11 @@ struct LogThrottleTests {
             throttle.record(collector.logger, .warning, "bad thing at \(time / second)")
         }
         #expect(throttle.total == 7)
-        #expect(collector.lines.withLock { $0 } == [
-            "warning bad thing at 0",
-            "warning bad thing at 10 (5 so far, 3 not logged since the last report)",
-            "warning bad thing at 25 (7 so far, 1 not logged since the last report)",
-        ])
+        #expect(
+            collector.lines.withLock { $0 } == [
+                "warning bad thing at 0",
+                "warning bad thing at 10 (5 so far, 3 not logged since the last report)",
+                "warning bad thing at 25 (7 so far, 1 not logged since the last report)",
+            ])
     }
 }

@@ -2,13 +2,18 @@ import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Dashboard
 
-private func message(_ stream: String, frame: Int64, timestampMs: Int64, tracks: Int = 1, jpeg: [UInt8]? = nil) -> [UInt8] {
+private func message(
+    _ stream: String, frame: Int64, timestampMs: Int64, tracks: Int = 1, jpeg: [UInt8]? = nil
+) -> [UInt8] {
     var encoder = FrameMessageEncoder()
     let result = FrameResult(
         streamID: stream, frameID: frame, timestampMs: timestampMs, width: 640, height: 480,
-        tracks: (0..<tracks).map { Track(trackID: $0 + 1, classID: 0, className: "person", confidence: 0.9, x1: 1, y1: 2, x2: 30, y2: 40) })
+        tracks: (0..<tracks).map {
+            Track(trackID: $0 + 1, classID: 0, className: "person", confidence: 0.9, x1: 1, y1: 2, x2: 30, y2: 40)
+        })
     if let jpeg { return jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } }
     return encoder.encode(result)
 }
@@ -20,11 +25,17 @@ struct StreamBoardTests {
         let board = StreamBoard()
         let now: Int64 = 1_000_000
         for frame in 0..<10 {
-            _ = board.ingest(message("cam-1", frame: Int64(frame), timestampMs: now - 40, tracks: 2), nowMs: now + Int64(frame) * 100)
+            _ = board.ingest(
+                message("cam-1", frame: Int64(frame), timestampMs: now - 40, tracks: 2), nowMs: now + Int64(frame) * 100
+            )
         }
-        guard case .updated(let view, let thumbnail) = board.ingest(
-            message("cam-1", frame: 10, timestampMs: now + 960, jpeg: [0xFF, 0xD8, 0xFF, 0xD9]), nowMs: now + 1000)
-        else { Issue.record("not updated"); return }
+        guard
+            case .updated(let view, let thumbnail) = board.ingest(
+                message("cam-1", frame: 10, timestampMs: now + 960, jpeg: [0xFF, 0xD8, 0xFF, 0xD9]), nowMs: now + 1000)
+        else {
+            Issue.record("not updated")
+            return
+        }
         #expect(view.frame_id == 10 && view.tracks.count == 1 && view.width == 640)
         #expect(view.latency_ms == 40)
         // 11 messages 100 ms apart, the newest received now: 10 intervals in 1 s.
@@ -38,7 +49,9 @@ struct StreamBoardTests {
     func malformedAndUnknown() {
         let board = StreamBoard()
         if case .updated = board.ingest(Array("not json".utf8), nowMs: 1) { Issue.record("accepted garbage") }
-        if case .updated = board.ingest(Array(#"{"stream":"a","tracks":[]}"#.utf8), nowMs: 1) { Issue.record("accepted a message without frame_id") }
+        if case .updated = board.ingest(Array(#"{"stream":"a","tracks":[]}"#.utf8), nowMs: 1) {
+            Issue.record("accepted a message without frame_id")
+        }
         let future = #"{"stream":"a","frame_id":3,"tracks":[],"future_field":{"x":1},"another":[1]}"#
         guard case .updated(let view, _) = board.ingest(Array(future.utf8), nowMs: 1) else {
             Issue.record("unknown fields must be tolerated")
@@ -60,7 +73,8 @@ struct StreamBoardTests {
         #expect(Set(board.refresh(nowMs: 16_000).map { "\($0.id) \($0.state)" }) == ["cam-1 offline", "cam-2 stale"])
         let totals = board.totals(nowMs: 16_000)
         #expect(totals.offline == 1 && totals.stale == 1 && totals.online == 0)
-        guard case .updated(let view, _) = board.ingest(message("cam-1", frame: 9, timestampMs: 0), nowMs: 17_000) else {
+        guard case .updated(let view, _) = board.ingest(message("cam-1", frame: 9, timestampMs: 0), nowMs: 17_000)
+        else {
             Issue.record("a valid message from a returning stream was not taken")
             return
         }
@@ -85,10 +99,15 @@ struct StreamBoardTests {
         var last: [String: StreamView] = [:]
         for tick in 0...40 {
             let now = Int64(tick) * 250
-            if tick % 8 == 0, case .updated(let view, _) = board.ingest(message("slow", frame: Int64(tick), timestampMs: now), nowMs: now) {
+            if tick % 8 == 0,
+                case .updated(let view, _) = board.ingest(
+                    message("slow", frame: Int64(tick), timestampMs: now), nowMs: now)
+            {
                 last["slow"] = view
             }
-            if case .updated(let view, _) = board.ingest(message("fast", frame: Int64(tick), timestampMs: now), nowMs: now) {
+            if case .updated(let view, _) = board.ingest(
+                message("fast", frame: Int64(tick), timestampMs: now), nowMs: now)
+            {
                 last["fast"] = view
             }
         }
@@ -127,8 +146,9 @@ struct HubTests {
             while let batch = await live.queue.next() {
                 for payload in batch {
                     guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
-                          object["type"] as? String == "stream", let id = object["id"] as? String,
-                          let frame = (object["frame_id"] as? NSNumber)?.int64Value else { continue }
+                        object["type"] as? String == "stream", let id = object["id"] as? String,
+                        let frame = (object["frame_id"] as? NSNumber)?.int64Value
+                    else { continue }
                     received[id] = frame
                 }
                 if received.count == 32 && received.values.allSatisfy({ $0 == 199 }) { return received }
@@ -146,11 +166,15 @@ struct HubTests {
         let watchdog = Watchdog(seconds: 30) { hub.disconnect(live.id) }
         let received = await reader.value
         watchdog.cancel()
-        #expect(received.count == 32 && received.values.allSatisfy { $0 == 199 }, "the live client got every stream's newest frame")
+        #expect(
+            received.count == 32 && received.values.allSatisfy { $0 == 199 },
+            "the live client got every stream's newest frame")
         // 32 stream views + totals at most, however many updates were published.
         #expect(stalled.queue.pendingCount <= 33)
         #expect(stalled.queue.coalescedCount >= 32 * 199 - 33)
-        print("fault: a WebSocket client that never reads while 6,400 updates are published; held: it holds \(stalled.queue.pendingCount) pending entries (\(stalled.queue.coalescedCount) coalesced), the live client got every stream's newest frame")
+        print(
+            "fault: a WebSocket client that never reads while 6,400 updates are published; held: it holds \(stalled.queue.pendingCount) pending entries (\(stalled.queue.coalescedCount) coalesced), the live client got every stream's newest frame"
+        )
         hub.disconnect(stalled.id)
         hub.disconnect(live.id)
         #expect(hub.clientCount == 0)
@@ -168,7 +192,9 @@ struct HubTests {
         for stream in 1...3 { publisher.ingest(message("cam-\(stream)", frame: 1, timestampMs: 0), origin: "test") }
         publisher.tick()
         let batch = await client.queue.next() ?? []
-        let ids = batch.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
+        let ids = batch.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
         #expect(ids == ["cam-2"])
         #expect(batch.contains { $0.contains(#""type":"totals""#) })
     }
@@ -184,7 +210,9 @@ struct HubTests {
         let watchdog = Watchdog(seconds: 30) { hub.disconnect(client.id) }
         defer { watchdog.cancel() }
         let batch = await client.queue.next() ?? []
-        let types = batch.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String }
+        let types = batch.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String
+        }
         #expect(types.sorted() == ["stream", "stream", "thumbnail", "totals"])
     }
 }

@@ -26,7 +26,9 @@ struct DashboardProcessTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test("a real browser shows live thumbnails and track rows within 20 s; a hostile stream id is shown as text; the API, health, metrics and token work")
+    @Test(
+        "a real browser shows live thumbnails and track rows within 20 s; a hostile stream id is shown as text; the API, health, metrics and token work"
+    )
     func browserSeesTheDashboard() throws {
         let (broker, owned) = try KafkaBroker.addressForTest()
         defer { _ = owned }
@@ -37,20 +39,21 @@ struct DashboardProcessTests {
         let vtest = try TestEnvironment.sample("vtest.avi")
         let config = directory.appendingPathComponent("config.yaml")
         try """
-            streams:
-              - {id: "cam-{n}", count: 4, url: "\(vtest)", loop: true}
-              - {id: "\(Self.xssID)", url: "\(vtest)", loop: true}
-            pipeline: {width: 640, detect_fps: 5}
-            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true}
-            preview: {max_width: 320}
-            dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))", access_token: "s3cret"}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        streams:
+          - {id: "cam-{n}", count: 4, url: "\(vtest)", loop: true}
+          - {id: "\(Self.xssID)", url: "\(vtest)", loop: true}
+        pipeline: {width: 640, detect_fps: 5}
+        kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true}
+        preview: {max_width: 320}
+        dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))", access_token: "s3cret"}
+        """.write(to: config, atomically: true, encoding: .utf8)
         try produceTrackMessages(broker: broker, topic: topic, directory: directory)
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
             label: "pipeline")
         let dashboard = try ChildProcess(
-            try TestEnvironment.executable("realtime-analytics-dashboard"), ["--config", config.path, "--port", "\(port)"],
+            try TestEnvironment.executable("realtime-analytics-dashboard"),
+            ["--config", config.path, "--port", "\(port)"],
             directory: directory, label: "dashboard")
         defer {
             dashboard.stop()
@@ -69,29 +72,40 @@ struct DashboardProcessTests {
             .appendingPathComponent("dashboard-test.png")
         let check = try ChildProcess.run(
             "/usr/bin/env",
-            ["python3", TestEnvironment.script("browser-check.py"), "http://127.0.0.1:\(port)/?token=s3cret",
-             "--screenshot", picture.path, "--wait-seconds", "20", "--min-images", "4", "--min-track-rows", "1",
-             "--text-id", Self.xssID],
+            [
+                "python3", TestEnvironment.script("browser-check.py"), "http://127.0.0.1:\(port)/?token=s3cret",
+                "--screenshot", picture.path, "--wait-seconds", "20", "--min-images", "4", "--min-track-rows", "1",
+                "--text-id", Self.xssID,
+            ],
             timeout: 90)
         #expect(check.status == 0, "\(check.stderr)")
         let report = try #require(
-            try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout) \(check.stderr)")
+            try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any],
+            "\(check.stdout) \(check.stderr)")
         #expect((report["loaded_images"] as? Int ?? 0) >= 4, "\(report)")
         #expect((report["track_rows"] as? Int ?? 0) >= 1, "\(report)")
         #expect((report["seconds"] as? Double ?? 99) <= 20, "\(report)")
         #expect(report["text_id_rendered_as_text"] as? Bool == true, "\(report)")
         #expect(report["injected_images"] as? Int == 0 && (report["alerts"] as? [Any])?.isEmpty == true, "\(report)")
         #expect(report["connection"] as? String == "live")
-        print("fault: a stream id and a class name carrying <img src=x onerror=alert(…)> shown in a real browser; held: rendered as text \(report["text_id_rendered_as_text"] ?? "?"), injected images \(report["injected_images"] ?? "?"), alerts \(report["alerts"] ?? "?")")
+        print(
+            "fault: a stream id and a class name carrying <img src=x onerror=alert(…)> shown in a real browser; held: rendered as text \(report["text_id_rendered_as_text"] ?? "?"), injected images \(report["injected_images"] ?? "?"), alerts \(report["alerts"] ?? "?")"
+        )
         #expect(FileManager.default.fileExists(atPath: picture.path))
         print("dashboard screenshot: \(picture.path)")
 
         let api = try curl(["http://127.0.0.1:\(port)/api/streams?token=s3cret"])
         #expect(api.status == "200")
-        let streams = ((try? JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])?["streams"] as? [[String: Any]]) ?? []
-        #expect(Set(streams.compactMap { $0["id"] as? String }).isSuperset(of: ["cam-1", "cam-2", "cam-3", "cam-4", Self.xssID, "annotated-1"]))
+        let streams =
+            ((try? JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any])?["streams"]
+                as? [[String: Any]]) ?? []
+        #expect(
+            Set(streams.compactMap { $0["id"] as? String }).isSuperset(of: [
+                "cam-1", "cam-2", "cam-3", "cam-4", Self.xssID, "annotated-1",
+            ]))
         let metrics = try curl(["-H", "Authorization: Bearer s3cret", "http://127.0.0.1:\(port)/metrics"])
-        #expect(metrics.status == "200" && metrics.body.contains("dashboard_messages_total"), "\(metrics.body.prefix(500))")
+        #expect(
+            metrics.status == "200" && metrics.body.contains("dashboard_messages_total"), "\(metrics.body.prefix(500))")
 
         let stop = dashboard.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0 && stop.seconds < 10, "\(dashboard.stderr.suffix(1000))")
@@ -104,11 +118,11 @@ struct DashboardProcessTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config.yaml")
         try """
-            streams:
-              - {id: "cam-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
-            kafka: {enabled: false, include_frames: true}
-            dashboard: {enabled: true, port: \(port)}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        streams:
+          - {id: "cam-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+        kafka: {enabled: false, include_frames: true}
+        dashboard: {enabled: true, port: \(port)}
+        """.write(to: config, atomically: true, encoding: .utf8)
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
             label: "pipeline")
@@ -117,7 +131,9 @@ struct DashboardProcessTests {
         var ids: Set<String> = []
         _ = ChildProcess.waitUntil(atMost: 15) {
             let body = (try? curl(["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
-            let streams = ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"] as? [[String: Any]]) ?? []
+            let streams =
+                ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
+                    as? [[String: Any]]) ?? []
             ids = Set(streams.compactMap { $0["id"] as? String })
             return ids == ["cam-1", "cam-2"]
         }
@@ -127,7 +143,9 @@ struct DashboardProcessTests {
         #expect(stop.status == 0 && stop.seconds < 5, "\(pipeline.stderr.suffix(1000))")
     }
 
-    @Test("10,000 malformed, truncated, mistyped and oversized messages on the topic are counted and skipped; valid ones after them still show")
+    @Test(
+        "10,000 malformed, truncated, mistyped and oversized messages on the topic are counted and skipped; valid ones after them still show"
+    )
     func survivesMalformedMessages() throws {
         let (broker, owned) = try KafkaBroker.addressForTest()
         defer { _ = owned }
@@ -149,9 +167,10 @@ struct DashboardProcessTests {
             case 2: lines.append(#"{"stream":\#(index),"frame_id":"x","tracks":{}}"#)
             case 3: lines.append(#"{"stream":"missing-\#(index)"}"#)
             default:
-                lines.append(index % 500 == 4
-                    ? #"{"stream":"big","frame_id":1,"tracks":["# + String(repeating: "1,", count: 150_000)
-                    : #"{"stream":"big","frame_id":[[[[["#)
+                lines.append(
+                    index % 500 == 4
+                        ? #"{"stream":"big","frame_id":1,"tracks":["# + String(repeating: "1,", count: 150_000)
+                        : #"{"stream":"big","frame_id":[[[[["#)
             }
         }
         lines += (1...10).map(valid)
@@ -163,28 +182,33 @@ struct DashboardProcessTests {
 
         let config = directory.appendingPathComponent("config.yaml")
         try """
-            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic)}
-            dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))"}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic)}
+        dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))"}
+        """.write(to: config, atomically: true, encoding: .utf8)
         let dashboard = try ChildProcess(
-            try TestEnvironment.executable("realtime-analytics-dashboard"), ["--config", config.path, "--port", "\(port)"],
+            try TestEnvironment.executable("realtime-analytics-dashboard"),
+            ["--config", config.path, "--port", "\(port)"],
             directory: directory, label: "dashboard")
         defer { dashboard.stop() }
         var totals: [String: Any] = [:], streams: [[String: Any]] = []
         _ = ChildProcess.waitUntil(atMost: 90) {
             guard let body = try? curl(["http://127.0.0.1:\(port)/api/streams"]).body,
-                  let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+                let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
             else { return false }
             totals = json["totals"] as? [String: Any] ?? [:]
             streams = json["streams"] as? [[String: Any]] ?? []
             return (totals["invalid"] as? Int ?? 0) >= 10_000 && streams.contains { $0["id"] as? String == "survivor" }
         }
-        print("fault: tried 10,000 bad messages (5 kinds, 20 of them 300 KB) then 10 valid; held: invalid \(totals["invalid"] ?? "?"), valid streams \(streams.compactMap { $0["id"] as? String }), dashboard running \(dashboard.isRunning)")
+        print(
+            "fault: tried 10,000 bad messages (5 kinds, 20 of them 300 KB) then 10 valid; held: invalid \(totals["invalid"] ?? "?"), valid streams \(streams.compactMap { $0["id"] as? String }), dashboard running \(dashboard.isRunning)"
+        )
         #expect(totals["invalid"] as? Int == 10_000, "\(totals)")
         #expect(streams.compactMap { $0["id"] as? String } == ["survivor"], "\(streams)")
         #expect(dashboard.isRunning, "\(dashboard.stderr.suffix(2000))")
         // Reported, but at most once per 10 s, not once per message.
-        let logged = dashboard.stderr.components(separatedBy: "\n").filter { $0.localizedCaseInsensitiveContains("invalid") || $0.localizedCaseInsensitiveContains("malformed") }
+        let logged = dashboard.stderr.components(separatedBy: "\n").filter {
+            $0.localizedCaseInsensitiveContains("invalid") || $0.localizedCaseInsensitiveContains("malformed")
+        }
         #expect(logged.count >= 1 && logged.count < 20, "\(logged.count) log lines")
     }
 }

@@ -57,7 +57,9 @@ struct DashboardRoutesTests {
         }
     }
 
-    @Test("with a token: 401 without it or with a wrong one; accepted as bearer, query (which sets the cookie) or cookie; /healthz stays open")
+    @Test(
+        "with a token: 401 without it or with a wrong one; accepted as bearer, query (which sets the cookie) or cookie; /healthz stays open"
+    )
     func accessToken() async throws {
         let (app, _) = try application(token: "s3cret")
         try await app.test(.router) { client in

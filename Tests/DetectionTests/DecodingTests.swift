@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Testing
+
 @testable import Detection
 
 @Suite("Detection post-processing")
@@ -20,12 +21,15 @@ struct DecodingTests {
         #expect(NonMaximumSuppression.apply([], iouThreshold: 0.5).isEmpty)
     }
 
-    @Test("letterbox and stretch: frame → input → frame round-trips, content centred, boxes clipped to the frame",
-          arguments: [ModelConfiguration.Resize.letterbox, .stretch])
+    @Test(
+        "letterbox and stretch: frame → input → frame round-trips, content centred, boxes clipped to the frame",
+        arguments: [ModelConfiguration.Resize.letterbox, .stretch])
     func geometry(resize: ModelConfiguration.Resize) {
         for (width, height) in [(768, 576), (640, 360), (360, 640), (416, 416), (1920, 1080)] {
             let geometry = InputGeometry(frameWidth: width, frameHeight: height, inputSize: 416, resize: resize)
-            for (x, y) in [(0.0, 0.0), (Float(width), Float(height)), (123.5, 77.25), (Float(width) / 2, Float(height) / 3)] {
+            for (x, y) in [
+                (0.0, 0.0), (Float(width), Float(height)), (123.5, 77.25), (Float(width) / 2, Float(height) / 3),
+            ] {
                 let input = geometry.toInput(x: Float(x), y: Float(y))
                 #expect(input.x >= -0.01 && input.x <= 416.01 && input.y >= -0.01 && input.y <= 416.01)
                 let back = geometry.toFrame(x: input.x, y: input.y)
@@ -64,9 +68,11 @@ struct DecodingTests {
     @Test("YOLOv8 layout [1, 4+C, A]: boxes, best class, threshold and class filter")
     func yolov8() {
         let classes = 80, anchors = 8400
-        let values = Self.yolov8Tensor(anchors: anchors, classes: classes, boxes: [
-            (100, 120, 40, 80, 0, 0.9), (300, 200, 60, 30, 2, 0.6), (50, 50, 10, 10, 7, 0.2),
-        ])
+        let values = Self.yolov8Tensor(
+            anchors: anchors, classes: classes,
+            boxes: [
+                (100, 120, 40, 80, 0, 0.9), (300, 200, 60, 30, 2, 0.6), (50, 50, 10, 10, 7, 0.2),
+            ])
         let decoded = values.withUnsafeBufferPointer { buffer in
             var detections: [Detection] = []
             YOLOv8Decoder().decode(
@@ -74,10 +80,11 @@ struct DecodingTests {
                 into: &detections)
             return detections
         }
-        #expect(decoded == [
-            Detection(x1: 80, y1: 80, x2: 120, y2: 160, confidence: 0.9, classID: 0),
-            Detection(x1: 270, y1: 185, x2: 330, y2: 215, confidence: 0.6, classID: 2),
-        ])
+        #expect(
+            decoded == [
+                Detection(x1: 80, y1: 80, x2: 120, y2: 160, confidence: 0.9, classID: 0),
+                Detection(x1: 270, y1: 185, x2: 330, y2: 215, confidence: 0.6, classID: 2),
+            ])
         let filtered = values.withUnsafeBufferPointer { buffer in
             var detections: [Detection] = []
             YOLOv8Decoder().decode(
@@ -136,7 +143,10 @@ struct DecodingTests {
         let s: (Float) -> Float = { 1 / (1 + expf(-$0)) }
         let cx = (s(0) * 1.05 - 0.025 + 2) * 32, cy = (s(0.5) * 1.05 - 0.025 + 1) * 32
         let w: Float = 0.5 * 135, h: Float = 169
-        #expect(decoded.first == Detection(
-            x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, confidence: s(3) * s(2), classID: 2))
+        #expect(
+            decoded.first
+                == Detection(
+                    x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, confidence: s(3) * s(2), classID: 2)
+        )
     }
 }

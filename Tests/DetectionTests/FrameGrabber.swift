@@ -44,6 +44,7 @@ final class FrameGrabber: FrameDelivery, Sendable {
 
     /// Frame `index` of `path`.
     static func frame(_ index: Int64, of path: String, width: Int, height: Int) throws -> Frame {
-        try #require(frames([index], of: path, width: width, height: height).first, "frame \(index) of \(path) was not decoded")
+        try #require(
+            frames([index], of: path, width: width, height: height).first, "frame \(index) of \(path) was not decoded")
     }
 }

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Detection
 
 /// The accuracy gate of the INT8 model (scripts/quantize-int8.py, made by `scripts/model.sh install`): it must find
@@ -78,10 +79,13 @@ struct INT8AgreementTests {
         let recall = Double(matched) / Double(max(1, referenceBoxes))
         let precision = Double(matched) / Double(max(1, candidateBoxes))
         let confidentRecall = Double(confidentMatched) / Double(max(1, confidentBoxes))
-        print(String(
-            format: "INT8 vs f32 on %@, %d frames: recall %.3f (gate %.2f), of confident boxes %.3f (gate %.2f), precision %.3f (gate %.2f); %d f32 boxes (%d confident), %d INT8 boxes",
-            clip.testDescription, frames.count, recall, clip.minimumRecall, confidentRecall, clip.minimumConfidentRecall,
-            precision, clip.minimumPrecision, referenceBoxes, confidentBoxes, candidateBoxes))
+        print(
+            String(
+                format:
+                    "INT8 vs f32 on %@, %d frames: recall %.3f (gate %.2f), of confident boxes %.3f (gate %.2f), precision %.3f (gate %.2f); %d f32 boxes (%d confident), %d INT8 boxes",
+                clip.testDescription, frames.count, recall, clip.minimumRecall, confidentRecall,
+                clip.minimumConfidentRecall,
+                precision, clip.minimumPrecision, referenceBoxes, confidentBoxes, candidateBoxes))
         #expect(referenceBoxes >= frames.count, "the clip should show objects: \(referenceBoxes) f32 boxes")
         #expect(recall >= clip.minimumRecall)
         #expect(confidentRecall >= clip.minimumConfidentRecall)

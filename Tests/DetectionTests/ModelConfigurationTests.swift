@@ -34,13 +34,14 @@ struct ModelConfigurationTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("bad.yaml").path
         try """
-            model:
-              path: missing-model.xml
-            streams:
-              - id: a
-                url: file.mp4
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
+        model:
+          path: missing-model.xml
+        streams:
+          - id: a
+            url: file.mp4
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", path])
         #expect(result.status == 2)
         let lines = result.stderr.split(whereSeparator: \.isNewline)
         #expect(lines.count == 1, "\(result.stderr)")

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 import VideoFrames
 import VideoIngest
+
 @testable import Detection
 
 @Suite("Detector on real frames (OpenVINO, yolov4-tiny)", .serialized, .timeLimit(.minutes(3)))
@@ -26,8 +27,9 @@ struct RealFrameDetectionTests {
         return configuration
     }
 
-    @Test("vtest.avi frame 100: boxes match OpenCV DNN on the original darknet weights (IoU ≥ 0.9, same class)",
-          arguments: [ModelConfiguration.Resize.stretch, .letterbox])
+    @Test(
+        "vtest.avi frame 100: boxes match OpenCV DNN on the original darknet weights (IoU ≥ 0.9, same class)",
+        arguments: [ModelConfiguration.Resize.stretch, .letterbox])
     func matchesOpenCV(resize: ModelConfiguration.Resize) throws {
         let video = try TestEnvironment.sample("vtest.avi")
         let frame = try FrameGrabber.frame(100, of: video, width: 768, height: 576)
@@ -43,13 +45,15 @@ struct RealFrameDetectionTests {
         try Data(i420.bytes).write(to: raw)
         let result = try ChildProcess.run(
             "/usr/bin/env",
-            ["python3", TestEnvironment.script("opencv-detect.py"), "--i420", raw.path, "--width", "\(frame.width)",
-             "--height", "\(frame.height)",
-             "--cfg", try TestEnvironment.model("yolov4-tiny.cfg"),
-             "--weights", try TestEnvironment.model("yolov4-tiny.weights"),
-             "--names", try TestEnvironment.model("coco.names"), "--size", "\(configuration.inputSize)",
-             "--conf", "\(configuration.confidenceThreshold)", "--nms", "\(configuration.nmsIoU)",
-             "--resize", resize.rawValue],
+            [
+                "python3", TestEnvironment.script("opencv-detect.py"), "--i420", raw.path, "--width", "\(frame.width)",
+                "--height", "\(frame.height)",
+                "--cfg", try TestEnvironment.model("yolov4-tiny.cfg"),
+                "--weights", try TestEnvironment.model("yolov4-tiny.weights"),
+                "--names", try TestEnvironment.model("coco.names"), "--size", "\(configuration.inputSize)",
+                "--conf", "\(configuration.confidenceThreshold)", "--nms", "\(configuration.nmsIoU)",
+                "--resize", resize.rawValue,
+            ],
             timeout: 120)
         try #require(result.status == 0, "opencv-detect.py failed: \(result.stderr)")
         let reference = try JSONDecoder().decode(Reference.self, from: Data(result.stdout.utf8)).detections
@@ -72,13 +76,17 @@ struct RealFrameDetectionTests {
                 confidence: box.confidence, classID: box.class_id)
             let match = ours.filter { $0.classID == box.class_id }.max { $0.iou(expected) < $1.iou(expected) }
             #expect((match?.iou(expected) ?? 0) >= 0.9, "OpenCV's \(describe(expected)) has no match in ours")
-            if let match { #expect(abs(match.confidence - box.confidence) < 0.05, "\(describe(match)) vs \(describe(expected))") }
+            if let match {
+                #expect(abs(match.confidence - box.confidence) < 0.05, "\(describe(match)) vs \(describe(expected))")
+            }
         }
         for detection in ours where detection.confidence >= margin {
             let found = reference.contains { box in
-                box.class_id == detection.classID && detection.iou(Detection(
-                    x1: box.bbox_xyxy[0], y1: box.bbox_xyxy[1], x2: box.bbox_xyxy[2], y2: box.bbox_xyxy[3],
-                    confidence: box.confidence, classID: box.class_id)) >= 0.9
+                box.class_id == detection.classID
+                    && detection.iou(
+                        Detection(
+                            x1: box.bbox_xyxy[0], y1: box.bbox_xyxy[1], x2: box.bbox_xyxy[2], y2: box.bbox_xyxy[3],
+                            confidence: box.confidence, classID: box.class_id)) >= 0.9
             }
             #expect(found, "our \(describe(detection)) is not in OpenCV's result")
         }
@@ -105,7 +113,9 @@ struct RealFrameDetectionTests {
         let partial = try batched.detect([frames[1]])  // one frame in a batch of two
         for (index, frame) in frames.enumerated() {
             let alone = try single.detect(frame)
-            #expect(alone.count >= 4 && together[index].count == alone.count, "frame \(index): \(together[index].count) vs \(alone.count)")
+            #expect(
+                alone.count >= 4 && together[index].count == alone.count,
+                "frame \(index): \(together[index].count) vs \(alone.count)")
             for (a, b) in zip(alone, together[index]) {
                 #expect(a.classID == b.classID && a.iou(b) > 0.99 && abs(a.confidence - b.confidence) < 0.01)
             }

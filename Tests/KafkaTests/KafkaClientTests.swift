@@ -11,8 +11,11 @@ struct KafkaClientTests {
 
     private func producer(_ address: String, _ extra: [(String, String)] = []) throws -> KafkaProducer {
         try KafkaProducer(
-            properties: KafkaProperties([("bootstrap.servers", address), ("linger.ms", "5"), ("acks", "all"),
-                                         ("enable.idempotence", "true")] + extra),
+            properties: KafkaProperties(
+                [
+                    ("bootstrap.servers", address), ("linger.ms", "5"), ("acks", "all"),
+                    ("enable.idempotence", "true"),
+                ] + extra),
             logger: logger)
     }
 
@@ -58,8 +61,9 @@ struct KafkaClientTests {
         for index in 0..<100 {
             let payload = Array("{\"n\":\(index)}".utf8)
             let outcome = payload.withUnsafeBytes {
-                producer.produce(topic: topic, key: "cam-\(index % 4)", value: $0,
-                                 headers: [("content-type", "application/json"), ("schema-version", "1")])
+                producer.produce(
+                    topic: topic, key: "cam-\(index % 4)", value: $0,
+                    headers: [("content-type", "application/json"), ("schema-version", "1")])
             }
             #expect(outcome == .queued)
         }
@@ -113,7 +117,9 @@ struct KafkaClientTests {
         let port = try TestEnvironment.freePort()
         let producer = try producer("127.0.0.1:\(port)", [("queue.buffering.max.messages", "10")])
         let started = Date()
-        let outcomes = (0..<15).map { _ in Array("x".utf8).withUnsafeBytes { producer.produce(topic: "t", key: "k", value: $0) } }
+        let outcomes = (0..<15).map { _ in
+            Array("x".utf8).withUnsafeBytes { producer.produce(topic: "t", key: "k", value: $0) }
+        }
         #expect(Date().timeIntervalSince(started) < 1)
         #expect(outcomes.prefix(10).allSatisfy { $0 == .queued })
         #expect(outcomes.suffix(5).allSatisfy { $0 == .queueFull })
@@ -144,7 +150,8 @@ struct KafkaClientTests {
         #expect(strict.topicStatus(KafkaBroker.uniqueTopic("missing"), waitingAtMost: 10) == .missing)
         strict.close(waitingAtMost: 1)
         let relaxed = try producer(address)
-        if case .exists = relaxed.topicStatus(KafkaBroker.uniqueTopic("created"), waitingAtMost: 10) {} else {
+        if case .exists = relaxed.topicStatus(KafkaBroker.uniqueTopic("created"), waitingAtMost: 10) {
+        } else {
             Issue.record("an auto-created topic should exist")
         }
         relaxed.close(waitingAtMost: 1)

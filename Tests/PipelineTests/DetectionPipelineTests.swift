@@ -46,7 +46,9 @@ struct DetectionPipelineTests {
             (byStream["cam-\(index)"] ?? []).contains { !Self.tracks($0).isEmpty }
         }
         print("detections per stream in 30 s: \(counts), min \(counts.min()!), max \(counts.max()!)")
-        #expect(withDetections.count == 32, "streams without any track: \(Set(1...32).subtracting(withDetections).sorted())")
+        #expect(
+            withDetections.count == 32, "streams without any track: \(Set(1...32).subtracting(withDetections).sorted())"
+        )
         let minimum = try #require(counts.min()), maximum = try #require(counts.max())
         #expect(minimum >= 3, "a stream starved: \(counts)")
         #expect(Double(maximum) <= 1.5 * Double(max(1, minimum)), "unfair: \(counts)")
@@ -61,10 +63,12 @@ struct DetectionPipelineTests {
         let clip = folder.appendingPathComponent("appearing.mp4").path
         let made = try ChildProcess.run(
             "/usr/bin/env",
-            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0x808080:s=768x576:r=10:d=6",
-             "-i", try TestEnvironment.sample("vtest.avi"), "-filter_complex",
-             "[1:v]select=eq(n\\,100),loop=loop=59:size=1:start=0,setpts=N/10/TB,fps=10[b];[0:v][b]concat=n=2:v=1[v]",
-             "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "10", clip],
+            [
+                "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0x808080:s=768x576:r=10:d=6",
+                "-i", try TestEnvironment.sample("vtest.avi"), "-filter_complex",
+                "[1:v]select=eq(n\\,100),loop=loop=59:size=1:start=0,setpts=N/10/TB,fps=10[b];[0:v][b]concat=n=2:v=1[v]",
+                "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "10", clip,
+            ],
             timeout: 60)
         try #require(made.status == 0, "ffmpeg: \(made.stderr)")
         let (messages, stderr) = try run(
@@ -81,12 +85,19 @@ struct DetectionPipelineTests {
         // The motion meter needs a few frames before it can tell (until then a stream counts as moving).
         let grey = frames.filter { $0 >= 10 && $0 < 60 }
         let gaps = zip(grey, grey.dropFirst()).map { $1 - $0 }
-        print("still stream analysed at frames \(frames.prefix(12)); busy streams \(messages.count - appearing.count) results")
-        #expect(grey.count >= 2 && gaps.allSatisfy { $0 >= 18 }, "an empty still scene is checked every 2 s (20 frames): \(grey)")
+        print(
+            "still stream analysed at frames \(frames.prefix(12)); busy streams \(messages.count - appearing.count) results"
+        )
+        #expect(
+            grey.count >= 2 && gaps.allSatisfy { $0 >= 18 },
+            "an empty still scene is checked every 2 s (20 frames): \(grey)")
         let firstSeen = appearing.first { message in
-            ((message["frame_id"] as? NSNumber)?.intValue ?? 0) >= 60 && Self.tracks(message).contains { $0["class_name"] as? String == "person" }
+            ((message["frame_id"] as? NSNumber)?.intValue ?? 0) >= 60
+                && Self.tracks(message).contains { $0["class_name"] as? String == "person" }
         }
-        let seenAt = try #require((firstSeen?["frame_id"] as? NSNumber)?.intValue, "no person published after they appeared: \(frames) \(stderr.suffix(2000))")
+        let seenAt = try #require(
+            (firstSeen?["frame_id"] as? NSNumber)?.intValue,
+            "no person published after they appeared: \(frames) \(stderr.suffix(2000))")
         // Within the floor for sure; the motion meter makes it the next look.
         #expect(seenAt - 60 <= 20, "people appeared at frame 60, first published at \(seenAt)")
         #expect(seenAt - 60 <= 5, "motion should end the idle wait at once: first published at \(seenAt)")
@@ -103,7 +114,9 @@ struct DetectionPipelineTests {
             output: {jsonl: {enabled: true, path: "{OUT}"}}
             """, seconds: 14)
         // Consecutive results: a person overlapping (IoU > 0.5) a person of the previous result is the same one.
-        func box(_ track: [String: Any]) -> [Double] { (track["bbox_xyxy"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue } }
+        func box(_ track: [String: Any]) -> [Double] {
+            (track["bbox_xyxy"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue }
+        }
         func iou(_ a: [Double], _ b: [Double]) -> Double {
             let w = min(a[2], b[2]) - max(a[0], b[0]), h = min(a[3], b[3]) - max(a[1], b[1])
             guard w > 0, h > 0 else { return 0 }
@@ -117,13 +130,17 @@ struct DetectionPipelineTests {
                 let id = track["track_id"] as? Int ?? -1
                 #expect(id >= 1, "a published track has id \(id)")
                 ids.insert(id)
-                guard let match = Self.tracks(previous).max(by: { iou(box($0), box(track)) < iou(box($1), box(track)) }),
-                      iou(box(match), box(track)) > 0.5 else { continue }
+                guard
+                    let match = Self.tracks(previous).max(by: { iou(box($0), box(track)) < iou(box($1), box(track)) }),
+                    iou(box(match), box(track)) > 0.5
+                else { continue }
                 pairs += 1
                 if match["track_id"] as? Int == id { sameID += 1 }
             }
         }
-        print("stable ids: \(sameID) of \(pairs) overlapping pairs kept their id; \(ids.count) ids in \(messages.count) results")
+        print(
+            "stable ids: \(sameID) of \(pairs) overlapping pairs kept their id; \(ids.count) ids in \(messages.count) results"
+        )
         #expect(messages.count >= 30)
         #expect(pairs >= 50, "too few consecutive person pairs: \(pairs)")
         #expect(Double(sameID) >= 0.95 * Double(pairs), "\(sameID) of \(pairs) kept their id")
@@ -132,7 +149,8 @@ struct DetectionPipelineTests {
 
 @Suite("Pipeline metrics endpoint", .serialized, .timeLimit(.minutes(3)))
 struct PipelineMetricsTests {
-    @Test("metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory")
+    @Test(
+        "metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory")
     func prometheusEndpoint() throws {
         let (broker, owned) = try KafkaBroker.addressForTest()
         defer { _ = owned }
@@ -141,21 +159,22 @@ struct PipelineMetricsTests {
         let port = try TestEnvironment.freePort()
         let config = directory.appendingPathComponent("pipeline.yaml")
         try """
-            streams:
-              - {id: "m-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
-            pipeline: {detect_fps: 2}
-            model: {path: "\(try TestEnvironment.model("yolov4-tiny.xml"))", classes: [person]}
-            metrics: {enabled: true, port: \(port)}
-            kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(KafkaBroker.uniqueTopic("metrics"))}
-            output: {jsonl: {enabled: true, path: "\(directory.appendingPathComponent("out.jsonl").path)"}}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        streams:
+          - {id: "m-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+        pipeline: {detect_fps: 2}
+        model: {path: "\(try TestEnvironment.model("yolov4-tiny.xml"))", classes: [person]}
+        metrics: {enabled: true, port: \(port)}
+        kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(KafkaBroker.uniqueTopic("metrics"))}
+        output: {jsonl: {enabled: true, path: "\(directory.appendingPathComponent("out.jsonl").path)"}}
+        """.write(to: config, atomically: true, encoding: .utf8)
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
             label: "pipeline")
         defer { _ = pipeline.stop(signal: SIGTERM, waitingAtMost: 10) }
         var text = ""
         _ = ChildProcess.waitUntil(atMost: 30) {
-            let result = try? ChildProcess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"], timeout: 5)
+            let result = try? ChildProcess.run(
+                "/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"], timeout: 5)
             text = result?.stdout ?? ""
             return text.contains("pipeline_detector_seconds") && text.contains("pipeline_tracker_seconds")
                 && text.contains(#"pipeline_stream_state{stream="m-1",state="online"} 1"#)
@@ -164,10 +183,12 @@ struct PipelineMetricsTests {
         }
         for name in [
             #"pipeline_frames_decoded_total{stream="m-1"}"#, #"pipeline_frames_analysed_total{stream="m-2"}"#,
-            #"pipeline_frames_not_analysed_total{stream="m-1"}"#, #"pipeline_stream_state{stream="m-1",state="online"} 1"#,
+            #"pipeline_frames_not_analysed_total{stream="m-1"}"#,
+            #"pipeline_stream_state{stream="m-1",state="online"} 1"#,
             #"pipeline_stream_reconnects_total{stream="m-2"}"#, "pipeline_detector_seconds_bucket",
             "pipeline_frame_queue_wait_seconds_bucket", "pipeline_tracker_seconds_count",
-            "pipeline_capture_to_publish_seconds_bucket", #"pipeline_output_messages{output="jsonl",outcome="written"}"#,
+            "pipeline_capture_to_publish_seconds_bucket",
+            #"pipeline_output_messages{output="jsonl",outcome="written"}"#,
             "process_resident_memory_bytes", "pipeline_capture_to_delivery_seconds_bucket", "kafka_queued_bytes_total",
             #"pipeline_output_messages{output="kafka",outcome="written"}"#, "kafka_queue_messages",
             #"kafka_dropped_messages{reason="queue_full"} 0"#,

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 import VideoFrames
+
 @testable import Pipeline
 @testable import VideoIngest
 
@@ -81,7 +82,8 @@ struct SchedulerStateTests {
             }
         }
         #expect(analysed.count == 50, "analysed \(analysed.count) of 200 frames in 10 s at detect_fps 5")
-        #expect(zip(analysed, analysed.dropFirst()).allSatisfy { $1 - $0 == 4 }, "every 4th frame: \(analysed.prefix(10))")
+        #expect(
+            zip(analysed, analysed.dropFirst()).allSatisfy { $1 - $0 == 4 }, "every 4th frame: \(analysed.prefix(10))")
         let counters = state.counters[0]
         #expect(counters.delivered == 200 && counters.completed == 50 && counters.dropped == 149)
     }
@@ -253,15 +255,24 @@ struct SchedulerStateTests {
         #expect(state.take(nowNs: 1).frame?.streamIndex == 0)
         state.drain()
         #expect(state.take(nowNs: 2).frame?.streamIndex == 1)
-        guard case .waitForWork = state.take(nowNs: 3) else { Issue.record("drained while busy"); return }
+        guard case .waitForWork = state.take(nowNs: 3) else {
+            Issue.record("drained while busy")
+            return
+        }
         state.complete(0)
         state.complete(1)
-        guard case .finished = state.take(nowNs: 4) else { Issue.record("drain did not finish"); return }
+        guard case .finished = state.take(nowNs: 4) else {
+            Issue.record("drain did not finish")
+            return
+        }
 
         var stopped = SchedulerState(detectFPS: [0])
         _ = stopped.put(frame(0, 0), nowNs: 0)
         #expect(stopped.stop().count == 1)
-        guard case .finished = stopped.take(nowNs: 1) else { Issue.record("stop did not finish"); return }
+        guard case .finished = stopped.take(nowNs: 1) else {
+            Issue.record("stop did not finish")
+            return
+        }
         #expect(stopped.counters[0] == .init(delivered: 1, dropped: 1, completed: 0))
     }
 }
@@ -293,8 +304,9 @@ struct FrameSchedulerTests {
         let first = scheduler.next(upTo: 2)
         #expect(first.count == 2 && Set(first.map(\.frame.streamIndex)).count == 2)
         let rest = scheduler.next(upTo: 5)  // one frame is due: taken at once, no waiting for a full batch
-        #expect(rest.map(\.frame.streamIndex)
-            == [0, 1, 2].filter { stream in !first.contains { $0.frame.streamIndex == stream } })
+        #expect(
+            rest.map(\.frame.streamIndex)
+                == [0, 1, 2].filter { stream in !first.contains { $0.frame.streamIndex == stream } })
         for taken in first + rest { scheduler.complete(taken) }
         #expect(scheduler.counters().map(\.completed) == [1, 1, 1])
         scheduler.stop()
@@ -329,7 +341,9 @@ struct FrameSchedulerTests {
         #expect(delivered.current == 21)
     }
 
-    @Test("a stream's lane goes out with its frame and only comes back with complete; the next worker gets the same lane, tracker and all")
+    @Test(
+        "a stream's lane goes out with its frame and only comes back with complete; the next worker gets the same lane, tracker and all"
+    )
     func lanesTravelWithFrames() throws {
         var configuration = Configuration()
         configuration.streams = [

@@ -5,8 +5,9 @@ import Synchronization
 import TestSupport
 import Testing
 import VideoFrames
-@testable import Pipeline
 import VideoIngest
+
+@testable import Pipeline
 
 /// A sink that keeps what it is given.
 private final class CollectingSink: ResultSink {
@@ -37,13 +38,16 @@ private final class StampingAnalyzer: FrameAnalyzer {
 
 private func frame(_ stream: Int, _ index: Int64, atMs ms: UInt64 = 0) -> Frame {
     Frame(
-        streamIndex: stream, streamID: "cam-\(stream)", index: index, captureTimeMs: 1_000, captureUptimeNs: ms * 1_000_000,
+        streamIndex: stream, streamID: "cam-\(stream)", index: index, captureTimeMs: 1_000,
+        captureUptimeNs: ms * 1_000_000,
         ptsSeconds: nil, pixels: PixelBuffer(width: 64, height: 48))
 }
 
 @Suite("Pipeline stages in process", .timeLimit(.minutes(1)))
 struct InProcessPipelineTests {
-    @Test("the real worker loop: every delivered frame is analysed once, published with the lane's preview decision, and completed")
+    @Test(
+        "the real worker loop: every delivered frame is analysed once, published with the lane's preview decision, and completed"
+    )
     func workerLoop() throws {
         var configuration = Configuration()
         configuration.streams = (0..<3).map { StreamConfiguration(id: "cam-\($0)", source: .file(path: "x.mp4")) }
@@ -61,7 +65,8 @@ struct InProcessPipelineTests {
         for stream in 0..<3 {
             Thread {
                 for index in 0..<10 {
-                    _ = scheduler.deliverWaiting(frame(stream, Int64(index), atMs: UInt64(index) * 300), control: control)
+                    _ = scheduler.deliverWaiting(
+                        frame(stream, Int64(index), atMs: UInt64(index) * 300), control: control)
                 }
                 readers.add()
             }.start()
@@ -81,7 +86,9 @@ struct InProcessPipelineTests {
         }
     }
 
-    @Test("the composer: a message with a preview decodes with its data URL, without one it has none; an oversized preview is left out and counted")
+    @Test(
+        "the composer: a message with a preview decodes with its data URL, without one it has none; an oversized preview is left out and counted"
+    )
     func composer() throws {
         var configuration = Configuration()
         configuration.streams = [StreamConfiguration(id: "cam-0", source: .file(path: "x.mp4"))]
@@ -89,8 +96,11 @@ struct InProcessPipelineTests {
             streamID: "cam-0", frameID: 7, timestampMs: 1_000, width: 64, height: 48,
             tracks: [Track(trackID: 3, classID: 0, className: "person", confidence: 0.9, x1: 4, y1: 4, x2: 30, y2: 40)])
         let shot = frame(0, 7)
-        let composer = MessageComposer(configuration: configuration, maximumMessageBytes: 100_000, logger: Logger(label: "t"))
-        func message(_ composer: MessageComposer, preview: Bool) throws -> (hasPreview: Bool, count: Int, DecodedFrameMessage) {
+        let composer = MessageComposer(
+            configuration: configuration, maximumMessageBytes: 100_000, logger: Logger(label: "t"))
+        func message(
+            _ composer: MessageComposer, preview: Bool
+        ) throws -> (hasPreview: Bool, count: Int, DecodedFrameMessage) {
             let (hasPreview, bytes) = composer.compose(result, frame: shot, withPreview: preview) { draft in
                 (draft.hasPreview, draft.withBytes { Array($0) })
             }

@@ -13,10 +13,12 @@ struct KafkaPipelineTests {
     /// The Kafka accounting of the pipeline's final log line.
     static func finalAccounting(_ stderr: String) -> Accounting? {
         guard let line = stderr.split(separator: "\n").last(where: { $0.contains("pipeline stopped") }),
-              let range = line.range(of: "kafka=") else { return nil }
+            let range = line.range(of: "kafka=")
+        else { return nil }
         let numbers = line[range.upperBound...].split(separator: " ").prefix(16).compactMap { Int($0) }
         guard numbers.count >= 5 else { return nil }
-        return Accounting(produced: numbers[0], written: numbers[1], failed: numbers[2], dropped: numbers[3], pending: numbers[4])
+        return Accounting(
+            produced: numbers[0], written: numbers[1], failed: numbers[2], dropped: numbers[3], pending: numbers[4])
     }
 
     struct TopicReport: Decodable {
@@ -34,12 +36,17 @@ struct KafkaPipelineTests {
     static func readTopic(_ topic: String, broker: String, directory: URL) throws -> TopicReport {
         let dump = directory.appendingPathComponent("\(topic).jsonl")
         let kcat = try ChildProcess.run(
-            "/bin/sh", ["-c", "kcat -C -b \(broker) -t \(topic) -o beginning -e -J -q -X fetch.max.bytes=52428800 -X receive.message.max.bytes=104857600 > \(dump.path)"],
+            "/bin/sh",
+            [
+                "-c",
+                "kcat -C -b \(broker) -t \(topic) -o beginning -e -J -q -X fetch.max.bytes=52428800 -X receive.message.max.bytes=104857600 > \(dump.path)",
+            ],
             timeout: 60)
         #expect(kcat.status == 0, "\(kcat.stderr)")
         let schema = TestEnvironment.packageRoot.appendingPathComponent("docs/message.schema.json").path
         let check = try ChildProcess.run(
-            "/bin/sh", ["-c", "python3 \(TestEnvironment.script("check-messages.py")) --schema \(schema) < \(dump.path)"],
+            "/bin/sh",
+            ["-c", "python3 \(TestEnvironment.script("check-messages.py")) --schema \(schema) < \(dump.path)"],
             timeout: 120)
         #expect(check.status == 0, "\(check.stderr)")
         return try JSONDecoder().decode(TopicReport.self, from: Data(check.stdout.utf8))
@@ -58,7 +65,9 @@ struct KafkaPipelineTests {
             directory: run.directory, label: "pipeline")
     }
 
-    @Test("4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size")
+    @Test(
+        "4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size"
+    )
     func previewsEndToEnd() throws {
         let (broker, owned) = try KafkaBroker.addressForTest()
         defer { _ = owned }
@@ -91,7 +100,9 @@ struct KafkaPipelineTests {
         #expect(report.bad_jpeg == 0 && report.jpeg_decoded == report.messages && report.jpeg_decode_errors.isEmpty)
     }
 
-    @Test("broker unreachable at start, then a 10 s outage mid-run: no crash, one warning, delivery resumes, accounting exact")
+    @Test(
+        "broker unreachable at start, then a 10 s outage mid-run: no crash, one warning, delivery resumes, accounting exact"
+    )
     func brokerOutage() throws {
         let port = try TestEnvironment.freePort()
         let topic = KafkaBroker.uniqueTopic("outage")
@@ -109,7 +120,9 @@ struct KafkaPipelineTests {
         // producer state), which would hide the pipeline's accounting behind the broker's.
         defer { try? FileManager.default.removeItem(at: run.directory) }
         let pipeline = try startPipeline(run)
-        #expect(ChildProcess.waitUntil(atMost: 15) { pipeline.stderr.contains("Kafka: cannot reach 127.0.0.1:\(port)") }, "\(pipeline.stderr)")
+        #expect(
+            ChildProcess.waitUntil(atMost: 15) { pipeline.stderr.contains("Kafka: cannot reach 127.0.0.1:\(port)") },
+            "\(pipeline.stderr)")
 
         let broker = try KafkaBroker(port: port)
         func written() -> Int {
@@ -117,14 +130,18 @@ struct KafkaPipelineTests {
             guard let range = line.range(of: "kafka ") else { return 0 }
             return Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
         }
-        #expect(ChildProcess.waitUntil(atMost: 20) { written() > 20 }, "delivery starts once the broker appears: \(pipeline.stderr.suffix(1500))")
+        #expect(
+            ChildProcess.waitUntil(atMost: 20) { written() > 20 },
+            "delivery starts once the broker appears: \(pipeline.stderr.suffix(1500))")
 
         broker.stop()
         Thread.sleep(forTimeInterval: 10)
         #expect(pipeline.isRunning, "the pipeline survives the outage")
         let beforeRestart = written()
         try broker.start()
-        #expect(ChildProcess.waitUntil(atMost: 30) { written() > beforeRestart + 20 }, "delivery resumes: \(pipeline.stderr.suffix(1500))")
+        #expect(
+            ChildProcess.waitUntil(atMost: 30) { written() > beforeRestart + 20 },
+            "delivery resumes: \(pipeline.stderr.suffix(1500))")
 
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0)
@@ -138,13 +155,19 @@ struct KafkaPipelineTests {
         let report = try Self.readTopic(topic, broker: "127.0.0.1:\(port)", directory: run.directory)
         let distinct = report.frame_ids.values.map { Set($0).count }.reduce(0, +)
         let lostByBroker = accounting.written - distinct
-        #expect(distinct <= accounting.written, "\(distinct) distinct frames on the topic, \(accounting.written) counted written")
-        #expect(distinct >= accounting.written - beforeRestart,
-                "\(distinct) distinct frames on the topic; the restarted broker alone acknowledged \(accounting.written - beforeRestart)")
+        #expect(
+            distinct <= accounting.written,
+            "\(distinct) distinct frames on the topic, \(accounting.written) counted written")
+        #expect(
+            distinct >= accounting.written - beforeRestart,
+            "\(distinct) distinct frames on the topic; the restarted broker alone acknowledged \(accounting.written - beforeRestart)"
+        )
         // Two outages (absent at start, killed mid-run): one warning each, not one per retry.
         let warnings = pipeline.stderr.components(separatedBy: "Kafka: cannot reach").count - 1
         #expect(warnings == 2, "\(warnings) warnings for two outages")
-        print("fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(lostByBroker) lost by the killed broker, \(report.messages) messages), \(warnings) warnings")
+        print(
+            "fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(lostByBroker) lost by the killed broker, \(report.messages) messages), \(warnings) warnings"
+        )
     }
 
     @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted")
@@ -171,7 +194,12 @@ struct KafkaPipelineTests {
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
         let report = try Self.readTopic(topic, broker: broker, directory: run.directory)
         #expect(report.messages == accounting.written)
-        print(String(format: "fault: SIGTERM after 6 s of 32 streams at full rate with previews; held: exit %d in %.1f s, %d produced = %d written + %d failed + %d dropped, %d on the topic", stop.status ?? -1, stop.seconds, accounting.produced, accounting.written, accounting.failed, accounting.dropped, report.messages))
+        print(
+            String(
+                format:
+                    "fault: SIGTERM after 6 s of 32 streams at full rate with previews; held: exit %d in %.1f s, %d produced = %d written + %d failed + %d dropped, %d on the topic",
+                stop.status ?? -1, stop.seconds, accounting.produced, accounting.written, accounting.failed,
+                accounting.dropped, report.messages))
     }
 
     @Test("a topic the cluster will not create gives a clear error; the pipeline keeps running")
@@ -198,7 +226,9 @@ struct KafkaPipelineTests {
         #expect(pipeline.stderr.contains("create it"))
         #expect(pipeline.isRunning)
         pipeline.stop()
-        print("fault: publishing to a topic the cluster will not create; held: one clear error naming the topic and the fix, the pipeline kept running")
+        print(
+            "fault: publishing to a topic the cluster will not create; held: one clear error naming the topic and the fix, the pipeline kept running"
+        )
     }
 
     @Test("a property librdkafka rejects is a one-line configuration error, exit 2")
@@ -210,10 +240,15 @@ struct KafkaPipelineTests {
             kafka: {enabled: true, properties: {compression.type: zip}}
             """)
         defer { try? FileManager.default.removeItem(at: run.directory) }
-        let result = try ChildProcess.run(try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", run.config.path])
+        let result = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"), ["validate", "--config", run.config.path])
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(result.stderr.contains("kafka.properties") && result.stderr.contains("compression.type=zip"), "\(result.stderr)")
-        print("fault: a librdkafka property it rejects (compression.type=zip); held: exit \(result.status), one line: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        #expect(
+            result.stderr.contains("kafka.properties") && result.stderr.contains("compression.type=zip"),
+            "\(result.stderr)")
+        print(
+            "fault: a librdkafka property it rejects (compression.type=zip); held: exit \(result.status), one line: \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+        )
     }
 }

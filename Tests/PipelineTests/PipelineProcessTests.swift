@@ -10,7 +10,8 @@ struct PipelineProcessTests {
         let directory = try TestEnvironment.makeTemporaryDirectory("pipeline")
         let output = directory.appendingPathComponent("out.jsonl")
         let config = directory.appendingPathComponent("pipeline.yaml")
-        try yaml.replacingOccurrences(of: "{OUT}", with: output.path).write(to: config, atomically: true, encoding: .utf8)
+        try yaml.replacingOccurrences(of: "{OUT}", with: output.path).write(
+            to: config, atomically: true, encoding: .utf8)
         return (directory, config, output)
     }
 
@@ -20,7 +21,9 @@ struct PipelineProcessTests {
             directory: run.directory, label: "pipeline")
     }
 
-    @Test("32 real-time vtest streams for 10 s: every stream writes JSON lines with strictly increasing frame ids; SIGTERM exits cleanly within 5 s")
+    @Test(
+        "32 real-time vtest streams for 10 s: every stream writes JSON lines with strictly increasing frame ids; SIGTERM exits cleanly within 5 s"
+    )
     func thirtyTwoStreams() throws {
         let run = try makeRun(
             """
@@ -88,9 +91,13 @@ struct PipelineProcessTests {
         pipeline.stop()
         let stderr = pipeline.stderr
         #expect(reported, "\(stderr)")
-        let missingLine = stderr.split(separator: "\n").first { $0.contains("stream=missing") && $0.contains("offline") }
+        let missingLine = stderr.split(separator: "\n").first {
+            $0.contains("stream=missing") && $0.contains("offline")
+        }
         #expect(missingLine?.contains("cannot open '/nonexistent/video.mp4': file not found") == true, "\(stderr)")
-        let unreachableLine = stderr.split(separator: "\n").first { $0.contains("stream=unreachable") && $0.contains("offline") }
+        let unreachableLine = stderr.split(separator: "\n").first {
+            $0.contains("stream=unreachable") && $0.contains("offline")
+        }
         #expect(unreachableLine?.contains("rtsp://127.0.0.1:\(port)/cam1") == true, "\(stderr)")
         #expect(stderr.contains("missing offline") && stderr.contains("unreachable offline"), "status line names them")
         // Each failure is reported once, not on every retry.
@@ -98,10 +105,14 @@ struct PipelineProcessTests {
         let byStream = JSONLines.frameIDsByStream(try JSONLines.read(run.output))
         #expect((byStream["good"]?.count ?? 0) >= 30)
         #expect(byStream["missing"] == nil && byStream["unreachable"] == nil)
-        print("fault: a missing file and an unreachable RTSP URL beside a good stream; held: both offline with one clear line each, the good stream wrote \(byStream["good"]?.count ?? 0) results")
+        print(
+            "fault: a missing file and an unreachable RTSP URL beside a good stream; held: both offline with one clear line each, the good stream wrote \(byStream["good"]?.count ?? 0) results"
+        )
     }
 
-    @Test("an RTSP stream whose server stops goes offline and returns when the server restarts; another stream keeps running")
+    @Test(
+        "an RTSP stream whose server stops goes offline and returns when the server restarts; another stream keeps running"
+    )
     func rtspReconnect() throws {
         let port = try TestEnvironment.freePort()
         try reconnectScenario(
@@ -113,7 +124,9 @@ struct PipelineProcessTests {
             })
     }
 
-    @Test("an HTTP stream whose server stops goes offline and returns when the server restarts; another stream keeps running")
+    @Test(
+        "an HTTP stream whose server stops goes offline and returns when the server restarts; another stream keeps running"
+    )
     func httpReconnect() throws {
         let port = try TestEnvironment.freePort()
         let clip = try TestEnvironment.sample("testsrc-640x360-10fps-20s.mp4")
@@ -122,8 +135,10 @@ struct PipelineProcessTests {
             startServer: { directory in
                 try ChildProcess(
                     "/usr/bin/ffmpeg",
-                    ["-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", clip, "-c", "copy",
-                     "-f", "mpegts", "-listen", "1", "http://127.0.0.1:\(port)/live.ts"],
+                    [
+                        "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", clip, "-c", "copy",
+                        "-f", "mpegts", "-listen", "1", "http://127.0.0.1:\(port)/live.ts",
+                    ],
                     directory: directory, label: "http-server")
             })
     }
@@ -144,7 +159,8 @@ struct PipelineProcessTests {
         func count(_ stream: String) -> Int {
             // Read while the pipeline writes: only its last line may be half written.
             do {
-                return JSONLines.frameIDsByStream(try JSONLines.read(run.output, tail: .mayBePartial))[stream]?.count ?? 0
+                return JSONLines.frameIDsByStream(try JSONLines.read(run.output, tail: .mayBePartial))[stream]?.count
+                    ?? 0
             } catch {
                 Issue.record(error)
                 return 0
@@ -160,14 +176,18 @@ struct PipelineProcessTests {
             }
         }
         #expect(wentDown, "\(pipeline.stderr)")
-        #expect(ChildProcess.waitUntil(atMost: 10) { pipeline.stderr.contains("net offline") }, "status line shows net offline")
+        #expect(
+            ChildProcess.waitUntil(atMost: 10) { pipeline.stderr.contains("net offline") },
+            "status line shows net offline")
         let fileBefore = count("file"), netBefore = count("net")
         Thread.sleep(forTimeInterval: 3)
         #expect(count("file") >= fileBefore + 20, "the file stream must keep producing while net is down")
         #expect(count("net") == netBefore)
 
         server = try startServer(run.directory)
-        let back = ChildProcess.waitUntil(atMost: 30) { pipeline.stderr.contains("stream back online") && count("net") > netBefore + 5 }
+        let back = ChildProcess.waitUntil(atMost: 30) {
+            pipeline.stderr.contains("stream back online") && count("net") > netBefore + 5
+        }
         #expect(back, "\(pipeline.stderr)")
         let stop = pipeline.stop()
         server?.stop()
@@ -175,8 +195,11 @@ struct PipelineProcessTests {
         let ids = JSONLines.frameIDsByStream(try JSONLines.read(run.output))
         for stream in ["file", "net"] {
             let list = ids[stream] ?? []
-            #expect(zip(list, list.dropFirst()).allSatisfy { $0 < $1 }, "\(stream) ids must increase across the reconnect")
+            #expect(
+                zip(list, list.dropFirst()).allSatisfy { $0 < $1 }, "\(stream) ids must increase across the reconnect")
         }
-        print("fault: \(url) server killed (SIGKILL) and restarted; held: net went offline and came back (\(ids["net"]?.count ?? 0) results, ids increasing), file kept producing (\(ids["file"]?.count ?? 0) results), exit \(stop.status.map(String.init) ?? "?")")
+        print(
+            "fault: \(url) server killed (SIGKILL) and restarted; held: net went offline and came back (\(ids["net"]?.count ?? 0) results, ids increasing), file kept producing (\(ids["file"]?.count ?? 0) results), exit \(stop.status.map(String.init) ?? "?")"
+        )
     }
 }

@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Testing
+
 @testable import Pipeline
 
 @Suite("Status line")
@@ -10,14 +11,23 @@ struct StatusLineTests {
             streams: [
                 StreamStatus(id: "a", state: .online, decodedFPS: 10, analysedFPS: 5, dropped: 3, lastError: nil),
                 StreamStatus(id: "b", state: .offline, decodedFPS: 0, analysedFPS: 0, dropped: 0, lastError: "x"),
-            ], sinks: [("jsonl", SinkCounters(accepted: 7, written: 7)), ("kafka", SinkCounters(accepted: 9, written: 5, failed: 1, dropped: 1))])
-        #expect(line == "status | 1/2 online | decode 10.0 fps, analysed 5.0/s, not analysed 3 | a online 10.0/5.0 drop 3 | b offline 0.0/0.0 drop 0 | jsonl 7 written, 0 pending, 0 failed, 0 dropped | kafka 5 written, 2 pending, 1 failed, 1 dropped")
+            ],
+            sinks: [
+                ("jsonl", SinkCounters(accepted: 7, written: 7)),
+                ("kafka", SinkCounters(accepted: 9, written: 5, failed: 1, dropped: 1)),
+            ])
+        #expect(
+            line
+                == "status | 1/2 online | decode 10.0 fps, analysed 5.0/s, not analysed 3 | a online 10.0/5.0 drop 3 | b offline 0.0/0.0 drop 0 | jsonl 7 written, 0 pending, 0 failed, 0 dropped | kafka 5 written, 2 pending, 1 failed, 1 dropped"
+        )
     }
 
     @Test("32 streams: one compact line with per-stream ranges and only unhealthy streams named")
     func compact() {
         var streams = (1...32).map {
-            StreamStatus(id: "cam-\($0)", state: .online, decodedFPS: 10, analysedFPS: Double($0 % 2 == 0 ? 4 : 5), dropped: 1, lastError: nil)
+            StreamStatus(
+                id: "cam-\($0)", state: .online, decodedFPS: 10, analysedFPS: Double($0 % 2 == 0 ? 4 : 5), dropped: 1,
+                lastError: nil)
         }
         streams[6].state = .reconnecting
         let line = StatusLine.render(streams: streams, sinks: [("jsonl", SinkCounters())])

@@ -13,7 +13,9 @@ private let orange = RGB.displayed(230, 120, 0)  // class 3
 /// JPEG error allowed on a box line (2-pixel lines next to a gradient ring a little).
 private let lineTolerance = 24
 
-private func track(_ id: Int, _ classID: Int, _ name: String?, _ x1: Float, _ y1: Float, _ x2: Float, _ y2: Float)
+private func track(
+    _ id: Int, _ classID: Int, _ name: String?, _ x1: Float, _ y1: Float, _ x2: Float, _ y2: Float
+)
     -> Track
 {
     Track(trackID: id, classID: classID, className: name, confidence: 0.9, x1: x1, y1: y1, x2: x2, y2: y2)
@@ -21,11 +23,14 @@ private func track(_ id: Int, _ classID: Int, _ name: String?, _ x1: Float, _ y1
 
 extension PreviewRenderer {
     /// A synthetic I420 image rendered as a frame of its own size.
-    fileprivate func render(_ pixels: PixelBuffer, tracks: [Track], maxWidth: Int, quality: Int) throws
+    fileprivate func render(
+        _ pixels: PixelBuffer, tracks: [Track], maxWidth: Int, quality: Int
+    ) throws
         -> UnsafeRawBufferPointer
     {
-        try render(.i420(pixels), width: pixels.width, height: pixels.height, tracks: tracks, maxWidth: maxWidth,
-                   quality: quality)
+        try render(
+            .i420(pixels), width: pixels.width, height: pixels.height, tracks: tracks, maxWidth: maxWidth,
+            quality: quality)
     }
 }
 
@@ -42,8 +47,9 @@ private func expectColor(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let actual = image[x, y]
-    #expect(actual.maxDifference(to: expected) <= tolerance, "pixel (\(x), \(y)) is \(actual), expected \(expected)",
-            sourceLocation: sourceLocation)
+    #expect(
+        actual.maxDifference(to: expected) <= tolerance, "pixel (\(x), \(y)) is \(actual), expected \(expected)",
+        sourceLocation: sourceLocation)
 }
 
 /// The gradient's own grey at a pixel.
@@ -164,7 +170,8 @@ struct PreviewRendererTests {
         let unchanged = withInvisible == plain
         #expect(unchanged, "boxes with nothing inside the image changed it")
         let downscaled = try Array(renderer.render(frame, tracks: [], maxWidth: 320, quality: 80))
-        let downscaledUnchanged = try Array(renderer.render(frame, tracks: invisible, maxWidth: 320, quality: 80))
+        let downscaledUnchanged =
+            try Array(renderer.render(frame, tracks: invisible, maxWidth: 320, quality: 80))
             == downscaled
         #expect(downscaledUnchanged, "boxes with nothing inside the downscaled image changed it")
 

@@ -70,7 +70,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs a command to completion (bounded by `seconds`) and returns status, stdout and stderr.
-    public static func run(_ executable: String, _ arguments: [String], timeout seconds: Double = 60) throws
+    public static func run(
+        _ executable: String, _ arguments: [String], timeout seconds: Double = 60
+    ) throws
         -> (status: Int32, stdout: String, stderr: String)
     {
         let directory = try TestEnvironment.makeTemporaryDirectory("run")
@@ -78,7 +80,8 @@ public final class ChildProcess: @unchecked Sendable {
         let child = try ChildProcess(executable, arguments, directory: directory)
         guard child.waitForExit(atMost: seconds) else {
             child.stop(signal: SIGKILL)
-            throw TestEnvironment.MissingResource(description: "\(executable) \(arguments) did not finish in \(seconds) s")
+            throw TestEnvironment.MissingResource(
+                description: "\(executable) \(arguments) did not finish in \(seconds) s")
         }
         return (child.process.terminationStatus, child.stdout, child.stderr)
     }

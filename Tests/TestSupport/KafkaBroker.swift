@@ -40,7 +40,8 @@ public final class KafkaBroker: @unchecked Sendable {
     /// Starts the broker (again) on the same port and data folder and waits until it accepts connections.
     public func start() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw TestEnvironment.MissingResource(description: "\(Self.binary) is missing; run scripts/setup.sh (make test does)")
+            throw TestEnvironment.MissingResource(
+                description: "\(Self.binary) is missing; run scripts/setup.sh (make test does)")
         }
         let data = directory.appendingPathComponent("data").path
         process = try ChildProcess(
@@ -48,7 +49,8 @@ public final class KafkaBroker: @unchecked Sendable {
             ["start", "--data-dir", data, "--host", "127.0.0.1", "--only", "kafka", "--kafka-port", "\(port)"],
             directory: directory, label: "broker")
         guard Self.waitForPort(port, seconds: 10) else {
-            throw TestEnvironment.MissingResource(description: "the broker did not listen on \(port) within 10 s: \(process?.stderr ?? "")")
+            throw TestEnvironment.MissingResource(
+                description: "the broker did not listen on \(port) within 10 s: \(process?.stderr ?? "")")
         }
     }
 

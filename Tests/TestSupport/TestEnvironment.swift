@@ -21,7 +21,8 @@ public enum TestEnvironment {
 
     /// A built executable of this package. `REALTIME_ANALYTICS_BIN` overrides the folder (default `.build/debug`).
     public static func executable(_ name: String) throws -> String {
-        let folder = ProcessInfo.processInfo.environment["REALTIME_ANALYTICS_BIN"]
+        let folder =
+            ProcessInfo.processInfo.environment["REALTIME_ANALYTICS_BIN"]
             ?? packageRoot.appendingPathComponent(".build/debug").path
         let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {

@@ -1,9 +1,12 @@
 import Testing
+
 @testable import Tracking
 
 @Suite("ByteTrack")
 struct ByteTrackerTests {
-    func detection(_ x: Double, _ y: Double, score: Double = 0.9, classID: Int = 0, size: Double = 40) -> ByteTracker.Detection {
+    func detection(
+        _ x: Double, _ y: Double, score: Double = 0.9, classID: Int = 0, size: Double = 40
+    ) -> ByteTracker.Detection {
         .init(box: Box(x1: x, y1: y, x2: x + size, y2: y + 2 * size), score: score, classID: classID)
     }
 
@@ -52,7 +55,9 @@ struct ByteTrackerTests {
         #expect(fresh.update(detections: [detection(0, 0, score: 0.3)], time: 0).isEmpty)
     }
 
-    @Test("the publish gate hides a static thing that crossed the new-track score once and lives on low scores; real objects and briefly weak ones stay published")
+    @Test(
+        "the publish gate hides a static thing that crossed the new-track score once and lives on low scores; real objects and briefly weak ones stay published"
+    )
     func publishGate() {
         // At 3 looks per second: a sign scored 0.45 that reaches 0.62 once, a walker at 0.9, and a person whose
         // score dips to 0.35 for two looks (occluded) after a confident start.
@@ -103,7 +108,9 @@ struct ByteTrackerTests {
     @Test("at a low detection rate (every 2 s) a missed object is still re-found: the buffer spans at least 3 updates")
     func slowDetectionKeepsIDs() {
         let tracker = ByteTracker()  // 1 s buffer
-        for step in 0..<3 { _ = tracker.update(detections: [detection(100 + 10 * Double(step), 100)], time: 2 * Double(step)) }
+        for step in 0..<3 {
+            _ = tracker.update(detections: [detection(100 + 10 * Double(step), 100)], time: 2 * Double(step))
+        }
         _ = tracker.update(detections: [], time: 6)  // missed once (2 s later)
         #expect(tracker.trackCounts == (0, 1))
         #expect(tracker.update(detections: [detection(140, 100)], time: 8).map(\.trackID) == [1])
@@ -111,7 +118,9 @@ struct ByteTrackerTests {
         #expect(tracker.trackCounts == (0, 0), "gone after 3 missed updates")
     }
 
-    @Test("after the first update, a new track of middling score is confirmed only when matched again; one-off detections are not published")
+    @Test(
+        "after the first update, a new track of middling score is confirmed only when matched again; one-off detections are not published"
+    )
     func unconfirmed() {
         let tracker = ByteTracker()
         _ = tracker.update(detections: [detection(0, 0)], time: 0)
@@ -120,7 +129,8 @@ struct ByteTrackerTests {
         let third = tracker.update(detections: [detection(0, 0), detection(300, 300, score: 0.65)], time: 0.2)
         #expect(Set(third.map(\.trackID)) == [1, 2])
         // A one-off middling detection is never published.
-        let fourth = tracker.update(detections: [detection(0, 0), detection(300, 300), detection(600, 50, score: 0.65)], time: 0.3)
+        let fourth = tracker.update(
+            detections: [detection(0, 0), detection(300, 300), detection(600, 50, score: 0.65)], time: 0.3)
         let fifth = tracker.update(detections: [detection(0, 0), detection(300, 300)], time: 0.4)
         #expect(Set(fourth.map(\.trackID)) == [1, 2] && Set(fifth.map(\.trackID)) == [1, 2])
         // A detection below the new-track threshold never starts a track.
@@ -143,7 +153,8 @@ struct ByteTrackerTests {
         func run(_ tracker: ByteTracker) -> (ids: Set<Int>, published: Int) {
             var ids = Set<Int>(), published = 0
             for look in 0..<12 {
-                let output = tracker.update(detections: [detection(20 + 80 * Double(look) * 0.5, 100)], time: Double(look) * 0.5)
+                let output = tracker.update(
+                    detections: [detection(20 + 80 * Double(look) * 0.5, 100)], time: Double(look) * 0.5)
                 ids.formUnion(output.map(\.trackID))
                 published += output.count
             }
@@ -152,7 +163,9 @@ struct ByteTrackerTests {
         let ours = run(ByteTracker())
         #expect(ours.ids == [1] && ours.published == 12, "\(ours)")
         let reference = run(ByteTracker(parameters: .published))
-        #expect(reference.ids.count > 1 || reference.published < 12, "the published tracker should lose this walker: \(reference)")
+        #expect(
+            reference.ids.count > 1 || reference.published < 12,
+            "the published tracker should lose this walker: \(reference)")
     }
 
     @Test("over short gaps (high look rates) only IoU pairs: a nearby newcomer does not inherit a lost track's id")

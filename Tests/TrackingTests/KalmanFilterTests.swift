@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tracking
 
 @Suite("Kalman filter")
@@ -10,7 +11,8 @@ struct KalmanFilterTests {
             filter.predict()
             filter.update(measurement: [100 + 5 * Double(step), 200 - 2 * Double(step), 0.5, 80])
         }
-        #expect(abs(filter.mean[4] - 5) < 0.2 && abs(filter.mean[5] + 2) < 0.2, "vx \(filter.mean[4]) vy \(filter.mean[5])")
+        #expect(
+            abs(filter.mean[4] - 5) < 0.2 && abs(filter.mean[5] + 2) < 0.2, "vx \(filter.mean[4]) vy \(filter.mean[5])")
         let x = filter.mean[0]
         filter.predict(dt: 3)
         #expect(abs(filter.mean[0] - (x + 3 * filter.mean[4])) < 1e-9)
@@ -37,14 +39,18 @@ struct KalmanFilterTests {
         var filter = KalmanFilter(measurement: [320, 240, 0.4, 120])
         var mean = (0..<8).map { filter.mean[$0] }
         var covariance = (0..<8).map { i in (0..<8).map { j in filter.covariance(i, j) } }
-        let steps: [(dt: Double, z: [Double])] = [(1, [324, 238, 0.41, 121]), (3, [335, 233, 0.4, 124]), (2.5, [344, 229, 0.39, 126])]
+        let steps: [(dt: Double, z: [Double])] = [
+            (1, [324, 238, 0.41, 121]), (3, [335, 233, 0.4, 124]), (2.5, [344, 229, 0.39, 126]),
+        ]
         for (dt, z) in steps {
             filter.predict(dt: dt)
             filter.update(measurement: SIMD4(z[0], z[1], z[2], z[3]))
             (mean, covariance) = Self.reference(mean, covariance, dt: dt, z: z)
             for i in 0..<8 {
                 #expect(abs(filter.mean[i] - mean[i]) < 1e-9 * max(1, abs(mean[i])))
-                for j in 0..<8 { #expect(abs(filter.covariance(i, j) - covariance[i][j]) < 1e-9 * max(1, abs(covariance[i][j]))) }
+                for j in 0..<8 {
+                    #expect(abs(filter.covariance(i, j) - covariance[i][j]) < 1e-9 * max(1, abs(covariance[i][j])))
+                }
             }
         }
     }

@@ -1,11 +1,13 @@
 import AnalyticsCore
 import Testing
+
 @testable import Tracking
 
 @Suite("Linear assignment")
 struct LinearAssignmentTests {
     /// The objective the solver minimises: matched costs plus limit/2 per unmatched row and column.
-    static func objective(_ solution: LinearAssignment.Solution, cost: [Double], columns: Int, limit: Double) -> Double {
+    static func objective(_ solution: LinearAssignment.Solution, cost: [Double], columns: Int, limit: Double) -> Double
+    {
         solution.matches.reduce(0) { $0 + cost[$1.row * columns + $1.column] }
             + Double(solution.unmatchedRows.count + solution.unmatchedColumns.count) * limit / 2
     }
@@ -80,7 +82,8 @@ struct LinearAssignmentTests {
 
     @Test("infinite costs are never matched")
     func infinite() {
-        let solution = LinearAssignment.solve(cost: [.infinity, 0.3, .infinity, .infinity], rows: 2, columns: 2, limit: 0.8)
+        let solution = LinearAssignment.solve(
+            cost: [.infinity, 0.3, .infinity, .infinity], rows: 2, columns: 2, limit: 0.8)
         #expect(solution.matches.map { [$0.row, $0.column] } == [[0, 1]])
         #expect(solution.unmatchedRows == [1] && solution.unmatchedColumns == [0])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tracking
 
 @Suite("Live fidelity scoring")
@@ -21,7 +22,8 @@ struct LiveFidelityTests {
 
     @Test("publishing the reference at some frames scores perfectly; each stream only at its own frames")
     func perfect() {
-        let publications = stride(from: 0, to: 10, by: 3).map { published("a", frameID: Int64($0), ids: [1: 5, 2: 6]) }
+        let publications =
+            stride(from: 0, to: 10, by: 3).map { published("a", frameID: Int64($0), ids: [1: 5, 2: 6]) }
             + [published("b", frameID: 4, ids: [1: 1, 2: 2])]
         let score = LiveFidelity.score(reference: reference, clipFrames: 10, publications: publications)
         #expect(score.overall.mota == 1 && score.overall.idf1 == 1 && score.overall.recall == 1)
@@ -33,7 +35,8 @@ struct LiveFidelityTests {
     func errors() {
         var publications = [published("a", frameID: 0, ids: [1: 1, 2: 2]), published("a", frameID: 5, ids: [1: 1])]
         publications.append(published("a", frameID: 8, ids: [1: 3, 2: 2]))  // object 1 re-born as track 3
-        publications[1].tracks.append(MOTEntry(frame: 0, id: 9, box: Box(x1: 0, y1: 400, x2: 20, y2: 440), confidence: 0.5))
+        publications[1].tracks.append(
+            MOTEntry(frame: 0, id: 9, box: Box(x1: 0, y1: 400, x2: 20, y2: 440), confidence: 0.5))
         let m = LiveFidelity.score(reference: reference, clipFrames: 10, publications: publications).overall
         #expect(m.objects == 6 && m.misses == 1 && m.falsePositives == 1 && m.switches == 1, "\(m)")
         #expect(abs(m.mota - (1 - 3.0 / 6)) < 1e-12)
@@ -44,12 +47,16 @@ struct LiveFidelityTests {
         // Frame 9 of loop 0 and frame 0 of loop 1 (frame id 10): the reference's objects start again.
         let carried = LiveFidelity.score(
             reference: reference, clipFrames: 10,
-            publications: [published("a", frameID: 9, ids: [1: 1, 2: 2]), published("a", frameID: 10, ids: [1: 1, 2: 2])])
+            publications: [
+                published("a", frameID: 9, ids: [1: 1, 2: 2]), published("a", frameID: 10, ids: [1: 1, 2: 2]),
+            ])
         #expect(carried.overall.uniqueObjects == 4 && carried.overall.mota == 1, "\(carried.overall)")
         #expect(abs(carried.overall.idf1 - 0.5) < 1e-12, "one track id for two objects: \(carried.overall)")
         let renewed = LiveFidelity.score(
             reference: reference, clipFrames: 10,
-            publications: [published("a", frameID: 9, ids: [1: 1, 2: 2]), published("a", frameID: 10, ids: [1: 3, 2: 4])])
+            publications: [
+                published("a", frameID: 9, ids: [1: 1, 2: 2]), published("a", frameID: 10, ids: [1: 3, 2: 4]),
+            ])
         #expect(renewed.overall.switches == 0 && renewed.overall.mota == 1 && renewed.overall.idf1 == 1)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Tracking
 
 @Suite("MOT metrics", .serialized, .timeLimit(.minutes(3)))
@@ -13,8 +14,9 @@ struct MOTMetricsTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double])
     }
 
-    @Test("CLEAR and identity metrics agree with py-motmetrics 1.4.0 to 1e-6 on TUD-Campus and TUD-Stadtmitte",
-          arguments: ["TUD-Campus", "TUD-Stadtmitte"])
+    @Test(
+        "CLEAR and identity metrics agree with py-motmetrics 1.4.0 to 1e-6 on TUD-Campus and TUD-Stadtmitte",
+        arguments: ["TUD-Campus", "TUD-Stadtmitte"])
     func agreesWithMotmetrics(sequence: String) throws {
         let folder = try ChildProcess.run(
             "/usr/bin/env", ["python3", TestEnvironment.script("motmetrics-reference.py"), "--data-dir"], timeout: 60)
@@ -36,15 +38,19 @@ struct MOTMetricsTests {
         ]
         #expect(Set(actual.keys) == Set(expected.keys))
         for (name, value) in expected {
-            #expect(abs((actual[name] ?? .nan) - value) <= 1e-6, "\(sequence) \(name): ours \(actual[name] ?? .nan), py-motmetrics \(value)")
+            #expect(
+                abs((actual[name] ?? .nan) - value) <= 1e-6,
+                "\(sequence) \(name): ours \(actual[name] ?? .nan), py-motmetrics \(value)")
         }
     }
 
     @Test("a perfect tracker scores MOTA 1 and IDF1 1; swapping ids mid-way costs switches and identity")
     func synthetic() {
         let truth = (1...10).flatMap { frame in
-            [MOTEntry(frame: frame, id: 1, box: Box(x1: 0, y1: 0, x2: 10, y2: 20), confidence: 1),
-             MOTEntry(frame: frame, id: 2, box: Box(x1: 50, y1: 0, x2: 60, y2: 20), confidence: 1)]
+            [
+                MOTEntry(frame: frame, id: 1, box: Box(x1: 0, y1: 0, x2: 10, y2: 20), confidence: 1),
+                MOTEntry(frame: frame, id: 2, box: Box(x1: 50, y1: 0, x2: 60, y2: 20), confidence: 1),
+            ]
         }
         let perfect = MOTMetrics.evaluate(groundTruth: truth, hypotheses: truth)
         #expect(perfect.mota == 1 && perfect.idf1 == 1 && perfect.motp == 0 && perfect.switches == 0)

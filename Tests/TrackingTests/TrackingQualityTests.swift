@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Tracking
 
 /// Our ByteTracker against a maintained Python ByteTrack (Roboflow's `trackers`, PyPI) on identical detections:
@@ -46,7 +47,8 @@ struct TrackingQualityTests {
     func againstReference(scenario: Scenario) throws {
         let dataDirectory = try ChildProcess.run(
             "/usr/bin/env", ["python3", TestEnvironment.script("motmetrics-reference.py"), "--data-dir"], timeout: 60)
-        let truthPath = dataDirectory.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let truthPath =
+            dataDirectory.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             + "/\(scenario.sequence)/gt.txt"
         let sequenceTruth = try MOTChallenge.read(path: truthPath)
         var truth: [MOTEntry] = [], detections: [MOTEntry] = []
@@ -88,9 +90,11 @@ struct TrackingQualityTests {
             detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: .published)
         let reference = try ChildProcess.run(
             "/usr/bin/env",
-            ["python3", TestEnvironment.script("bytetrack-reference.py"), "--detections", detectionPath,
-             "--output", referencePath, "--fps", "\(Self.fps)", "--every", "\(scenario.every)",
-             "--last-frame", "\(lastFrame)", "--lost-seconds", "\(ByteTracker.Parameters().lostTrackSeconds)"],
+            [
+                "python3", TestEnvironment.script("bytetrack-reference.py"), "--detections", detectionPath,
+                "--output", referencePath, "--fps", "\(Self.fps)", "--every", "\(scenario.every)",
+                "--last-frame", "\(lastFrame)", "--lost-seconds", "\(ByteTracker.Parameters().lostTrackSeconds)",
+            ],
             timeout: 180)
         try #require(reference.status == 0, "bytetrack-reference.py failed: \(reference.stderr)")
         let referenceTracks = try MOTChallenge.read(path: referencePath)
@@ -102,7 +106,8 @@ struct TrackingQualityTests {
         let referenceMetrics = MOTMetrics.evaluate(groundTruth: scoredTruth, hypotheses: referenceTracks)
         let publishedMetrics = MOTMetrics.evaluate(groundTruth: scoredTruth, hypotheses: published.tracks)
         let report = String(
-            format: "%@ (ours / Roboflow trackers 2.6.1 / ours as published): MOTA %.3f / %.3f / %.3f, IDF1 %.3f / %.3f / %.3f, switches %d / %d / %d, FP %d / %d / %d, misses %d / %d / %d",
+            format:
+                "%@ (ours / Roboflow trackers 2.6.1 / ours as published): MOTA %.3f / %.3f / %.3f, IDF1 %.3f / %.3f / %.3f, switches %d / %d / %d, FP %d / %d / %d, misses %d / %d / %d",
             scenario.testDescription, oursMetrics.mota, referenceMetrics.mota, publishedMetrics.mota, oursMetrics.idf1,
             referenceMetrics.idf1, publishedMetrics.idf1, oursMetrics.switches, referenceMetrics.switches,
             publishedMetrics.switches, oursMetrics.falsePositives, referenceMetrics.falsePositives,
@@ -132,19 +137,22 @@ struct TrackingQualityTests {
                 let w = box.width * (1 + 0.05 * gaussian()), h = box.height * (1 + 0.05 * gaussian())
                 let cx = (box.x1 + box.x2) / 2 + 0.05 * box.width * gaussian()
                 let cy = (box.y1 + box.y2) / 2 + 0.05 * box.height * gaussian()
-                let score = Double.random(in: 0..<1, using: &random) < 0.25
+                let score =
+                    Double.random(in: 0..<1, using: &random) < 0.25
                     ? Double.random(in: 0.15...0.5, using: &random) : Double.random(in: 0.55...0.98, using: &random)
-                detections.append(MOTEntry(
-                    frame: frame, id: -1, box: Box(x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2),
-                    confidence: score))
+                detections.append(
+                    MOTEntry(
+                        frame: frame, id: -1, box: Box(x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2),
+                        confidence: score))
             }
             for _ in 0..<Int.random(in: 0...2, using: &random) {
                 let w = Double.random(in: 20...70, using: &random), h = w * Double.random(in: 2...3, using: &random)
                 let x = Double.random(in: 0...(width - w), using: &random)
                 let y = Double.random(in: 0...max(1, height - h), using: &random)
-                detections.append(MOTEntry(
-                    frame: frame, id: -1, box: Box(x1: x, y1: y, x2: x + w, y2: y + h),
-                    confidence: Double.random(in: 0.1...0.65, using: &random)))
+                detections.append(
+                    MOTEntry(
+                        frame: frame, id: -1, box: Box(x1: x, y1: y, x2: x + w, y2: y + h),
+                        confidence: Double.random(in: 0.1...0.65, using: &random)))
             }
         }
         return detections

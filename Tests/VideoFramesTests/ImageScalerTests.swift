@@ -49,8 +49,9 @@ struct ImageScalerTests {
                 try redPlane.withUnsafeMutableBufferPointer { r in
                     try ImageScaler(filter: .area).scale(
                         source.planes,
-                        into: .gbrp(width: width, height: height, green: g.baseAddress!, blue: b.baseAddress!,
-                                    red: r.baseAddress!, stride: width))
+                        into: .gbrp(
+                            width: width, height: height, green: g.baseAddress!, blue: b.baseAddress!,
+                            red: r.baseAddress!, stride: width))
                 }
             }
         }
@@ -58,8 +59,9 @@ struct ImageScalerTests {
             (Int(redPlane[y * width + x]), Int(green[y * width + x]), Int(blue[y * width + x]))
         }
         let background = rgb(5, 5), block = rgb(50, 30)
-        #expect(abs(background.0 - background.1) < 6 && abs(background.1 - background.2) < 6
-            && abs(background.0 - 128) < 12, "grey became \(background)")
+        #expect(
+            abs(background.0 - background.1) < 6 && abs(background.1 - background.2) < 6
+                && abs(background.0 - 128) < 12, "grey became \(background)")
         #expect(block.0 > 220 && block.1 < 40 && block.2 < 40, "red became \(block)")
         // The block spans x 40..<60, y 20..<40 after halving: just outside it is grey again.
         #expect(rgb(37, 30).0 < 150 && rgb(62, 30).0 < 150 && rgb(50, 17).0 < 150 && rgb(50, 42).0 < 150)

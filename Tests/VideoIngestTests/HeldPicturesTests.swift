@@ -5,6 +5,7 @@ import Synchronization
 import TestSupport
 import Testing
 import VideoFrames
+
 @testable import VideoIngest
 
 /// Keeps every frame it is given, with a checksum of its pixels (converted to I420) taken on arrival.
@@ -33,12 +34,14 @@ private final class PictureKeeper: FrameDelivery, Sendable {
 
 @Suite("Decoded pictures held by reference", .timeLimit(.minutes(1)))
 struct HeldPicturesTests {
-    @Test("a picture a worker still holds keeps its pixels while the decoder decodes 100 more (MPEG-4, H.264)",
-          arguments: ["vtest.avi", "testsrc-640x360-25fps-5s.mp4"])
+    @Test(
+        "a picture a worker still holds keeps its pixels while the decoder decodes 100 more (MPEG-4, H.264)",
+        arguments: ["vtest.avi", "testsrc-640x360-25fps-5s.mp4"])
     func heldPicturesKeepTheirPixels(file: String) throws {
         let keeper = PictureKeeper()
         let reader = StreamReader(
-            stream: StreamConfiguration(id: "held", source: .file(path: try TestEnvironment.sample(file)), realtime: false),
+            stream: StreamConfiguration(
+                id: "held", source: .file(path: try TestEnvironment.sample(file)), realtime: false),
             streamIndex: 0, settings: IngestSettings(width: 640, height: 0), delivery: keeper,
             logger: Logger(label: "test"))
         let exited = SharedCounter()

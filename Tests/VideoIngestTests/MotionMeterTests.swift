@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VideoIngest
 
 @Suite("Motion meter")
@@ -26,7 +27,8 @@ struct MotionMeterTests {
         var still = MotionMeter()
         let stillFrames = (0..<30).map { _ in measure(&still, frame(boxX: 300, noise: 4, seed: &seed)) }
         #expect(stillFrames.prefix(MotionMeter.lag).allSatisfy { $0 == nil }, "unknown until there is an earlier grid")
-        #expect(stillFrames.dropFirst(MotionMeter.lag).allSatisfy { $0 == false }, "noise alone must not count as motion")
+        #expect(
+            stillFrames.dropFirst(MotionMeter.lag).allSatisfy { $0 == false }, "noise alone must not count as motion")
 
         // A person-sized box walking 3 px per frame (30 px/s at 10 fps): slower than a cell per frame.
         var walking = MotionMeter()

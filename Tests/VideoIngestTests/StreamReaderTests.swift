@@ -5,6 +5,7 @@ import Synchronization
 import TestSupport
 import Testing
 import VideoFrames
+
 @testable import VideoIngest
 
 /// Collects every frame a reader delivers (from the one reader thread), converting each to I420 at its working size
@@ -35,11 +36,15 @@ final class FrameCollector: FrameDelivery, Sendable {
         var checksum: UInt64 = 0
         let pixels = scaler.withLock { try? $0.i420(frame.pixels, width: frame.width, height: frame.height) }
         if let bytes = pixels?.bytes {
-            for offset in stride(from: 0, to: bytes.count, by: 997) { checksum = checksum &* 31 &+ UInt64(bytes[offset]) }
+            for offset in stride(from: 0, to: bytes.count, by: 997) {
+                checksum = checksum &* 31 &+ UInt64(bytes[offset])
+            }
         }
         records.withLock {
-            $0.append(Record(index: frame.index, width: frame.width, height: frame.height, pts: frame.ptsSeconds,
-                             uptimeNs: frame.captureUptimeNs, checksum: checksum))
+            $0.append(
+                Record(
+                    index: frame.index, width: frame.width, height: frame.height, pts: frame.ptsSeconds,
+                    uptimeNs: frame.captureUptimeNs, checksum: checksum))
         }
     }
 
@@ -60,7 +65,8 @@ struct StreamReaderTests {
         atMost seconds: Double
     ) -> (FrameCollector, StreamReader) {
         let collector = FrameCollector()
-        let reader = StreamReader(stream: stream, streamIndex: 0, settings: settings, delivery: collector, logger: logger)
+        let reader = StreamReader(
+            stream: stream, streamIndex: 0, settings: settings, delivery: collector, logger: logger)
         let exited = SharedCounter()
         reader.start(onExit: { exited.add() })
         _ = ChildProcess.waitUntil(atMost: seconds) { exited.current > 0 || done(collector, reader) }
@@ -85,7 +91,8 @@ struct StreamReaderTests {
     @Test("a 5 s, 25 fps, 640x360 clip yields exactly 125 frames at the working size, indexed 0...124")
     func exactFrameCount() throws {
         let stream = StreamConfiguration(
-            id: "clip", source: .file(path: try TestEnvironment.sample("testsrc-640x360-25fps-5s.mp4")), realtime: false)
+            id: "clip", source: .file(path: try TestEnvironment.sample("testsrc-640x360-25fps-5s.mp4")), realtime: false
+        )
         let (collector, reader) = read(
             stream, settings: IngestSettings(width: 320, height: 180), until: { _, _ in false }, atMost: 60)
         let frames = collector.all
@@ -101,8 +108,10 @@ struct StreamReaderTests {
 
     @Test("vtest.avi yields 795 frames; height 0 keeps its 4:3 aspect")
     func vtestFrameCount() throws {
-        let stream = StreamConfiguration(id: "vtest", source: .file(path: try TestEnvironment.sample("vtest.avi")), realtime: false)
-        let (collector, _) = read(stream, settings: IngestSettings(width: 640, height: 0), until: { _, _ in false }, atMost: 60)
+        let stream = StreamConfiguration(
+            id: "vtest", source: .file(path: try TestEnvironment.sample("vtest.avi")), realtime: false)
+        let (collector, _) = read(
+            stream, settings: IngestSettings(width: 640, height: 0), until: { _, _ in false }, atMost: 60)
         let frames = collector.all
         #expect(frames.count == 795)
         #expect(frames.allSatisfy { $0.width == 640 && $0.height == 480 })
@@ -114,7 +123,8 @@ struct StreamReaderTests {
             id: "loop", source: .file(path: try TestEnvironment.sample("testsrc-640x360-25fps-5s.mp4")), loop: true,
             realtime: false)
         let (collector, reader) = read(
-            stream, settings: IngestSettings(width: 160, height: 90), until: { collector, _ in collector.all.count >= 300 },
+            stream, settings: IngestSettings(width: 160, height: 90),
+            until: { collector, _ in collector.all.count >= 300 },
             atMost: 60)
         let indices = collector.all.map(\.index)
         #expect(indices.count >= 300)
@@ -125,7 +135,8 @@ struct StreamReaderTests {
     @Test("real-time pacing of a 10 fps file gives 10 ± 1 frames/s")
     func realtimePacing() throws {
         let stream = StreamConfiguration(
-            id: "paced", source: .file(path: try TestEnvironment.sample("testsrc-640x360-10fps-20s.mp4")), realtime: true)
+            id: "paced", source: .file(path: try TestEnvironment.sample("testsrc-640x360-10fps-20s.mp4")),
+            realtime: true)
         let (collector, _) = read(
             stream, settings: IngestSettings(width: 320, height: 180),
             until: { collector, _ in collector.all.count >= 41 }, atMost: 15)
@@ -140,11 +151,14 @@ struct StreamReaderTests {
     @Test("a missing file marks the stream offline with a clear reason and keeps retrying")
     func missingFile() throws {
         let stream = StreamConfiguration(id: "missing", source: .file(path: "/nonexistent/clip.mp4"))
-        let settings = IngestSettings(width: 320, height: 180, reconnectInitialSeconds: 0.05, reconnectMaximumSeconds: 0.2)
+        let settings = IngestSettings(
+            width: 320, height: 180, reconnectInitialSeconds: 0.05, reconnectMaximumSeconds: 0.2)
         let (collector, reader) = read(
             stream, settings: settings, until: { _, reader in reader.health.failedOpens >= 3 }, atMost: 10)
         #expect(reader.health.state == .offline)
-        #expect(reader.health.failedOpens >= 3, "retried \(reader.health.failedOpens) times in 10 s with a 0.2 s backoff cap")
+        #expect(
+            reader.health.failedOpens >= 3,
+            "retried \(reader.health.failedOpens) times in 10 s with a 0.2 s backoff cap")
         #expect(collector.all.isEmpty)
         let reason = try #require(reader.health.lastError)
         #expect(reason.contains("/nonexistent/clip.mp4") && reason.contains("file not found"), "\(reason)")
@@ -154,8 +168,10 @@ struct StreamReaderTests {
     func unreachableServer() throws {
         let port = try TestEnvironment.freePort()
         let stream = StreamConfiguration(id: "cam", source: .rtsp(url: "rtsp://127.0.0.1:\(port)/none"))
-        let settings = IngestSettings(width: 320, height: 180, reconnectInitialSeconds: 0.05, reconnectMaximumSeconds: 0.2, ioTimeoutMs: 1000)
-        let (_, reader) = read(stream, settings: settings, until: { _, reader in reader.health.state == .offline }, atMost: 10)
+        let settings = IngestSettings(
+            width: 320, height: 180, reconnectInitialSeconds: 0.05, reconnectMaximumSeconds: 0.2, ioTimeoutMs: 1000)
+        let (_, reader) = read(
+            stream, settings: settings, until: { _, reader in reader.health.state == .offline }, atMost: 10)
         #expect(reader.health.state == .offline)
         #expect(reader.health.lastError?.contains("127.0.0.1:\(port)") == true, "\(reader.health.lastError ?? "")")
     }

@@ -26,7 +26,8 @@ public struct Configuration: Sendable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
+            let reason =
+                FileManager.default.fileExists(atPath: path)
                 ? "cannot be read as UTF-8 text (check its permissions and encoding)"
                 : "does not exist; pass an existing YAML file with --config"
             throw ConfigurationError(file: path, line: nil, path: "", message: "the configuration file \(reason)")
@@ -38,14 +39,18 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// Parses and validates YAML text. `file` is only used in error messages.
-    public static func parse(yaml: String, file: String = "<config>", baseDirectory: String = ".")
+    public static func parse(
+        yaml: String, file: String = "<config>", baseDirectory: String = "."
+    )
         throws(ConfigurationError) -> Configuration
     {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw ConfigurationError(file: file, line: Self.line(of: error), path: "", message: "is not valid YAML: \(Self.summary(of: error))")
+            throw ConfigurationError(
+                file: file, line: Self.line(of: error), path: "",
+                message: "is not valid YAML: \(Self.summary(of: error))")
         } catch {
             throw ConfigurationError(file: file, line: nil, path: "", message: "is not valid YAML: \(error)")
         }
@@ -71,7 +76,9 @@ public struct Configuration: Sendable, Equatable {
             && configuration.metrics.port == configuration.dashboard.port
         {
             throw try document.section("metrics", allowedKeys: MetricsConfiguration.keys).error(
-                "port", "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)")
+                "port",
+                "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
+            )
         }
 
         var firstDeclaration: [String: String] = [:]
@@ -79,7 +86,8 @@ public struct Configuration: Sendable, Equatable {
             let entry = try YAMLSection(node, path: path, file: file, allowedKeys: StreamConfiguration.keys)
             for stream in try StreamConfiguration.read(entry, baseDirectory: baseDirectory) {
                 if let earlier = firstDeclaration[stream.id] {
-                    throw entry.error("id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")
+                    throw entry.error(
+                        "id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")
                 }
                 firstDeclaration[stream.id] = path
                 configuration.streams.append(stream)

@@ -65,7 +65,8 @@ public struct KafkaConfiguration: Sendable, Equatable {
         properties = try section.scalarMapping("properties")
         for (key, _) in properties where Self.reservedProperties.contains(key) {
             throw section.error(
-                "properties", "sets '\(key)', which a kafka key already controls; use bootstrap_servers, linger_ms or max_batch_size")
+                "properties",
+                "sets '\(key)', which a kafka key already controls; use bootstrap_servers, linger_ms or max_batch_size")
         }
     }
 }

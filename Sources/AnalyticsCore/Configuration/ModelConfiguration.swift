@@ -64,7 +64,8 @@ public struct ModelConfiguration: Sendable, Equatable {
         }
         path = try section.optionalString("path").map(resolved)
         if let path, !FileManager.default.fileExists(atPath: path) {
-            throw section.error("path", "\(path) does not exist; run scripts/model.sh install (make setup) or fix the path")
+            throw section.error(
+                "path", "\(path) does not exist; run scripts/model.sh install (make setup) or fix the path")
         }
         let formatName = try section.string("format", default: format.rawValue)
         guard let format = Format(rawValue: formatName) else {
@@ -75,7 +76,8 @@ public struct ModelConfiguration: Sendable, Equatable {
         labelsPath = try section.optionalString("labels").map(resolved)
         if let labelsPath {
             guard let text = try? String(contentsOfFile: labelsPath, encoding: .utf8) else {
-                throw section.error("labels", "cannot read \(labelsPath); allowed: a text file with one class name per line")
+                throw section.error(
+                    "labels", "cannot read \(labelsPath); allowed: a text file with one class name per line")
             }
             labels = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
@@ -84,7 +86,8 @@ public struct ModelConfiguration: Sendable, Equatable {
         device = try section.string("device", default: device)
         precision = try section.optionalString("precision")
         if let precision, !["f32", "bf16", "f16"].contains(precision) {
-            throw section.error("precision", "got '\(precision)'; allowed: f32, bf16 or f16 (leave it out for the device default)")
+            throw section.error(
+                "precision", "got '\(precision)'; allowed: f32, bf16 or f16 (leave it out for the device default)")
         }
         inputSize = try section.int("input_size", default: inputSize, in: 64...2048, unit: " pixels")
         guard inputSize % 32 == 0 else {
@@ -102,7 +105,9 @@ public struct ModelConfiguration: Sendable, Equatable {
         batch = try section.int("batch", default: batch, in: 1...16, unit: " frames per inference")
         for name in classes where !labels.contains(name) {
             var message = "got '\(name)'; allowed: a class name of the model's labels"
-            if let suggestion = KeySuggestion.closest(to: name, in: labels) { message += "; did you mean '\(suggestion)'?" }
+            if let suggestion = KeySuggestion.closest(to: name, in: labels) {
+                message += "; did you mean '\(suggestion)'?"
+            }
             throw section.error("classes", message)
         }
     }
@@ -154,7 +159,8 @@ public struct TrackerConfiguration: Sendable, Equatable {
         highThreshold = try section.double("high_threshold", default: highThreshold, in: 0...1)
         lowThreshold = try section.double("low_threshold", default: lowThreshold, in: 0...1)
         guard lowThreshold <= highThreshold else {
-            throw section.error("low_threshold", "got \(lowThreshold); allowed: at most high_threshold (\(highThreshold))")
+            throw section.error(
+                "low_threshold", "got \(lowThreshold); allowed: at most high_threshold (\(highThreshold))")
         }
         newTrackThreshold = try section.double("new_track_threshold", default: newTrackThreshold, in: 0...1)
         lostTrackSeconds = try section.double("lost_track_s", default: lostTrackSeconds, in: 0...3600, unit: " s")
@@ -206,7 +212,8 @@ public struct DashboardConfiguration: Sendable, Equatable {
             "offline_after_s", default: offlineAfterSeconds, in: 0.1...86400, unit: " s")
         guard offlineAfterSeconds > staleAfterSeconds else {
             throw section.error(
-                "offline_after_s", "got \(offlineAfterSeconds); allowed: more than stale_after_s (\(staleAfterSeconds))")
+                "offline_after_s", "got \(offlineAfterSeconds); allowed: more than stale_after_s (\(staleAfterSeconds))"
+            )
         }
     }
 }
@@ -246,9 +253,11 @@ public struct OutputConfiguration: Sendable, Equatable {
         let jsonl = try section.section("jsonl", allowedKeys: Self.jsonlKeys)
         jsonlEnabled = try jsonl.bool("enabled", default: jsonlEnabled)
         let path = try jsonl.string("path", default: jsonlPath)
-        jsonlPath = path == "-" || path.hasPrefix("/")
+        jsonlPath =
+            path == "-" || path.hasPrefix("/")
             ? path
-            : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)).standardizedFileURL.path
+            : URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+                .standardizedFileURL.path
         jsonlQueueCapacity = try jsonl.int("queue_capacity", default: jsonlQueueCapacity, in: 1...1_000_000)
     }
 }

@@ -35,11 +35,14 @@ public struct PipelineConfiguration: Sendable, Equatable {
         if width % 2 != 0 { throw section.error("width", "got \(width); allowed: an even number of pixels") }
         height = try section.int("height", default: height, in: 0...4320, unit: " pixels (0 = keep aspect ratio)")
         if height != 0 && (height < 16 || height % 2 != 0) {
-            throw section.error("height", "got \(height); allowed: 0 (keep aspect ratio) or an even number from 16 to 4320")
+            throw section.error(
+                "height", "got \(height); allowed: 0 (keep aspect ratio) or an even number from 16 to 4320")
         }
         detectFPS = try section.double("detect_fps", default: detectFPS, in: 0...1000, unit: " (0 = every frame)")
-        detectorWorkers = try section.int("detector_workers", default: detectorWorkers, in: 0...256, unit: " (0 = one per core)")
-        decoderThreads = try section.int("decoder_threads", default: decoderThreads, in: 0...64, unit: " (0 = FFmpeg decides)")
+        detectorWorkers = try section.int(
+            "detector_workers", default: detectorWorkers, in: 0...256, unit: " (0 = one per core)")
+        decoderThreads = try section.int(
+            "decoder_threads", default: decoderThreads, in: 0...64, unit: " (0 = FFmpeg decides)")
         let reconnect = try section.section("reconnect", allowedKeys: Self.reconnectKeys)
         reconnectInitialBackoffMs = try reconnect.int(
             "initial_backoff_ms", default: reconnectInitialBackoffMs, in: 10...600_000, unit: " ms")

@@ -33,7 +33,8 @@ public struct StreamConfiguration: Sendable, Equatable {
 
     /// Reads one list entry, which declares one stream, or `count` streams over one source with ids made from the
     /// `{n}` placeholder (1-based), e.g. `id: "cam-{n}", count: 32`.
-    static func read(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) -> [StreamConfiguration] {
+    static func read(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) -> [StreamConfiguration]
+    {
         guard section.has("id") else { throw section.error("id", "is missing; every stream needs an id") }
         guard section.has("url") else {
             throw section.error("url", "is missing; give a file path, rtsp://… or http(s)://… URL")
@@ -41,7 +42,9 @@ public struct StreamConfiguration: Sendable, Equatable {
         let idTemplate = try section.string("id", default: "")
         if let bad = idTemplate.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
             throw section.error(
-                "id", "contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); allowed: printable text")
+                "id",
+                "contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); allowed: printable text"
+            )
         }
         guard idTemplate.utf8.count <= 200 else {
             throw section.error("id", "is \(idTemplate.utf8.count) bytes long; allowed: at most 200 bytes")

@@ -21,27 +21,38 @@ public enum VideoSource: Sendable, Equatable, CustomStringConvertible {
             let rest = trimmed[schemeEnd.upperBound...]
             switch scheme {
             case "rtsp", "rtsps":
-                guard !rest.isEmpty else { throw InvalidSource(reason: "got '\(text)' with no host; use rtsp://host[:port]/path") }
+                guard !rest.isEmpty else {
+                    throw InvalidSource(reason: "got '\(text)' with no host; use rtsp://host[:port]/path")
+                }
                 self = .rtsp(url: trimmed)
             case "http", "https":
-                guard !rest.isEmpty else { throw InvalidSource(reason: "got '\(text)' with no host; use http://host[:port]/path") }
+                guard !rest.isEmpty else {
+                    throw InvalidSource(reason: "got '\(text)' with no host; use http://host[:port]/path")
+                }
                 self = .http(url: trimmed)
             case "file":
                 guard rest.hasPrefix("/") else {
-                    throw InvalidSource(reason: "got '\(text)'; file URLs need an absolute path, e.g. file:///videos/a.mp4")
+                    throw InvalidSource(
+                        reason: "got '\(text)'; file URLs need an absolute path, e.g. file:///videos/a.mp4")
                 }
                 self = .file(path: String(rest))
             default:
                 throw InvalidSource(
-                    reason: "got '\(text)' with unsupported scheme '\(scheme)'; allowed: a file path, rtsp://, rtsps://, http:// or https://")
+                    reason:
+                        "got '\(text)' with unsupported scheme '\(scheme)'; allowed: a file path, rtsp://, rtsps://, http:// or https://"
+                )
             }
             return
         }
-        guard !trimmed.isEmpty else { throw InvalidSource(reason: "is empty; allowed: a file path or rtsp:// / http(s):// URL") }
+        guard !trimmed.isEmpty else {
+            throw InvalidSource(reason: "is empty; allowed: a file path or rtsp:// / http(s):// URL")
+        }
         if trimmed.hasPrefix("/") {
             self = .file(path: trimmed)
         } else {
-            self = .file(path: URL(fileURLWithPath: trimmed, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true)).standardizedFileURL.path)
+            self = .file(
+                path: URL(fileURLWithPath: trimmed, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+                    .standardizedFileURL.path)
         }
     }
 

@@ -42,13 +42,16 @@ struct YAMLSection {
                 }
                 entries[key] = value
             }
-        case .scalar(let scalar) where node == nil || scalar.string.isEmpty || scalar.string == "~"
+        case .scalar(let scalar)
+        where node == nil || scalar.string.isEmpty || scalar.string == "~"
             || scalar.string == "null":
             break  // `section:` with nothing under it means "all defaults".
         default:
             throw ConfigurationError(
                 file: file, line: Self.line(of: self.node), path: path,
-                message: "expected a mapping of keys (\(allowedKeys.joined(separator: ", "))), got \(Self.describe(self.node))")
+                message:
+                    "expected a mapping of keys (\(allowedKeys.joined(separator: ", "))), got \(Self.describe(self.node))"
+            )
         }
         self.entries = entries
     }
@@ -58,8 +61,9 @@ struct YAMLSection {
     func keyPath(_ key: String) -> String { Self.join(path, key) }
 
     func error(_ key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(file: file, line: entries[key].flatMap(Self.line(of:)) ?? Self.line(of: node),
-                           path: keyPath(key), message: message)
+        ConfigurationError(
+            file: file, line: entries[key].flatMap(Self.line(of:)) ?? Self.line(of: node),
+            path: keyPath(key), message: message)
     }
 
     func section(_ key: String, allowedKeys: [String]) throws(ConfigurationError) -> YAMLSection {
@@ -78,7 +82,9 @@ struct YAMLSection {
         return result
     }
 
-    func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>, unit: String = "")
+    func int(
+        _ key: String, default defaultValue: Int, in range: ClosedRange<Int>, unit: String = ""
+    )
         throws(ConfigurationError) -> Int
     {
         try optionalInt(key, in: range, unit: unit) ?? defaultValue
@@ -96,13 +102,17 @@ struct YAMLSection {
         return result
     }
 
-    func double(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>, unit: String = "")
+    func double(
+        _ key: String, default defaultValue: Double, in range: ClosedRange<Double>, unit: String = ""
+    )
         throws(ConfigurationError) -> Double
     {
         try optionalDouble(key, in: range, unit: unit) ?? defaultValue
     }
 
-    func optionalDouble(_ key: String, in range: ClosedRange<Double>, unit: String = "")
+    func optionalDouble(
+        _ key: String, in range: ClosedRange<Double>, unit: String = ""
+    )
         throws(ConfigurationError) -> Double?
     {
         guard let value = entries[key], !Self.isNull(value) else { return nil }
@@ -118,7 +128,9 @@ struct YAMLSection {
         return result
     }
 
-    func string(_ key: String, default defaultValue: String, allowEmpty: Bool = false) throws(ConfigurationError)
+    func string(
+        _ key: String, default defaultValue: String, allowEmpty: Bool = false
+    ) throws(ConfigurationError)
         -> String
     {
         try optionalString(key, allowEmpty: allowEmpty) ?? defaultValue
@@ -156,7 +168,10 @@ struct YAMLSection {
     func scalarMapping(_ key: String) throws(ConfigurationError) -> [(key: String, value: String)] {
         guard let value = entries[key], !Self.isNull(value) else { return [] }
         guard case .mapping(let mapping) = value else {
-            throw error(key, "got \(Self.describe(value)); allowed: a mapping of names to values, e.g. {security.protocol: SASL_SSL}")
+            throw error(
+                key,
+                "got \(Self.describe(value)); allowed: a mapping of names to values, e.g. {security.protocol: SASL_SSL}"
+            )
         }
         var result: [(key: String, value: String)] = []
         for (name, item) in mapping {

@@ -1,7 +1,8 @@
 /// Standard base64 (RFC 4648, with padding), appended straight into a byte buffer: previews are ~20 KB per
 /// message, so going through `Data.base64EncodedString` would allocate twice per frame.
 public enum Base64 {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     public static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
 

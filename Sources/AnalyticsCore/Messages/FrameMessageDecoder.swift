@@ -87,7 +87,8 @@ public enum FrameMessageDecoder {
         tracks.reserveCapacity(message.tracks.count)
         for (index, track) in message.tracks.enumerated() {
             guard track.bbox_xyxy.count == 4 else {
-                throw InvalidMessage(description: "tracks[\(index)].bbox_xyxy has \(track.bbox_xyxy.count) numbers, not 4")
+                throw InvalidMessage(
+                    description: "tracks[\(index)].bbox_xyxy has \(track.bbox_xyxy.count) numbers, not 4")
             }
             let box = track.bbox_xyxy
             tracks.append(
@@ -104,6 +105,7 @@ public enum FrameMessageDecoder {
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
+            in: CharacterSet(charactersIn: "."))
     }
 }

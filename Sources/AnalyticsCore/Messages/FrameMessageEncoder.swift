@@ -85,7 +85,9 @@ public struct FrameMessageEncoder: Sendable {
     /// JSON has no nan or infinity: nan becomes 0 and infinities the largest finite Float, so a consumer always
     /// receives a number.
     private mutating func appendFloat(_ value: Float) {
-        let finite: Float = value.isNaN ? 0 : (value.isInfinite ? (value < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude) : value)
+        let finite: Float =
+            value.isNaN
+            ? 0 : (value.isInfinite ? (value < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude) : value)
         if finite == finite.rounded(), finite.magnitude < 1e15 {
             appendInteger(Int64(finite))  // "12" rather than "12.0": shortest text that parses to the same Float.
             return

@@ -1,5 +1,5 @@
-import Foundation
 import AnalyticsCore
+import Foundation
 import Synchronization
 
 /// The latest state of every stream seen on the bus: latest result, latest thumbnail, message rate, end-to-end
@@ -60,10 +60,12 @@ public final class StreamBoard: Sendable {
         return state.withLock { state in
             state.messages += 1
             if !message.unknownFields.isEmpty { state.unknownFields += 1 }
-            var entry = state.entries[result.streamID] ?? Entry(
-                view: StreamView(
-                    id: result.streamID, state: .online, frame_id: 0, width: 0, height: 0, timestamp_ms: 0,
-                    latency_ms: nil, rate: 0, last_seen_ms: 0, messages: 0, tracks: []))
+            var entry =
+                state.entries[result.streamID]
+                ?? Entry(
+                    view: StreamView(
+                        id: result.streamID, state: .online, frame_id: 0, width: 0, height: 0, timestamp_ms: 0,
+                        latency_ms: nil, rate: 0, last_seen_ms: 0, messages: 0, tracks: []))
             entry.recent.append(nowMs)
             entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
             entry.view.state = .online

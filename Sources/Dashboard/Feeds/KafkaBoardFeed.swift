@@ -24,7 +24,8 @@ public struct KafkaBoardFeed: Service {
         defer { ticks.cancel() }
         try await withTaskCancellationOrGracefulShutdownHandler {
             for try await message in consumer.messages {
-                publisher.ingest(message.value, origin: "\(message.topic) partition \(message.partition) offset \(message.offset)")
+                publisher.ingest(
+                    message.value, origin: "\(message.topic) partition \(message.partition) offset \(message.offset)")
             }
         } onCancelOrGracefulShutdown: {
             // Leaving the group blocks for a moment: not on the cooperative pool.

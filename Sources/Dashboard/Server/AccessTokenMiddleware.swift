@@ -7,7 +7,9 @@ struct AccessTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
     static var cookieName: String { "ra_token" }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         guard let token, request.uri.path != "/healthz" else { return try await next(request, context) }
@@ -17,11 +19,13 @@ struct AccessTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let query = request.uri.queryParameters["token"]
         let cookie = request.cookies[Self.cookieName].map { Substring($0.value) }
         guard Self.constantTimeEquals(bearer ?? query ?? cookie ?? "", token) else {
-            throw HTTPError(.unauthorized, message: "missing or wrong access token: open the page with ?token=… in the URL")
+            throw HTTPError(
+                .unauthorized, message: "missing or wrong access token: open the page with ?token=… in the URL")
         }
         var response = try await next(request, context)
         if query != nil && cookie == nil {
-            response.setCookie(Cookie(name: Self.cookieName, value: token, path: "/", httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(name: Self.cookieName, value: token, path: "/", httpOnly: true, sameSite: .strict))
         }
         return response
     }

@@ -14,11 +14,14 @@ public enum DashboardServer {
         static func load() throws -> StaticFiles {
             var files: [String: (String, ByteBuffer)] = [:]
             for (path, name, type) in [
-                ("/", "index.html", "text/html; charset=utf-8"), ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+                ("/", "index.html", "text/html; charset=utf-8"),
+                ("/app.js", "app.js", "text/javascript; charset=utf-8"),
                 ("/style.css", "style.css", "text/css; charset=utf-8"),
             ] {
-                guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources") else {
-                    throw HTTPError(.internalServerError, message: "dashboard resource \(name) is missing from the build")
+                guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
+                else {
+                    throw HTTPError(
+                        .internalServerError, message: "dashboard resource \(name) is missing from the build")
                 }
                 files[path] = (type, ByteBuffer(bytes: try Data(contentsOf: url)))
             }
@@ -54,8 +57,11 @@ public enum DashboardServer {
         }
         router.get("/healthz") { _, _ in
             let totals = board.totals(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
-            let body = #"{"status":"ok","streams":\#(totals.streams),"online":\#(totals.online),"clients":\#(hub.clientCount)}"#
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            let body =
+                #"{"status":"ok","streams":\#(totals.streams),"online":\#(totals.online),"clients":\#(hub.clientCount)}"#
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
         router.ws("/ws") { inbound, outbound, context in
@@ -72,7 +78,7 @@ public enum DashboardServer {
                 group.addTask {
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         guard case .text(let text) = message,
-                              let request = try? JSONDecoder().decode(SubscribeRequest.self, from: Data(text.utf8))
+                            let request = try? JSONDecoder().decode(SubscribeRequest.self, from: Data(text.utf8))
                         else { continue }
                         client.queue.setSubscription(request.subscribe.map(Set.init))
                         if let subscribe = request.subscribe {

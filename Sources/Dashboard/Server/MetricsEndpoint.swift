@@ -16,7 +16,8 @@ public enum MetricsEndpoint {
                 body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "realtime-analytics"),
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "realtime-analytics"),
             logger: logger)
     }
 
@@ -25,6 +26,7 @@ public enum MetricsEndpoint {
         var bytes: [UInt8] = []
         registry?.emit(into: &bytes)
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

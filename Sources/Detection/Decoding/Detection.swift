@@ -18,7 +18,8 @@ public struct Detection: Sendable, Equatable {
 
     /// From a centre and size.
     init(cx: Float, cy: Float, w: Float, h: Float, confidence: Float, classID: Int) {
-        self.init(x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, confidence: confidence, classID: classID)
+        self.init(
+            x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, confidence: confidence, classID: classID)
     }
 
     public var area: Float { max(0, x2 - x1) * max(0, y2 - y1) }

@@ -47,7 +47,9 @@ public struct DarknetYOLODecoder: YOLODecoder {
     public init(headsFile path: String) throws(DetectionError) {
         struct File: Decodable { var heads: [Head] }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DetectionError("\(path) is missing: a yolov4 model needs the .heads.json file the converter writes next to it (scripts/model.sh install)")
+            throw DetectionError(
+                "\(path) is missing: a yolov4 model needs the .heads.json file the converter writes next to it (scripts/model.sh install)"
+            )
         }
         do {
             heads = try JSONDecoder().decode(File.self, from: data).heads
@@ -117,9 +119,10 @@ public struct YOLOv5Decoder: YOLODecoder {
             }
             let score = objectness * bestScore
             guard best >= 0, score >= confidenceThreshold else { continue }
-            detections.append(Detection(
-                cx: values[row], cy: values[row + 1], w: values[row + 2], h: values[row + 3], confidence: score,
-                classID: best))
+            detections.append(
+                Detection(
+                    cx: values[row], cy: values[row + 1], w: values[row + 2], h: values[row + 3], confidence: score,
+                    classID: best))
         }
     }
 }
@@ -146,9 +149,10 @@ public struct YOLOv8Decoder: YOLODecoder {
                 }
             }
             guard best >= 0, bestScore >= confidenceThreshold else { continue }
-            detections.append(Detection(
-                cx: values[box], cy: values[boxes + box], w: values[2 * boxes + box], h: values[3 * boxes + box],
-                confidence: bestScore, classID: best))
+            detections.append(
+                Detection(
+                    cx: values[box], cy: values[boxes + box], w: values[2 * boxes + box], h: values[3 * boxes + box],
+                    confidence: bestScore, classID: best))
         }
     }
 }

@@ -102,7 +102,9 @@ public final class CompiledModel: @unchecked Sendable {
     private static func reshapeInput(_ model: OpaquePointer, size: Int, batch: Int) throws(OpenVINOError) {
         var inputs = 0
         try OpenVINOError.check(ov_model_inputs_size(model, &inputs), "ov_model_inputs_size")
-        guard inputs == 1 else { throw OpenVINOError("the model has \(inputs) inputs; a detector model needs one image input") }
+        guard inputs == 1 else {
+            throw OpenVINOError("the model has \(inputs) inputs; a detector model needs one image input")
+        }
         var shape = ov_partial_shape_t()
         let dims: [Int64] = [Int64(batch), 3, Int64(size), Int64(size)]
         try OpenVINOError.check(ov_partial_shape_create_static(4, dims, &shape), "ov_partial_shape_create_static")
@@ -137,7 +139,9 @@ public final class CompiledModel: @unchecked Sendable {
         return built
     }
 
-    private static func compile(core: OpaquePointer, model: OpaquePointer, options: Options) throws(OpenVINOError)
+    private static func compile(
+        core: OpaquePointer, model: OpaquePointer, options: Options
+    ) throws(OpenVINOError)
         -> OpaquePointer
     {
         // One stream per worker, one thread per stream: separate single-threaded requests on separate cores beat one
@@ -176,7 +180,8 @@ public final class CompiledModel: @unchecked Sendable {
         defer { ov_output_const_port_free(port) }
         var name: UnsafeMutablePointer<CChar>?
         let nameStatus = ov_port_get_any_name(port, &name)
-        let portName = nameStatus == OK && name != nil ? String(cString: name!) : "\(input ? "input" : "output")\(index)"
+        let portName =
+            nameStatus == OK && name != nil ? String(cString: name!) : "\(input ? "input" : "output")\(index)"
         if let name { ov_free(name) }
         var shape = ov_shape_t()
         try OpenVINOError.check(ov_const_port_get_shape(port, &shape), "the shape of \(portName)")

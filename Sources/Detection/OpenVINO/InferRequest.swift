@@ -26,7 +26,8 @@ public final class InferRequest {
                 try OpenVINOError.check(
                     ov_infer_request_get_output_tensor_by_index(request, index, &output), "output tensor \(index)")
                 outputTensors.append(output!)
-                outputs.append(UnsafeBufferPointer(try Self.elements(output!, of: F32, as: Float.self, what: ports[index].name)))
+                outputs.append(
+                    UnsafeBufferPointer(try Self.elements(output!, of: F32, as: Float.self, what: ports[index].name)))
             }
             self.outputs = outputs
             outputShapes = ports.map(\.shape)
@@ -53,7 +54,9 @@ public final class InferRequest {
         var type = DYNAMIC
         try OpenVINOError.check(ov_tensor_get_element_type(tensor, &type), "the element type of \(what)")
         guard type == expected else {
-            throw OpenVINOError("\(what) has element type \(type.rawValue), not \(expected.rawValue); the detector needs an 8-bit input and f32 outputs")
+            throw OpenVINOError(
+                "\(what) has element type \(type.rawValue), not \(expected.rawValue); the detector needs an 8-bit input and f32 outputs"
+            )
         }
         var count = 0
         try OpenVINOError.check(ov_tensor_get_size(tensor, &count), "the size of \(what)")

@@ -16,7 +16,8 @@ public struct OpenVINOError: Error, CustomStringConvertible {
         // OpenVINO's messages start with C++ source locations ("Exception from src/…:84:", "Check '…'"); keep the
         // first line that says something to the user, on one line.
         let lines = detail.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        detail = lines.first { !$0.isEmpty && !$0.hasPrefix("Check '") && !$0.hasPrefix("Exception from ") }
+        detail =
+            lines.first { !$0.isEmpty && !$0.hasPrefix("Check '") && !$0.hasPrefix("Exception from ") }
             ?? lines.first { !$0.isEmpty } ?? ""
         throw OpenVINOError("\(call()) failed: \(name)\(detail.isEmpty ? "" : ": \(detail)")")
     }

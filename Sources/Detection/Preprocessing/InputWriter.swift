@@ -19,7 +19,9 @@ public final class InputWriter {
     }
 
     /// Writes `frame` into `input` and returns where it landed (in the frame's working coordinates).
-    public func write(_ frame: Frame, into input: UnsafeMutableBufferPointer<UInt8>) throws(DetectionError)
+    public func write(
+        _ frame: Frame, into input: UnsafeMutableBufferPointer<UInt8>
+    ) throws(DetectionError)
         -> InputGeometry
     {
         let size = inputSize
@@ -28,7 +30,8 @@ public final class InputWriter {
         if let cached = self.geometry, cached.frameWidth == frame.width, cached.frameHeight == frame.height {
             geometry = cached
         } else {
-            geometry = InputGeometry(frameWidth: frame.width, frameHeight: frame.height, inputSize: size, resize: resize)
+            geometry = InputGeometry(
+                frameWidth: frame.width, frameHeight: frame.height, inputSize: size, resize: resize)
             // A new frame size: the padding changes, so the whole input is grey once; later frames of this size
             // overwrite only the content.
             input.update(repeating: 128)

@@ -1,8 +1,8 @@
 import AnalyticsCore
-import VideoFrames
 import Foundation
 import Logging
 import Metrics
+import VideoFrames
 import VideoIngest
 
 /// Turns frames (of different streams) into their tracks. One instance per worker thread, so an implementation may
@@ -59,7 +59,8 @@ public final class AnalysisWorkers: Sendable {
                             streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
                             width: frame.width, height: frame.height, tracks: tracks)
                         sink.publish(result, frame: frame, withPreview: item.lane.takesPreview(frame))
-                        captureToPublish.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
+                        captureToPublish.recordNanoseconds(
+                            Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))
                         scheduler.complete(item)
                     }
                 }

@@ -1,11 +1,11 @@
 import AnalyticsCore
-import VideoFrames
 import Detection
 import Foundation
 import Logging
 import Metrics
 import Synchronization
 import Tracking
+import VideoFrames
 import VideoIngest
 
 /// The analysis stage the configuration asks for: with `model.path`, the detector (compiled once, one warmed-up infer
@@ -82,7 +82,8 @@ final class DetectionAnalyzer: FrameAnalyzer {
             detectorTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         } catch {
             // Published without tracks rather than dropped.
-            failures.record(logger, .error, "detection failed on \(frames[0].streamID) frame \(frames[0].index): \(error)")
+            failures.record(
+                logger, .error, "detection failed on \(frames[0].streamID) frame \(frames[0].index): \(error)")
             return frames.map { _ in [] }
         }
         return zip(taken, detections).map { item, detections in tracks(item, detections) }
@@ -102,7 +103,9 @@ final class DetectionAnalyzer: FrameAnalyzer {
         let trackingStarted = MonotonicClock.nowNanoseconds()
         let inputs = detections.map { detection in
             ByteTracker.Detection(
-                box: Box(x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2), y2: Double(detection.y2)),
+                box: Box(
+                    x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2),
+                    y2: Double(detection.y2)),
                 score: Double(detection.confidence), classID: detection.classID)
         }
         let outputs = tracker.update(detections: inputs, time: item.lane.trackingTime(of: frame))

@@ -1,6 +1,6 @@
 import AnalyticsCore
-import VideoFrames
 import Foundation
+import VideoFrames
 import VideoIngest
 
 /// The newest-frame mailboxes of all streams and their fair hand-out to analysis worker threads: a locking shell
@@ -35,8 +35,9 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
         nowNs: @escaping @Sendable () -> UInt64 = MonotonicClock.nowNanoseconds
     ) {
         let lanes = lanes ?? detectFPS.indices.map { StreamLane(index: $0) }
-        precondition(lanes.count == detectFPS.count && lanes.enumerated().allSatisfy { $0 == $1.index },
-                     "one lane per stream, in stream order")
+        precondition(
+            lanes.count == detectFPS.count && lanes.enumerated().allSatisfy { $0 == $1.index },
+            "one lane per stream, in stream order")
         state = SchedulerState(detectFPS: detectFPS, idleCheckSeconds: idleCheckSeconds)
         self.lanes = lanes
         self.nowNs = nowNs

@@ -1,7 +1,7 @@
 import AnalyticsCore
-import VideoFrames
 import Foundation
 import Logging
+import VideoFrames
 
 /// Writes each result as one JSON line to a file or stdout, from a writer thread of its own.
 ///
@@ -29,7 +29,9 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
             let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard opened >= 0 else {
                 throw SinkError(
-                    description: "cannot open output.jsonl.path '\(path)': \(String(cString: strerror(errno))); check that its folder exists and is writable")
+                    description:
+                        "cannot open output.jsonl.path '\(path)': \(String(cString: strerror(errno))); check that its folder exists and is writable"
+                )
             }
             descriptor = opened
             ownsDescriptor = true

@@ -1,10 +1,10 @@
 import AnalyticsCore
-import VideoFrames
 import Foundation
 import Kafka
 import Logging
 import Metrics
 import Synchronization
+import VideoFrames
 import VideoIngest
 
 /// Publishes every frame result as one message on `kafka.topic` (key = stream id), optionally with a JPEG preview.
@@ -70,7 +70,8 @@ public final class KafkaSink: ResultSink {
         let thread = Thread { [producer, topic, logger] in
             if producer.topicStatus(topic, waitingAtMost: 10) == .missing {
                 logger.error(
-                    "Kafka topic '\(topic)' does not exist on \(producer.bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --bootstrap-server \(producer.bootstrapServers) --create --topic \(topic)) or change kafka.topic")
+                    "Kafka topic '\(topic)' does not exist on \(producer.bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --bootstrap-server \(producer.bootstrapServers) --create --topic \(topic)) or change kafka.topic"
+                )
             }
         }
         thread.name = "kafka topic check"
@@ -106,12 +107,14 @@ public final class KafkaSink: ResultSink {
             case .failed(let reason):
                 producer.recordDropped(.other)
                 produceErrors.record(
-                    logger, .error, "Kafka produce to '\(topic)' failed: \(reason); such messages are counted as dropped")
+                    logger, .error,
+                    "Kafka produce to '\(topic)' failed: \(reason); such messages are counted as dropped")
             }
         }
     }
 
-    private func send(_ draft: borrowing MessageComposer.Draft, key: String, captureUptimeNs: UInt64) -> ProduceOutcome {
+    private func send(_ draft: borrowing MessageComposer.Draft, key: String, captureUptimeNs: UInt64) -> ProduceOutcome
+    {
         let outcome = draft.withBytes {
             producer.produce(topic: topic, key: key, value: $0, headers: Self.headers, tag: captureUptimeNs)
         }

@@ -1,8 +1,8 @@
 import AnalyticsCore
-import VideoFrames
 import Logging
 import Preview
 import Synchronization
+import VideoFrames
 
 /// Turns frame results into wire messages for a sink: JSON (hand-written encoder) plus, when the worker says the
 /// frame takes one (its stream's lane decides), a JPEG preview with boxes drawn. A preview that would push the
@@ -102,7 +102,8 @@ public final class MessageComposer: Sendable {
             return try scratch.renderer!.render(frame, tracks: tracks, maxWidth: previewMaxWidth, quality: quality)
         } catch {
             previews.withLock { $0.renderFailed += 1 }
-            renderFailures.record(logger, .error, "preview rendering failed: \(error); messages go out without previews")
+            renderFailures.record(
+                logger, .error, "preview rendering failed: \(error); messages go out without previews")
             return nil
         }
     }

@@ -1,7 +1,7 @@
-import Synchronization
-import VideoFrames
 import AnalyticsCore
 import Kafka
+import Synchronization
+import VideoFrames
 
 /// A destination of frame results (JSON lines, Kafka, the embedded dashboard).
 ///

@@ -42,7 +42,9 @@ final class PipelineMetrics {
                 },
                 kafkaQueue: isKafka ? Gauge(label: "kafka_queue_messages") : nil,
                 kafkaDropped: isKafka
-                    ? DropReason.allCases.map { ($0, Gauge(label: "kafka_dropped_messages", dimensions: [("reason", $0.rawValue)])) }
+                    ? DropReason.allCases.map {
+                        ($0, Gauge(label: "kafka_dropped_messages", dimensions: [("reason", $0.rawValue)]))
+                    }
                     : [])
         }
         streams = streamIDs.map { id in
@@ -52,9 +54,14 @@ final class PipelineMetrics {
                 dropped: Counter(label: "pipeline_frames_not_analysed_total", dimensions: dimensions),
                 analysed: Counter(label: "pipeline_frames_analysed_total", dimensions: dimensions),
                 reconnects: Counter(label: "pipeline_stream_reconnects_total", dimensions: dimensions),
-                states: Dictionary(uniqueKeysWithValues: StreamState.allCases.map { state in
-                    (state, Gauge(label: "pipeline_stream_state", dimensions: dimensions + [("state", state.description)]))
-                }))
+                states: Dictionary(
+                    uniqueKeysWithValues: StreamState.allCases.map { state in
+                        (
+                            state,
+                            Gauge(
+                                label: "pipeline_stream_state", dimensions: dimensions + [("state", state.description)])
+                        )
+                    }))
         }
         previous = streamIDs.map { _ in FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0) }
         previousReconnects = streamIDs.map { _ in 0 }

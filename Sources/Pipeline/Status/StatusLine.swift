@@ -11,7 +11,9 @@ public struct StreamStatus: Sendable, Equatable {
     public var dropped: Int
     public var lastError: String?
 
-    public init(id: String, state: StreamState, decodedFPS: Double, analysedFPS: Double, dropped: Int, lastError: String?) {
+    public init(
+        id: String, state: StreamState, decodedFPS: Double, analysedFPS: Double, dropped: Int, lastError: String?
+    ) {
         self.id = id
         self.state = state
         self.decodedFPS = decodedFPS
@@ -36,7 +38,9 @@ public enum StatusLine {
         if streams.count <= detailedStreamLimit {
             parts.append("decode \(fps(decoded)) fps, analysed \(fps(analysed))/s, not analysed \(dropped)")
             for stream in streams {
-                parts.append("\(stream.id) \(stream.state) \(fps(stream.decodedFPS))/\(fps(stream.analysedFPS)) drop \(stream.dropped)")
+                parts.append(
+                    "\(stream.id) \(stream.state) \(fps(stream.decodedFPS))/\(fps(stream.analysedFPS)) drop \(stream.dropped)"
+                )
             }
         } else {
             let live = streams.filter { $0.state == .online }
@@ -54,7 +58,8 @@ public enum StatusLine {
         for sink in sinks {
             let counters = sink.counters
             parts.append(
-                "\(sink.name) \(counters.written) written, \(counters.pending) pending, \(counters.failed) failed, \(counters.dropped) dropped")
+                "\(sink.name) \(counters.written) written, \(counters.pending) pending, \(counters.failed) failed, \(counters.dropped) dropped"
+            )
         }
         if sinks.isEmpty { parts.append("no output") }
         return "status | " + parts.joined(separator: " | ")

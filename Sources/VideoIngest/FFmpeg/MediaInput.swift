@@ -103,7 +103,8 @@ final class MediaInput {
         switch source {
         case .file(let path):
             if code == ra_averror_enoent() {
-                return "cannot open '\(path)': file not found; check the stream's url (relative paths are resolved against the config file's folder)"
+                return
+                    "cannot open '\(path)': file not found; check the stream's url (relative paths are resolved against the config file's folder)"
             }
             return "cannot open '\(path)': \(cause); check that it is a readable video file"
         case .rtsp(let url), .http(let url):

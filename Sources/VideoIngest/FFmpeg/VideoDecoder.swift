@@ -19,7 +19,8 @@ final class VideoDecoder {
         }
         guard result >= 0 else {
             throw IngestError(
-                description: "cannot open the \(String(cString: input.codec.pointee.name)) decoder: \(ffmpegErrorText(result))")
+                description:
+                    "cannot open the \(String(cString: input.codec.pointee.name)) decoder: \(ffmpegErrorText(result))")
         }
     }
 
