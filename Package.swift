@@ -67,7 +67,7 @@ let package = Package(
         // Object detection: OpenVINO inference of YOLO models, pre-processing from I420 frames, box decoding, NMS.
         .target(
             name: "Detection",
-            dependencies: ["AnalyticsCore", "VideoFrames", "COpenVINO", "CFFmpeg"],
+            dependencies: ["AnalyticsCore", "VideoFrames", "Tracking", "COpenVINO", "CFFmpeg"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", openVINOLibraries])]
         ),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.

@@ -1,4 +1,6 @@
-/// An axis-aligned box in pixels, corners (x1, y1) top-left and (x2, y2) bottom-right.
+/// An axis-aligned box in pixels, corners (x1, y1) top-left and (x2, y2) bottom-right: the project's one box
+/// geometry (IoU, clipping). Detections and published tracks keep their corners as Float fields (the wire format's
+/// precision) and reach this geometry through their `box`.
 public struct Box: Sendable, Equatable {
     public var x1: Double, y1: Double, x2: Double, y2: Double
 
@@ -22,6 +24,13 @@ public struct Box: Sendable, Equatable {
     public init(xyah: SIMD4<Double>) {
         let w = xyah[2] * xyah[3], h = xyah[3]
         self.init(x1: xyah[0] - w / 2, y1: xyah[1] - h / 2, x2: xyah[0] + w / 2, y2: xyah[1] + h / 2)
+    }
+
+    /// The part of the box inside a `width` x `height` image (corners clamped to it).
+    public func clipped(width: Double, height: Double) -> Box {
+        Box(
+            x1: min(max(x1, 0), width), y1: min(max(y1, 0), height), x2: min(max(x2, 0), width),
+            y2: min(max(y2, 0), height))
     }
 
     /// Intersection over union; 0 for boxes without area.

@@ -1,3 +1,5 @@
+import Tracking
+
 /// One tracked object in a frame.
 public struct Track: Sendable, Equatable {
     /// Stable per stream; -1 for a detection that has not been through the tracker.
@@ -26,6 +28,16 @@ public struct Track: Sendable, Equatable {
         self.x2 = x2
         self.y2 = y2
     }
+
+    /// A track whose corners are `box` (rounded to the wire format's Float).
+    public init(trackID: Int, classID: Int, className: String? = nil, confidence: Float, box: Box) {
+        self.init(
+            trackID: trackID, classID: classID, className: className, confidence: confidence, x1: Float(box.x1),
+            y1: Float(box.y1), x2: Float(box.x2), y2: Float(box.y2))
+    }
+
+    /// The corners as the project's box geometry (IoU, clipping).
+    public var box: Box { Box(x1: Double(x1), y1: Double(y1), x2: Double(x2), y2: Double(y2)) }
 }
 
 /// What the pipeline publishes for one processed frame.

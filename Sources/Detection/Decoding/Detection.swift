@@ -1,3 +1,5 @@
+import Tracking
+
 /// One detected object: a box (x1, y1, x2, y2), its confidence and class index.
 public struct Detection: Sendable, Equatable {
     public var x1: Float
@@ -22,14 +24,19 @@ public struct Detection: Sendable, Equatable {
             x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, confidence: confidence, classID: classID)
     }
 
-    public var area: Float { max(0, x2 - x1) * max(0, y2 - y1) }
+    /// The corners as the project's box geometry.
+    public var box: Box {
+        get { Box(x1: Double(x1), y1: Double(y1), x2: Double(x2), y2: Double(y2)) }
+        set {
+            x1 = Float(newValue.x1)
+            y1 = Float(newValue.y1)
+            x2 = Float(newValue.x2)
+            y2 = Float(newValue.y2)
+        }
+    }
 
     public func iou(_ other: Detection) -> Float {
-        let w = min(x2, other.x2) - max(x1, other.x1), h = min(y2, other.y2) - max(y1, other.y1)
-        guard w > 0, h > 0 else { return 0 }
-        let intersection = w * h
-        let union = area + other.area - intersection
-        return union > 0 ? intersection / union : 0
+        Float(box.iou(other.box))
     }
 }
 

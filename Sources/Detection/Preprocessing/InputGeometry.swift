@@ -1,4 +1,5 @@
 import AnalyticsCore
+import Tracking
 
 /// Where a frame lands inside the square network input, and the way back: stretched to fill it, or letterboxed
 /// (aspect ratio kept, centred, grey bars).
@@ -45,12 +46,9 @@ public struct InputGeometry: Sendable, Equatable {
     /// A box in input pixels to frame pixels, clipped to the frame.
     public func toFrame(_ box: Detection) -> Detection {
         let (x1, y1) = toFrame(x: box.x1, y: box.y1), (x2, y2) = toFrame(x: box.x2, y: box.y2)
-        let w = Float(frameWidth), h = Float(frameHeight)
         var mapped = box
-        mapped.x1 = min(max(x1, 0), w)
-        mapped.y1 = min(max(y1, 0), h)
-        mapped.x2 = min(max(x2, 0), w)
-        mapped.y2 = min(max(y2, 0), h)
+        mapped.box = Box(x1: Double(x1), y1: Double(y1), x2: Double(x2), y2: Double(y2))
+            .clipped(width: Double(frameWidth), height: Double(frameHeight))
         return mapped
     }
 }

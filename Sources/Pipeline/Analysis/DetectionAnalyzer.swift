@@ -96,28 +96,21 @@ final class DetectionAnalyzer: FrameAnalyzer {
             return detections.map { detection in
                 Track(
                     trackID: -1, classID: detection.classID, className: label(detection.classID),
-                    confidence: detection.confidence, x1: detection.x1, y1: detection.y1, x2: detection.x2,
-                    y2: detection.y2)
+                    confidence: detection.confidence, box: detection.box)
             }
         }
         let trackingStarted = MonotonicClock.nowNanoseconds()
         let inputs = detections.map { detection in
-            ByteTracker.Detection(
-                box: Box(
-                    x1: Double(detection.x1), y1: Double(detection.y1), x2: Double(detection.x2),
-                    y2: Double(detection.y2)),
-                score: Double(detection.confidence), classID: detection.classID)
+            ByteTracker.Detection(box: detection.box, score: Double(detection.confidence), classID: detection.classID)
         }
         let outputs = tracker.update(detections: inputs, time: item.lane.trackingTime(of: frame))
         trackerTime.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - trackingStarted))
-        let width = Float(frame.width), height = Float(frame.height)
+        let width = Double(frame.width), height = Double(frame.height)
         return outputs.map { output in
             // The filtered box can drift past the frame edge; clip it as the detector clips its boxes.
             Track(
                 trackID: output.trackID, classID: output.classID, className: label(output.classID),
-                confidence: Float(output.confidence), x1: min(max(Float(output.box.x1), 0), width),
-                y1: min(max(Float(output.box.y1), 0), height), x2: min(max(Float(output.box.x2), 0), width),
-                y2: min(max(Float(output.box.y2), 0), height))
+                confidence: Float(output.confidence), box: output.box.clipped(width: width, height: height))
         }
     }
 
