@@ -119,4 +119,36 @@ struct InProcessPipelineTests {
         #expect(small.frameJPEG == nil && small.result.tracks.count == 1)
         #expect(tight.previewCounters.droppedTooLarge == 1)
     }
+
+    @Test(
+        "JSON lines sink: every result is one complete line, in order, and the accounting is exact; writes that fail (/dev/full) are counted, not lost silently"
+    )
+    func jsonLinesSink() throws {
+        let folder = try TestEnvironment.makeTemporaryDirectory("jsonl-sink")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("out.jsonl").path
+        let sink = try JSONLinesSink(path: path, capacity: 1000, logger: Logger(label: "t"))
+        for index in 0..<200 {
+            let result = FrameResult(
+                streamID: "cam-\(index % 3)", frameID: Int64(index), timestampMs: 1_000, width: 64, height: 48,
+                tracks: [Track(trackID: index, classID: 0, confidence: 0.5, x1: 1, y1: 2, x2: 3, y2: 4)])
+            sink.publish(result, frame: frame(index % 3, Int64(index)), withPreview: true)
+        }
+        sink.close(waitingAtMost: 10)
+        #expect(sink.counters == SinkCounters(accepted: 200, written: 200))
+        let lines = try JSONLines.read(URL(fileURLWithPath: path))
+        #expect(lines.count == 200)
+        #expect(lines.compactMap { $0["frame_id"] as? Int } == Array(0..<200))
+        #expect(lines.allSatisfy { $0["frame_jpeg"] == nil }, "JSON lines carry no previews")
+
+        let full = try JSONLinesSink(path: "/dev/full", capacity: 1000, logger: Logger(label: "t"))
+        for index in 0..<50 {
+            let result = FrameResult(
+                streamID: "cam-0", frameID: Int64(index), timestampMs: 1_000, width: 64, height: 48, tracks: [])
+            full.publish(result, frame: frame(0, Int64(index)), withPreview: false)
+        }
+        full.close(waitingAtMost: 10)
+        let counters = full.counters
+        #expect(counters.accepted == 50 && counters.written == 0 && counters.failed == 50 && counters.pending == 0)
+    }
 }
