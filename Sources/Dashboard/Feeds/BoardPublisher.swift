@@ -2,7 +2,6 @@ import AnalyticsCore
 import Foundation
 import Logging
 import Metrics
-import Synchronization
 
 /// Takes raw frame messages (from Kafka or in-process), updates the board and pushes the changes to the hub.
 /// Malformed messages are counted and logged at most once per interval.

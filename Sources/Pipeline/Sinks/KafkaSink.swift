@@ -3,7 +3,6 @@ import Foundation
 import Kafka
 import Logging
 import Metrics
-import Synchronization
 import VideoFrames
 import VideoIngest
 
