@@ -3,7 +3,7 @@
 
     scripts/opencv-detect.py --video samples/vtest.avi --frame 100 --cfg models/yolov4-tiny/yolov4-tiny.cfg \
         --weights models/yolov4-tiny/yolov4-tiny.weights --names models/yolov4-tiny/coco.names \
-        --size 416 --conf 0.25 --nms 0.45
+        --size 416 --conf 0.25 --nms 0.45      (--size 416x352: a width x height input)
 
 Prints {"width": W, "height": H, "detections": [{"class_id", "class", "confidence", "bbox_xyxy"}, ...]} (sorted by
 confidence, highest first; bbox in source-frame pixels). It shares no code with the Swift runtime or with
@@ -39,19 +39,26 @@ def read_frame(video, index):
     return frame
 
 
-def letterbox(frame, size, stretch=False, interpolation=cv2.INTER_AREA):
-    """BGR uint8 frame -> (blob [1, 3, S, S] f32 RGB 0..1, scale_x, scale_y, pad_x, pad_y).
+def sides(size):
+    """An input size, S (square) or (width, height), as (width, height)."""
+    return (size, size) if isinstance(size, int) else tuple(size)
 
-    stretch=True scales each axis to S on its own (no padding, aspect ratio not kept), like cv2.dnn.blobFromImage."""
+
+def letterbox(frame, size, stretch=False, interpolation=cv2.INTER_AREA):
+    """BGR uint8 frame -> (blob [1, 3, H, W] f32 RGB 0..1, scale_x, scale_y, pad_x, pad_y); size S or (W, H).
+
+    stretch=True scales each axis to the input on its own (no padding, aspect ratio not kept), like
+    cv2.dnn.blobFromImage."""
     h, w = frame.shape[:2]
+    width, height = sides(size)
     if stretch:
-        scale_x, scale_y, nw, nh = size / w, size / h, size, size
+        scale_x, scale_y, nw, nh = width / w, height / h, width, height
     else:
-        scale_x = scale_y = min(size / w, size / h)
+        scale_x = scale_y = min(width / w, height / h)
         nw, nh = int(round(w * scale_x)), int(round(h * scale_y))
     resized = cv2.resize(frame, (nw, nh), interpolation=interpolation)
-    pad_x, pad_y = (size - nw) // 2, (size - nh) // 2
-    canvas = np.full((size, size, 3), 127.5, np.float32)
+    pad_x, pad_y = (width - nw) // 2, (height - nh) // 2
+    canvas = np.full((height, width, 3), 127.5, np.float32)
     canvas[pad_y:pad_y + nh, pad_x:pad_x + nw] = resized
     blob = (canvas[:, :, ::-1] / 255.0).transpose(2, 0, 1)[None]
     return np.ascontiguousarray(blob, dtype=np.float32), scale_x, scale_y, pad_x, pad_y
@@ -60,6 +67,7 @@ def letterbox(frame, size, stretch=False, interpolation=cv2.INTER_AREA):
 def detect(frame, net, size, conf, nms, stretch=False, interpolation=cv2.INTER_AREA):
     h, w = frame.shape[:2]
     blob, scale_x, scale_y, pad_x, pad_y = letterbox(frame, size, stretch, interpolation)
+    width, height = sides(size)
     net.setInput(blob)
     # OpenCV's darknet [yolo] layers output decoded rows: cx, cy, w, h (fractions of the network input), objectness,
     # then one column per class that ALREADY holds objectness * sigmoid(class logit), set to 0 where that product is
@@ -69,7 +77,7 @@ def detect(frame, net, size, conf, nms, stretch=False, interpolation=cv2.INTER_A
     candidates = {}  # class id -> (boxes [x, y, w, h], scores)
     for row in rows:
         for class_id in np.nonzero(row[5:] >= conf)[0]:
-            cx, cy, bw, bh = row[0] * size, row[1] * size, row[2] * size, row[3] * size
+            cx, cy, bw, bh = row[0] * width, row[1] * height, row[2] * width, row[3] * height
             # letterbox pixels -> source pixels, clipped to the frame
             x1 = min(max((cx - bw / 2 - pad_x) / scale_x, 0.0), w)
             y1 = min(max((cy - bh / 2 - pad_y) / scale_y, 0.0), h)
@@ -94,7 +102,9 @@ def main():
     parser.add_argument("--cfg", default="models/yolov4-tiny/yolov4-tiny.cfg")
     parser.add_argument("--weights", default="models/yolov4-tiny/yolov4-tiny.weights")
     parser.add_argument("--names", default="models/yolov4-tiny/coco.names")
-    parser.add_argument("--size", type=int, default=416)
+    parser.add_argument("--size", type=lambda text: int(text) if "x" not in text else
+                        tuple(int(side) for side in text.split("x")), default=416,
+                        help="network input: S (square) or WxH, e.g. 416 or 416x352")
     parser.add_argument("--conf", type=float, default=0.25)
     parser.add_argument("--nms", type=float, default=0.45)
     parser.add_argument("--i420", help="take the frame from this raw I420 file (Y, U, V planes, rows unpadded) "

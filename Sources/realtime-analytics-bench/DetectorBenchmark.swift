@@ -18,7 +18,7 @@ struct DetectorThroughput: ParsableCommand {
     @Option(help: "Video whose frame is detected over and over.") var file = "samples/vtest.avi"
     @Option(help: "Frame index to use.") var frame = 100
     @Option(help: "Working width (the pipeline's).") var width = 640
-    @Option(help: "Network input size.") var inputSize = 416
+    @Option(help: "Network input: 416 (square) or 416x320 (width x height).") var inputSize = InputSize.square(416)
     @Option(help: "Worker counts to measure.") var workers: [Int] = [1, ProcessInfo.processInfo.activeProcessorCount]
     @Option(help: "Seconds per measurement.") var seconds = 10.0
 
@@ -65,4 +65,15 @@ struct DetectorThroughput: ParsableCommand {
 /// A worker's detector handed to its benchmark thread (used by that thread only).
 struct UncheckedDetector: @unchecked Sendable {
     let detector: ObjectDetector
+}
+
+extension InputSize: ExpressibleByArgument {
+    public init?(argument: String) {
+        let sides = argument.split(separator: "x").compactMap { Int($0) }
+        switch sides.count {
+        case 1: self = .square(sides[0])
+        case 2: self.init(width: sides[0], height: sides[1])
+        default: return nil
+        }
+    }
 }

@@ -16,6 +16,15 @@ struct ConfigurationTests {
         #expect(configuration.streams.first?.source == .file(path: samples + "/vtest.avi"))
         #expect(configuration.streams.allSatisfy { $0.loop && $0.realtime })
         #expect(configuration.kafka.frameQuality == 75)
+        #expect(configuration.model.inputSize == InputSize(width: 416, height: 352))
+    }
+
+    @Test("model.input_size: one side for a square input, or [width, height]")
+    func inputSize() throws {
+        #expect(try Configuration.parse(yaml: "").model.inputSize == .square(416))
+        #expect(try Configuration.parse(yaml: "model:\n  input_size: 320\n").model.inputSize == .square(320))
+        let rectangular = try Configuration.parse(yaml: "model:\n  input_size: [416, 320]\n").model.inputSize
+        #expect(rectangular.width == 416 && rectangular.height == 320 && rectangular.description == "416x320")
     }
 
     @Test("an empty document gives every default, with kafka's exactly as specified")
@@ -82,6 +91,8 @@ struct ConfigurationTests {
         ),
         ("pipeline:\n  reconect: {}\n", "pipeline.reconect", "did you mean 'reconnect'"),
         ("model:\n  input_size: 400\n", "model.input_size", "a multiple of 32"),
+        ("model:\n  input_size: [416, 300]\n", "model.input_size", "[width, height]"),
+        ("model:\n  input_size: [416]\n", "model.input_size", "e.g. 416 or [416, 320]"),
         ("tracker:\n  low_threshold: 0.9\n  high_threshold: 0.5\n", "tracker.low_threshold", "at most high_threshold"),
         ("dashboard:\n  port: 70000\n", "dashboard.port", "from 1 to 65535"),
         ("output:\n  jsonl: yes\n", "output.jsonl", "expected a mapping"),
@@ -193,6 +204,6 @@ struct ConfigurationCommandTests {
         #expect(result.stdout.contains("streams: 32"))
         #expect(
             result.stdout.contains("model: ")
-                && result.stdout.contains("yolov4-tiny-int8.xml (yolov4, CPU, 416 stretch)"), "\(result.stdout)")
+                && result.stdout.contains("yolov4-tiny-int8.xml (yolov4, CPU, 416x352 stretch)"), "\(result.stdout)")
     }
 }

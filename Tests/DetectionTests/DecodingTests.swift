@@ -26,7 +26,7 @@ struct DecodingTests {
         arguments: [ModelConfiguration.Resize.letterbox, .stretch])
     func geometry(resize: ModelConfiguration.Resize) {
         for (width, height) in [(768, 576), (640, 360), (360, 640), (416, 416), (1920, 1080)] {
-            let geometry = InputGeometry(frameWidth: width, frameHeight: height, inputSize: 416, resize: resize)
+            let geometry = InputGeometry(frameWidth: width, frameHeight: height, input: .square(416), resize: resize)
             for (x, y) in [
                 (0.0, 0.0), (Float(width), Float(height)), (123.5, 77.25), (Float(width) / 2, Float(height) / 3),
             ] {

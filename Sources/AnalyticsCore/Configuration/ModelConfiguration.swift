@@ -14,7 +14,7 @@ public struct ModelConfiguration: Sendable, Equatable {
         case yolov8
     }
 
-    /// How a frame is fitted into the square network input.
+    /// How a frame is fitted into the network input.
     public enum Resize: String, Sendable, CaseIterable {
         /// Stretch each axis to the input size (what darknet models are trained with).
         case stretch
@@ -33,8 +33,8 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var device = "CPU"
     /// Inference precision hint: nil = the device's default (bf16 on CPUs with AMX), or "f32", "bf16", "f16".
     public var precision: String?
-    /// Square network input size in pixels (a multiple of 32).
-    public var inputSize = 416
+    /// The network input in pixels (`input_size: 416` or `[width, height]`, multiples of 32).
+    public var inputSize = InputSize.square(416)
     public var resize = Resize.stretch
     /// Detections below this confidence are discarded.
     public var confidenceThreshold: Double = 0.25
@@ -89,10 +89,7 @@ public struct ModelConfiguration: Sendable, Equatable {
             throw section.error(
                 "precision", "got '\(precision)'; allowed: f32, bf16 or f16 (leave it out for the device default)")
         }
-        inputSize = try section.int("input_size", default: inputSize, in: 64...2048, unit: " pixels")
-        guard inputSize % 32 == 0 else {
-            throw section.error("input_size", "got \(inputSize); allowed: a multiple of 32, e.g. 320, 416 or 608")
-        }
+        inputSize = try section.inputSize("input_size", default: inputSize)
         // Each format's models are trained with one way of resizing; that is the default.
         let resizeName = try section.string("resize", default: format == .yolov4 ? "stretch" : "letterbox")
         guard let resize = Resize(rawValue: resizeName) else {

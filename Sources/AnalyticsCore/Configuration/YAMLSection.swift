@@ -102,6 +102,26 @@ struct YAMLSection {
         return result
     }
 
+    /// `416` (square) or `[416, 320]` (width, height); each side a multiple of 32 from 64 to 2048.
+    func inputSize(_ key: String, default defaultValue: InputSize) throws(ConfigurationError) -> InputSize {
+        guard let value = entries[key], !Self.isNull(value) else { return defaultValue }
+        let allowed = "a multiple of 32 from 64 to 2048, or [width, height] of two, e.g. 416 or [416, 320]"
+        func side(_ node: Node) -> Int? {
+            guard let scalar = node.scalar, scalar.style == .plain, let side = Int(scalar.string),
+                (64...2048).contains(side), side % 32 == 0
+            else { return nil }
+            return side
+        }
+        if case .sequence(let sequence) = value {
+            guard sequence.count == 2, let width = side(sequence[0]), let height = side(sequence[1]) else {
+                throw error(key, "got \(Self.describe(value)); allowed: \(allowed)")
+            }
+            return InputSize(width: width, height: height)
+        }
+        guard let square = side(value) else { throw error(key, "got \(Self.describe(value)); allowed: \(allowed)") }
+        return .square(square)
+    }
+
     func double(
         _ key: String, default defaultValue: Double, in range: ClosedRange<Double>, unit: String = ""
     )

@@ -1,3 +1,4 @@
+import AnalyticsCore
 import COpenVINO
 import Foundation
 
@@ -10,8 +11,8 @@ public final class CompiledModel: @unchecked Sendable {
         public var device = "CPU"
         /// nil = the device's default precision.
         public var precision: String?
-        /// The network input is reshaped to [batch, 3, inputSize, inputSize].
-        public var inputSize = 416
+        /// The network input is reshaped to [batch, 3, height, width].
+        public var inputSize = InputSize.square(416)
         /// Frames per inference request.
         public var batch = 1
         /// Parallel infer requests the device should serve (one per detector worker).
@@ -98,22 +99,23 @@ public final class CompiledModel: @unchecked Sendable {
         return inferRequest
     }
 
-    /// The model's single image input becomes [batch, 3, size, size].
-    private static func reshapeInput(_ model: OpaquePointer, size: Int, batch: Int) throws(OpenVINOError) {
+    /// The model's single image input becomes [batch, 3, height, width].
+    private static func reshapeInput(_ model: OpaquePointer, size: InputSize, batch: Int) throws(OpenVINOError) {
         var inputs = 0
         try OpenVINOError.check(ov_model_inputs_size(model, &inputs), "ov_model_inputs_size")
         guard inputs == 1 else {
             throw OpenVINOError("the model has \(inputs) inputs; a detector model needs one image input")
         }
         var shape = ov_partial_shape_t()
-        let dims: [Int64] = [Int64(batch), 3, Int64(size), Int64(size)]
+        let dims: [Int64] = [Int64(batch), 3, Int64(size.height), Int64(size.width)]
         try OpenVINOError.check(ov_partial_shape_create_static(4, dims, &shape), "ov_partial_shape_create_static")
         defer { ov_partial_shape_free(&shape) }
         try OpenVINOError.check(
-            ov_model_reshape_single_input(model, shape), "reshaping the model input to \(batch)x3x\(size)x\(size)")
+            ov_model_reshape_single_input(model, shape),
+            "reshaping the model input to \(batch)x3x\(size.height)x\(size.width)")
     }
 
-    /// The model with an 8-bit input: [batch, 3, size, size] bytes, 0-255, converted to the network's floats (and
+    /// The model with an 8-bit input: [batch, 3, height, width] bytes, 0-255, converted to the network's floats (and
     /// divided by 255) inside the compiled graph, where the CPU plugin fuses it into the first layer. The input is
     /// then written by swscale straight into the request's tensor: no float conversion loop and a quarter of the
     /// bytes to move per frame.

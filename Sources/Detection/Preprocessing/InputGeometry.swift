@@ -1,10 +1,10 @@
 import AnalyticsCore
 import Tracking
 
-/// Where a frame lands inside the square network input, and the way back: stretched to fill it, or letterboxed
-/// (aspect ratio kept, centred, grey bars).
+/// Where a frame lands inside the network input, and the way back: stretched to fill it, or letterboxed (aspect
+/// ratio kept, centred, grey bars).
 public struct InputGeometry: Sendable, Equatable {
-    public let inputSize: Int
+    public let input: InputSize
     public let frameWidth: Int
     public let frameHeight: Int
     /// The scaled frame's size and top-left corner inside the input.
@@ -13,21 +13,21 @@ public struct InputGeometry: Sendable, Equatable {
     public let offsetX: Int
     public let offsetY: Int
 
-    public init(frameWidth: Int, frameHeight: Int, inputSize: Int, resize: ModelConfiguration.Resize) {
-        self.inputSize = inputSize
+    public init(frameWidth: Int, frameHeight: Int, input: InputSize, resize: ModelConfiguration.Resize) {
+        self.input = input
         self.frameWidth = frameWidth
         self.frameHeight = frameHeight
         switch resize {
         case .stretch:
-            contentWidth = inputSize
-            contentHeight = inputSize
+            contentWidth = input.width
+            contentHeight = input.height
         case .letterbox:
-            let scale = min(Double(inputSize) / Double(frameWidth), Double(inputSize) / Double(frameHeight))
-            contentWidth = min(inputSize, max(1, Int((Double(frameWidth) * scale).rounded())))
-            contentHeight = min(inputSize, max(1, Int((Double(frameHeight) * scale).rounded())))
+            let scale = min(Double(input.width) / Double(frameWidth), Double(input.height) / Double(frameHeight))
+            contentWidth = min(input.width, max(1, Int((Double(frameWidth) * scale).rounded())))
+            contentHeight = min(input.height, max(1, Int((Double(frameHeight) * scale).rounded())))
         }
-        offsetX = (inputSize - contentWidth) / 2
-        offsetY = (inputSize - contentHeight) / 2
+        offsetX = (input.width - contentWidth) / 2
+        offsetY = (input.height - contentHeight) / 2
     }
 
     private var scaleX: Float { Float(contentWidth) / Float(frameWidth) }
