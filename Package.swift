@@ -106,7 +106,7 @@ let package = Package(
             name: "realtime-analytics",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "VideoFrames", "Pipeline", "Kafka", "Dashboard", "Tracking",
+                "AnalyticsCore", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka", "Dashboard", "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -7,9 +7,11 @@ public struct DashboardComponents: Sendable {
     public let hub: WebSocketHub
     public let publisher: BoardPublisher
 
-    public init(configuration: DashboardConfiguration, logger: Logger) {
+    /// `streamIDs` (the configured streams) are shown as waiting until their first message.
+    public init(configuration: DashboardConfiguration, streamIDs: [String] = [], logger: Logger) {
         board = StreamBoard(
             staleAfterSeconds: configuration.staleAfterSeconds, offlineAfterSeconds: configuration.offlineAfterSeconds)
+        board.register(streamIDs)
         hub = WebSocketHub(board: board)
         publisher = BoardPublisher(board: board, hub: hub, logger: logger)
     }

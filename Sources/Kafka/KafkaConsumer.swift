@@ -73,6 +73,8 @@ public final class KafkaConsumer: @unchecked Sendable {
                 usleep(50_000)
                 return
             }
+            events.brokerProbe.probeIfDue(client.pointer)
+            events.countAssignmentIfDue(client.pointer)
             guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
@@ -108,6 +110,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
     }
 
+    /// Whether the cluster answered the last probe (every 5 s), for readiness checks.
+    public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
+
+    /// Partitions assigned to this consumer by its group (checked every second); nil before the first check.
+    public var assignedPartitions: Int? {
+        let count = events.assigned.load(ordering: .relaxed)
+        return count < 0 ? nil : count
+    }
+
     /// Commits the offsets of the messages handed out so far (asynchronously; errors are logged by librdkafka).
     public func commit() {
         rd_kafka_commit(handle, nil, 1)
@@ -131,6 +142,22 @@ public final class KafkaConsumer: @unchecked Sendable {
         let logger: Logger
         let bootstrapServers: String
         private let unreachableWarned = Atomic<Bool>(false)
+        let brokerProbe = BrokerProbe()
+        /// Partitions assigned at the last check (-1: not checked yet) and when that was.
+        let assigned = Atomic<Int>(-1)
+        private let assignmentCheckedNs = Atomic<UInt64>(0)
+
+        /// Counts the current assignment at most once a second. Call from the poll thread.
+        func countAssignmentIfDue(_ client: OpaquePointer) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let last = assignmentCheckedNs.load(ordering: .relaxed)
+            guard last == 0 || now &- last >= 1_000_000_000 else { return }
+            assignmentCheckedNs.store(now, ordering: .relaxed)
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+            assigned.store(Int(list.pointee.cnt), ordering: .relaxed)
+            rd_kafka_topic_partition_list_destroy(list)
+        }
 
         init(logger: Logger, bootstrapServers: String) {
             self.logger = logger

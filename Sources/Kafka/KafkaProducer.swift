@@ -47,6 +47,9 @@ public final class KafkaProducer: Sendable {
         close(waitingAtMost: 0)
     }
 
+    /// Whether the cluster answered the last probe (every 5 s), for readiness checks.
+    public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
+
     /// Every message's outcome so far (a consistent snapshot).
     public var counters: DeliveryCounters { events.ledger.snapshot }
 

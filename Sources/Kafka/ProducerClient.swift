@@ -33,8 +33,10 @@ final class ProducerClient {
         }
         let handle = try KafkaError.newClient(RD_KAFKA_PRODUCER, conf: conf, role: "producer")
         self.handle = handle
+        let probe = events.brokerProbe
         pollLoop = PollLoop(name: "kafka producer poll", client: ClientHandle(pointer: handle)) { client in
             rd_kafka_poll(client.pointer, 100)
+            probe.probeIfDue(client.pointer)
         }
     }
 

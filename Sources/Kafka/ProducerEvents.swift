@@ -8,6 +8,8 @@ import Synchronization
 /// librdkafka's internal threads (logs), so everything here is thread-safe.
 final class ProducerEvents: Sendable {
     let ledger = DeliveryLedger()
+    /// Whether the cluster answers (probed from the poll thread; outlives a replaced client).
+    let brokerProbe = BrokerProbe()
     let logger: Logger
     let bootstrapServers: String
     /// Set after "broker unreachable" was logged; cleared (with an info line) once deliveries succeed again.

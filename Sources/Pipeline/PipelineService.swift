@@ -13,6 +13,10 @@ public struct PipelineService: Service {
     private let logger: Logger
     private let makeAnalyzer: @Sendable (Int) -> any FrameAnalyzer
     private let sinks: [any ResultSink]
+    /// This start's identity, carried in every message (`RunID`).
+    public let runID: String
+    /// Told the readers and sinks when the service runs (for `/readyz`).
+    private let readiness: PipelineReadiness?
 
     /// Seconds the shutdown sequence may take in all; stays under the 5 s users are promised.
     static let shutdownBudgetSeconds = 4.0
@@ -20,9 +24,12 @@ public struct PipelineService: Service {
     /// `sinks` are usually `makeSinks(configuration)`; the service closes them when it stops.
     public init(
         configuration: Configuration, sinks: [any ResultSink], logger: Logger,
-        makeAnalyzer: @escaping @Sendable (Int) -> any FrameAnalyzer = { _ in NoDetectionAnalyzer() }
+        makeAnalyzer: @escaping @Sendable (Int) -> any FrameAnalyzer = { _ in NoDetectionAnalyzer() },
+        runID: String = RunID.make(), readiness: PipelineReadiness? = nil
     ) {
+        self.readiness = readiness
         self.configuration = configuration
+        self.runID = runID
         self.logger = logger
         self.sinks = sinks
         self.makeAnalyzer = makeAnalyzer
@@ -66,19 +73,21 @@ public struct PipelineService: Service {
             StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
         }
         let workerCount = AnalysisStage.workerCount(configuration)
-        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
+        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink, runID: runID)
         let readersDone = ThreadLatch(count: readers.count)
         let workersDone = ThreadLatch(count: workerCount)
 
         logger.info(
             "pipeline starting",
             metadata: [
+                "run_id": "\(runID)",
                 "streams": "\(streams.count)", "workers": "\(workerCount)",
                 "working_size": "\(pipeline.width)x\(pipeline.height == 0 ? "auto" : String(pipeline.height))",
                 "detect_fps": "\(pipeline.detectFPS)", "outputs": "\(sink.name.isEmpty ? "none" : sink.name)",
                 "kafka":
                     "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
             ])
+        readiness?.attach(readers: readers, sinks: sink.sinks)
         workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
         for reader in readers {
             reader.start(onExit: { readersDone.arrive() })
@@ -131,6 +140,7 @@ public struct PipelineService: Service {
             $0.completed += $1.completed
         }
         var summary: Logger.Metadata = [
+            "run_id": "\(runID)",
             "decoded": "\(totals.delivered)", "analysed": "\(totals.completed)", "not_analysed": "\(totals.dropped)",
         ]
         for output in sink.sinks {

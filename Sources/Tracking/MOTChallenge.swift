@@ -21,15 +21,33 @@ public enum MOTChallenge {
         public var description: String
     }
 
-    /// Rows in file order. Fields may be separated by commas and/or white space.
-    public static func read(path: String) throws -> [MOTEntry] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+    /// Rows in file order. Fields may be separated by commas and/or white space. Errors are one line naming the
+    /// file (and the line and field when the content is wrong).
+    public static func read(path: String) throws(FormatError) -> [MOTEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw FormatError(description: "\(path) \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FormatError(description: "\(path) is not UTF-8 text; expected MOTChallenge rows")
+        }
         var entries: [MOTEntry] = []
-        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let fields = line.split { $0 == "," || $0 == " " || $0 == "\t" }.compactMap { Double($0) }
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             guard !line.allSatisfy(\.isWhitespace) else { continue }
+            let texts = line.split { $0 == "," || $0 == " " || $0 == "\t" }
+            var fields: [Double] = []
+            for (index, field) in texts.enumerated() {
+                guard let value = Double(field), value.isFinite else {
+                    throw FormatError(
+                        description: "\(path):\(number + 1): field \(index + 1) is '\(field)', not a number")
+                }
+                fields.append(value)
+            }
             guard fields.count >= 6 else {
-                throw FormatError(description: "\(path):\(number + 1): expected frame, id, x, y, w, h[, confidence, …]")
+                throw FormatError(
+                    description:
+                        "\(path):\(number + 1): \(fields.count) fields; expected frame, id, x, y, w, h[, confidence, …]"
+                )
             }
             // MOTChallenge boxes are 1-based; shifting is irrelevant to IoU but keeps pixel coordinates honest.
             let x = fields[2] - 1, y = fields[3] - 1

@@ -33,7 +33,9 @@ public final class StreamReader: Sendable {
     /// Starts the reader thread; `onExit` runs on that thread when it ends.
     public func start(onExit: @escaping @Sendable () -> Void = {}) {
         let thread = Thread { [self] in
+            FFmpegLog.enter(streamID: stream.id)
             run()
+            FFmpegLog.leave()
             onExit()
         }
         thread.name = "reader \(stream.id)"

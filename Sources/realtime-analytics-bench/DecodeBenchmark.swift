@@ -11,6 +11,7 @@ struct RealtimeAnalyticsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics-bench",
         abstract: "Benchmarks (not tests): prints throughput figures of the project's own components.",
+        version: ProductVersion.description,
         subcommands: [Decode.self, Messages.self, TrackerUpdate.self, DetectorThroughput.self, LiveFidelityScore.self])
 }
 

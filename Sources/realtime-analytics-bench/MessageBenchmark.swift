@@ -56,7 +56,7 @@ struct Messages: ParsableCommand {
         }
         let codable = CodableMessage(
             stream: result.streamID, frame_id: result.frameID, timestamp_ms: result.timestampMs, width: result.width,
-            height: result.height, schema_version: 1,
+            height: result.height, schema_version: FrameMessageEncoder.schemaVersion,
             tracks: result.tracks.map {
                 .init(
                     track_id: $0.trackID, class_id: $0.classID, class_name: $0.className, confidence: $0.confidence,

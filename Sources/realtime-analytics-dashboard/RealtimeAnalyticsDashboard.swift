@@ -17,8 +17,9 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         discussion: """
             Uses the config's kafka: section (bootstrap_servers, topic, properties) and dashboard: section (host, \
             port, access_token, group_id, start_at, stale_after_s, offline_after_s). Serves the page at /, \
-            /api/streams, /healthz, /metrics and the WebSocket at /ws. Stops cleanly on SIGINT/SIGTERM.
-            """
+            /api/streams, /healthz, /readyz, /metrics and the WebSocket at /ws. Stops cleanly on SIGINT/SIGTERM.
+            """,
+        version: ProductVersion.description
     )
 
     @OptionGroup var options: CommonOptions
@@ -31,7 +32,8 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         do {
             configuration = try Configuration.load(path: options.config)
         } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            let lines = error.all.map { "configuration error: \($0)\n" }.joined()
+            FileHandle.standardError.write(Data(lines.utf8))
             throw ExitCode(2)
         }
         if let port, !(1...65535).contains(port) {
@@ -44,7 +46,8 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         let logger = Logger(label: "realtime-analytics-dashboard")
 
         let dashboard = configuration.dashboard
-        let components = DashboardComponents(configuration: dashboard, logger: logger)
+        let components = DashboardComponents(
+            configuration: dashboard, streamIDs: configuration.streams.map(\.id), logger: logger)
         let feed: KafkaBoardFeed
         do {
             feed = try KafkaBoardFeed(configuration: configuration, publisher: components.publisher, logger: logger)
@@ -55,7 +58,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         let servingPort = port ?? dashboard.port
         let app = try DashboardServer.makeApplication(
             publisher: components.publisher, configuration: dashboard, port: servingPort, registry: registry,
-            logger: logger)
+            readiness: { feed.readiness() }, logger: logger)
         let tokenHint = dashboard.accessToken == nil ? "" : "?token=…"
         logger.info(
             "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))"

@@ -54,8 +54,18 @@ extension RealtimeAnalytics {
             defer { timer.cancel() }
             var count = 0
             var invalid = 0
+            var runs: [String: String] = [:]
             for try await message in consumer.messages {
-                print(Self.describe(message, invalid: &invalid))
+                do {
+                    let decoded = try FrameMessageDecoder.decode(message.value)
+                    if let line = Self.runChange(decoded, runs: &runs) { Self.printLine(line) }
+                    Self.printLine(Self.describe(decoded))
+                } catch {
+                    invalid += 1
+                    Self.printLine(
+                        "\(message.keyString ?? "-") invalid message at partition \(message.partition) offset \(message.offset): \(error)"
+                    )
+                }
                 count += 1
                 if let maxMessages, count >= maxMessages { break }
                 if let deadline, Date() >= deadline { break }
@@ -64,16 +74,27 @@ extension RealtimeAnalytics {
             FileHandle.standardError.write(Data("consume: \(count) messages, \(invalid) invalid\n".utf8))
         }
 
+        /// One line straight to stdout (one write, no buffer): `consume | grep …` shows lines as they come.
+        static func printLine(_ line: String) {
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+
+        /// `vtest-1: run 20261205T033104.123Z-9f3c61a2` when a stream's first message or a new run (a pipeline
+        /// restart: its frame and track ids start again) comes by; nil otherwise.
+        static func runChange(_ decoded: DecodedFrameMessage, runs: inout [String: String]) -> String? {
+            guard let run = decoded.result.runID else { return nil }
+            let stream = decoded.result.streamID
+            let previous = runs[stream]
+            guard previous != run else { return nil }
+            runs[stream] = run
+            guard let previous else { return "\(stream): run \(run)" }
+            return RunID.isNewer(run, than: previous)
+                ? "\(stream): run \(run) (the pipeline restarted; run \(previous) before)"
+                : "\(stream): run \(run) (a late message from an older run than \(previous))"
+        }
+
         /// `vtest-1 #120 3 tracks [7 person 0.91, 2 car 0.88, …] preview 21.4 KB latency 45 ms`
-        static func describe(_ message: KafkaMessage, invalid: inout Int) -> String {
-            let key = message.keyString ?? "-"
-            let decoded: DecodedFrameMessage
-            do {
-                decoded = try FrameMessageDecoder.decode(message.value)
-            } catch {
-                invalid += 1
-                return "\(key) invalid message at partition \(message.partition) offset \(message.offset): \(error)"
-            }
+        static func describe(_ decoded: DecodedFrameMessage) -> String {
             let result = decoded.result
             let tracks = result.tracks.prefix(4).map { track in
                 let name = track.className ?? "class \(track.classID)"

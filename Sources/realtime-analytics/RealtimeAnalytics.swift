@@ -9,12 +9,14 @@ import Metrics
 import Pipeline
 import Prometheus
 import ServiceLifecycle
+import VideoIngest
 
 @main
 struct RealtimeAnalytics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics",
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
+        version: ProductVersion.description,
         subcommands: [Run.self, Validate.self, Consume.self, TrackMOT.self],
         defaultSubcommand: Run.self
     )
@@ -24,7 +26,8 @@ struct RealtimeAnalytics: AsyncParsableCommand {
 enum ConfigurationExit {
     /// librdkafka checks the producer properties (the defaults, the typed keys and `kafka.properties`).
     static func validateKafka(_ configuration: Configuration, file: String) throws(ConfigurationError) {
-        guard configuration.kafka.enabled else { return }
+        // The dashboard and `consume` use kafka.properties too: check them whenever there are any.
+        guard configuration.kafka.enabled || !configuration.kafka.properties.isEmpty else { return }
         do {
             try KafkaSink.producerProperties(configuration.kafka).validate()
         } catch {
@@ -33,7 +36,8 @@ enum ConfigurationExit {
     }
 
     static func exit(_ error: ConfigurationError) -> Never {
-        FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+        let lines = error.all.map { "configuration error: \($0)\n" }.joined()
+        FileHandle.standardError.write(Data(lines.utf8))
         Foundation.exit(2)
     }
 }
@@ -75,6 +79,7 @@ extension RealtimeAnalytics {
             }
             MetricsSystem.bootstrap(factory)
             let logger = Logger(label: "realtime-analytics")
+            FFmpegLog.install(logger: logger)
             let analysis: AnalysisStage
             do {
                 // Compiling the model and warming up every request blocks for a second or two: not on the pool.
@@ -94,6 +99,8 @@ extension RealtimeAnalytics {
                 FileHandle.standardError.write(Data("error: model: \(error)\n".utf8))
                 throw ExitCode(1)
             }
+            let readiness = PipelineReadiness(configuration: configuration)
+            if analysis.model != nil { readiness.setDetector(.ready) }
             var sinks: [any ResultSink]
             do {
                 sinks = try PipelineService.makeSinks(configuration, logger: logger)
@@ -104,11 +111,13 @@ extension RealtimeAnalytics {
             // Embedded dashboard: the same page, fed in-process (no Kafka needed).
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if configuration.dashboard.enabled {
-                let dashboard = DashboardComponents(configuration: configuration.dashboard, logger: logger)
+                let dashboard = DashboardComponents(
+                    configuration: configuration.dashboard, streamIDs: configuration.streams.map(\.id), logger: logger)
                 sinks.append(EmbeddedBoardSink(configuration: configuration, publisher: dashboard.publisher))
                 let app = try DashboardServer.makeApplication(
                     publisher: dashboard.publisher, configuration: configuration.dashboard,
-                    port: configuration.dashboard.port, registry: registry, logger: logger)
+                    port: configuration.dashboard.port, registry: registry, readiness: { readiness.report() },
+                    logger: logger)
                 services.append(.init(service: app))
                 services.append(.init(service: BoardTicker(publisher: dashboard.publisher)))
                 logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
@@ -118,11 +127,12 @@ extension RealtimeAnalytics {
                     .init(
                         service: MetricsEndpoint.makeApplication(
                             registry: registry, host: configuration.metrics.host, port: configuration.metrics.port,
-                            logger: logger)))
+                            readiness: { readiness.report() }, logger: logger)))
                 logger.info("metrics: http://\(configuration.metrics.host):\(configuration.metrics.port)/metrics")
             }
             let pipeline = PipelineService(
-                configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer)
+                configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer,
+                readiness: readiness)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -139,6 +149,12 @@ extension RealtimeAnalytics {
             abstract: "Check a configuration file and print a summary, without running anything.")
 
         @OptionGroup var options: CommonOptions
+
+        @Flag(
+            help:
+                "Also compile the model and run it once, decode a first frame of every source (10 s each at most, in parallel), and check the output folder and listen addresses."
+        )
+        var deep = false
 
         func run() async throws {
             let configuration: Configuration
@@ -175,6 +191,15 @@ extension RealtimeAnalytics {
                 "  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")"
             )
             print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
+            guard deep else { return }
+            options.bootstrapLogging()
+            let problems = await DeepValidation.run(configuration, logger: Logger(label: "realtime-analytics-validate"))
+            guard problems.isEmpty else {
+                let lines = problems.map { "validate --deep: \($0)\n" }.joined()
+                FileHandle.standardError.write(Data(lines.utf8))
+                throw ExitCode(1)
+            }
+            print("  deep: every check passed")
         }
     }
 }

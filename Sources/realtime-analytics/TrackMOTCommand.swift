@@ -43,7 +43,8 @@ extension RealtimeAnalytics {
                 entries = try MOTChallenge.read(path: detections)
                 truth = try MOTChallenge.read(path: groundTruth)
             } catch {
-                throw ValidationError("cannot read the MOT files: \(error)")
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
             }
             let lastFrame = max(entries.map(\.frame).max() ?? 0, truth.map(\.frame).max() ?? 0)
             var parameters = published ? ByteTracker.Parameters.published : ByteTracker.Parameters()

@@ -8,12 +8,13 @@ struct FrameMessageEncoderTests {
     func golden() {
         var encoder = FrameMessageEncoder()
         let result = FrameResult(
-            streamID: "camera-1", frameID: 12345, timestampMs: 1_764_000_000_123, width: 640, height: 360,
+            streamID: "camera-1", frameID: 12345, runID: "20261205T033104.123Z-9f3c61a2",
+            timestampMs: 1_764_000_000_123, width: 640, height: 360,
             tracks: [Track(trackID: 7, classID: 0, confidence: 0.91, x1: 105.2, y1: 88.7, x2: 240.5, y2: 320.1)])
         let text = String(decoding: encoder.encode(result), as: UTF8.self)
         #expect(
             text
-                == #"{"stream":"camera-1","frame_id":12345,"timestamp_ms":1764000000123,"width":640,"height":360,"schema_version":1,"tracks":[{"track_id":7,"class_id":0,"confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]}]}"#
+                == #"{"stream":"camera-1","frame_id":12345,"run_id":"20261205T033104.123Z-9f3c61a2","timestamp_ms":1764000000123,"width":640,"height":360,"schema_version":2,"tracks":[{"track_id":7,"class_id":0,"confidence":0.91,"bbox_xyxy":[105.2,88.7,240.5,320.1]}]}"#
         )
     }
 
@@ -52,6 +53,24 @@ struct FrameMessageEncoderTests {
     }
 }
 
+@Suite("Run ids")
+struct RunIDTests {
+    @Test("run ids are fixed width and sort by start time; the random part tells same-millisecond starts apart")
+    func ordering() {
+        let start = Date(timeIntervalSince1970: 1_764_903_064.123)
+        let id = RunID.make(startedAt: start, random: 0x9f3c_61a2)
+        #expect(id == "20251205T025104.123Z-9f3c61a2")
+        let later = [0.001, 1, 59, 3600, 86_400 * 400].map {
+            RunID.make(startedAt: start.addingTimeInterval($0), random: 0)
+        }
+        for candidate in later {
+            #expect(candidate.count == id.count && RunID.isNewer(candidate, than: id), "\(candidate) vs \(id)")
+        }
+        #expect(!RunID.isNewer(id, than: later[0]))
+        #expect(RunID.make(startedAt: start) != RunID.make(startedAt: start))
+    }
+}
+
 @Suite("Frame message decoder")
 struct FrameMessageDecoderTests {
     @Test("random results survive encode → decode unchanged (with and without previews)")
@@ -71,11 +90,12 @@ struct FrameMessageDecoderTests {
                     x2: Float.random(in: 0...4000, using: &generator),
                     y2: Float(Int.random(in: 0...4000, using: &generator)))
             }
-            let result = FrameResult(
+            var result = FrameResult(
                 streamID: "cam-\(iteration) ü", frameID: Int64.random(in: 0...Int64.max, using: &generator),
                 timestampMs: Int64.random(in: 0...4_000_000_000_000, using: &generator),
                 width: Int.random(in: 2...4096, using: &generator), height: Int.random(in: 2...4096, using: &generator),
                 tracks: tracks)
+            result.runID = iteration % 2 == 0 ? RunID.make() : nil
             let jpeg: [UInt8]? =
                 iteration % 3 == 0
                 ? (0..<Int.random(in: 0...50, using: &generator)).map { _ in
@@ -85,7 +105,7 @@ struct FrameMessageDecoderTests {
                 jpeg.map { jpeg in jpeg.withUnsafeBytes { encoder.encode(result, jpeg: $0) } } ?? encoder.encode(result)
             let decoded = try FrameMessageDecoder.decode(bytes)
             #expect(decoded.result.streamID == result.streamID && decoded.result.frameID == result.frameID)
-            #expect(decoded.result.timestampMs == result.timestampMs)
+            #expect(decoded.result.timestampMs == result.timestampMs && decoded.result.runID == result.runID)
             #expect(decoded.result.width == result.width && decoded.result.height == result.height)
             #expect(decoded.result.tracks == result.tracks, "iteration \(iteration)")
             #expect(decoded.schemaVersion == FrameMessageEncoder.schemaVersion)

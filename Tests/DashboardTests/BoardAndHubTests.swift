@@ -6,11 +6,11 @@ import Testing
 @testable import Dashboard
 
 private func message(
-    _ stream: String, frame: Int64, timestampMs: Int64, tracks: Int = 1, jpeg: [UInt8]? = nil
+    _ stream: String, frame: Int64, timestampMs: Int64, tracks: Int = 1, jpeg: [UInt8]? = nil, run: String? = nil
 ) -> [UInt8] {
     var encoder = FrameMessageEncoder()
     let result = FrameResult(
-        streamID: stream, frameID: frame, timestampMs: timestampMs, width: 640, height: 480,
+        streamID: stream, frameID: frame, runID: run, timestampMs: timestampMs, width: 640, height: 480,
         tracks: (0..<tracks).map {
             Track(trackID: $0 + 1, classID: 0, className: "person", confidence: 0.9, x1: 1, y1: 2, x2: 30, y2: 40)
         })
@@ -43,6 +43,56 @@ struct StreamBoardTests {
         #expect(view.state == .online && view.last_seen_ms == now + 1000)
         #expect(thumbnail?.data.hasPrefix("data:image/jpeg;base64,") == true)
         #expect(board.snapshot().first?.thumbnail?.frame_id == 10)
+    }
+
+    @Test(
+        "a new run resets its stream at once (tracks, rate, counters, thumbnail); a late message from the older run is skipped and counted; configured streams wait"
+    )
+    func runs() throws {
+        let board = StreamBoard()
+        board.register(["cam-1", "cam-2"])
+        #expect(board.snapshot().map(\.view.state) == [.waiting, .waiting])
+        let run1 = "20261205T030000.000Z-00000001", run2 = "20261205T031500.000Z-00000002"
+        for frame in 0..<20 {
+            _ = board.ingest(
+                message("cam-1", frame: Int64(frame), timestampMs: 1, tracks: 3, jpeg: [1, 2, 3], run: run1),
+                nowMs: 1_000 + Int64(frame) * 100)
+        }
+        guard
+            case .updated(let restarted, _) = board.ingest(
+                message("cam-1", frame: 0, timestampMs: 1, tracks: 1, run: run2), nowMs: 3_100)
+        else {
+            Issue.record("the new run's first message was not taken")
+            return
+        }
+        #expect(restarted.run_id == run2 && restarted.restarts == 1)
+        #expect(restarted.messages == 1 && restarted.frame_id == 0 && restarted.tracks.count == 1)
+        #expect(restarted.rate == 0, "the old run's rate is gone")
+        #expect(board.snapshot().first?.thumbnail == nil, "the old run's preview is gone")
+        guard
+            case .outdated(let run, let current) = board.ingest(
+                message("cam-1", frame: 19, timestampMs: 1, tracks: 5, run: run1), nowMs: 3_200)
+        else {
+            Issue.record("a late message from the old run was taken")
+            return
+        }
+        #expect(run == run1 && current == run2)
+        let view = try #require(board.snapshot().first?.view)
+        #expect(view.run_id == run2 && view.tracks.count == 1 && view.frame_id == 0)
+        // A producer without run ids belongs to the current run.
+        guard case .updated(let legacy, _) = board.ingest(message("cam-1", frame: 1, timestampMs: 1), nowMs: 3_300)
+        else {
+            Issue.record("a message without run_id was not taken")
+            return
+        }
+        #expect(legacy.run_id == run2 && legacy.restarts == 1 && legacy.messages == 2)
+        let totals = board.totals(nowMs: 3_300)
+        #expect(totals.outdated == 1 && totals.streams == 2 && totals.waiting == 1 && totals.online == 1)
+        // A configured stream that never sent stays waiting (not offline) however long it is silent.
+        _ = board.refresh(nowMs: 1_000_000)
+        #expect(board.snapshot().last?.view.state == .waiting)
+        #expect(board.snapshot().first?.view.state == .offline)
+        #expect(board.snapshot().first?.view.reason?.hasPrefix("no message for") == true)
     }
 
     @Test("malformed and unknown-field messages are handled and counted")

@@ -134,7 +134,8 @@ struct DashboardProcessTests {
             let streams =
                 ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
                     as? [[String: Any]]) ?? []
-            ids = Set(streams.compactMap { $0["id"] as? String })
+            // Configured streams are listed from the start (waiting); online means messages arrive.
+            ids = Set(streams.filter { $0["state"] as? String == "online" }.compactMap { $0["id"] as? String })
             return ids == ["cam-1", "cam-2"]
         }
         #expect(ids == ["cam-1", "cam-2"])

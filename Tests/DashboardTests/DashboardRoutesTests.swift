@@ -9,13 +9,16 @@ import Testing
 /// The HTTP routes and the access token, in process (HummingbirdTesting's router client: no socket, no browser).
 @Suite("Dashboard routes", .timeLimit(.minutes(1)))
 struct DashboardRoutesTests {
-    private func application(token: String?) throws -> (some ApplicationProtocol, BoardPublisher) {
+    private func application(
+        token: String?, readiness: ReadinessReport = ReadinessReport(problems: [], streams: [])
+    ) throws -> (some ApplicationProtocol, BoardPublisher) {
         var configuration = DashboardConfiguration()
         configuration.accessToken = token
-        let components = DashboardComponents(configuration: configuration, logger: Logger(label: "test"))
+        let components = DashboardComponents(
+            configuration: configuration, streamIDs: ["cam-1", "cam-never"], logger: Logger(label: "test"))
         let app = try DashboardServer.makeApplication(
             publisher: components.publisher, configuration: configuration, port: 0, registry: nil,
-            logger: Logger(label: "test"))
+            readiness: { readiness }, logger: Logger(label: "test"))
         return (app, components.publisher)
     }
 
@@ -27,9 +30,14 @@ struct DashboardRoutesTests {
         return DecodedFrameMessage(result: result, frameJPEG: nil, schemaVersion: FrameMessageEncoder.schemaVersion)
     }
 
-    @Test("without a token: the page, /healthz and /api/streams with a typed message the board took")
+    @Test(
+        "without a token: the page, /healthz, /readyz (503 with its reasons) and /api/streams with a typed message the board took and a configured stream still waiting"
+    )
     func openRoutes() async throws {
-        let (app, publisher) = try application(token: nil)
+        let notReady = ReadinessReport(
+            problems: ["kafka: no broker answers (Local: Broker transport failure)"],
+            streams: [.init(id: "cam-never", state: "waiting", reason: "no message yet")])
+        let (app, publisher) = try application(token: nil, readiness: notReady)
         publisher.ingest(message(stream: "cam-1"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
@@ -39,14 +47,24 @@ struct DashboardRoutesTests {
             }
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains(#""streams":1"#))
+                #expect(String(buffer: response.body).contains(#""streams":2"#))
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try #require(
+                    try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+                #expect(body["status"] as? String == "not ready")
+                #expect((body["problems"] as? [String])?.first?.hasPrefix("kafka: no broker answers") == true)
             }
             try await client.execute(uri: "/api/streams", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try #require(
                     try JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
-                let streams = try #require(body["streams"] as? [[String: Any]])
-                #expect(streams.count == 1 && streams[0]["id"] as? String == "cam-1")
+                let all = try #require(body["streams"] as? [[String: Any]])
+                #expect(
+                    all.count == 2 && all[1]["id"] as? String == "cam-never" && all[1]["state"] as? String == "waiting")
+                let streams = Array(all.prefix(1))
+                #expect(streams[0]["id"] as? String == "cam-1" && streams[0]["state"] as? String == "online")
                 #expect(streams[0]["frame_id"] as? Int == 42)
                 let tracks = try #require(streams[0]["tracks"] as? [[String: Any]])
                 #expect(tracks.count == 1 && tracks[0]["track_id"] as? Int == 7)

@@ -56,7 +56,7 @@ struct InProcessPipelineTests {
         let scheduler = FrameScheduler(
             detectFPS: [0, 0, 0], lanes: StreamLane.lanes(for: configuration))
         let sink = CollectingSink()
-        let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink)
+        let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink, runID: "run-under-test")
         let exited = SharedCounter()
         workers.start(makeAnalyzer: { _ in StampingAnalyzer() }, onExit: { exited.add() })
         let control = ReaderControl()
@@ -80,6 +80,7 @@ struct InProcessPipelineTests {
         for stream in 0..<3 {
             let mine = published.filter { $0.result.streamID == "cam-\(stream)" }
             #expect(mine.map(\.result.frameID) == Array(0..<10), "frames in order per stream")
+            #expect(mine.allSatisfy { $0.result.runID == "run-under-test" }, "every result carries the run")
             #expect(mine.allSatisfy { $0.result.tracks.first?.trackID == Int($0.result.frameID) })
             // Captured at 0, 300, …, 2700 ms: previews at 0, 1200 and 2400 ms.
             #expect(mine.filter(\.withPreview).map(\.result.frameID) == [0, 4, 8])
@@ -150,5 +151,41 @@ struct InProcessPipelineTests {
         full.close(waitingAtMost: 10)
         let counters = full.counters
         #expect(counters.accepted == 50 && counters.written == 0 && counters.failed == 50 && counters.pending == 0)
+    }
+
+    @Test(
+        "JSON lines sink after a crash: a torn last line is cut before the new run appends, whole lines are kept, and a missing folder is created"
+    )
+    func jsonLinesAfterCrash() throws {
+        let folder = try TestEnvironment.makeTemporaryDirectory("jsonl-crash")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let whole =
+            #"{"stream":"cam-0","frame_id":1,"tracks":[]}"# + "\n" + #"{"stream":"cam-0","frame_id":2,"tracks":[]}"#
+        let cases: [(before: String, after: String)] = [
+            (whole + "\n" + #"{"stream":"cam-0","fra"#, whole + "\n"),  // torn mid-line
+            (whole + "\n", whole + "\n"),  // clean: untouched
+            (#"{"stream":"cam-0","frame_id":1,"tr"#, ""),  // nothing but a torn line
+            (whole + "\n" + String(repeating: "x", count: 100_000), whole + "\n"),  // a tear longer than one read
+        ]
+        for (index, item) in cases.enumerated() {
+            let path = folder.appendingPathComponent("case-\(index).jsonl").path
+            try item.before.write(toFile: path, atomically: true, encoding: .utf8)
+            let sink = try JSONLinesSink(path: path, capacity: 10, logger: Logger(label: "t"))
+            sink.publish(
+                FrameResult(
+                    streamID: "cam-0", frameID: 3, runID: "run-2", timestampMs: 1, width: 4, height: 4, tracks: []),
+                frame: frame(0, 3), withPreview: false)
+            sink.close(waitingAtMost: 10)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix(item.after) && text.hasSuffix("\n"), "case \(index)")
+            let lines = try JSONLines.read(URL(fileURLWithPath: path))
+            #expect(
+                lines.last?["run_id"] as? String == "run-2"
+                    && lines.count == item.after.split(separator: "\n").count + 1)
+        }
+        let nested = folder.appendingPathComponent("not/yet/there/out.jsonl").path
+        let sink = try JSONLinesSink(path: nested, capacity: 10, logger: Logger(label: "t"))
+        sink.close(waitingAtMost: 10)
+        #expect(FileManager.default.fileExists(atPath: nested))
     }
 }

@@ -14,6 +14,32 @@ struct MOTMetricsTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double])
     }
 
+    @Test("MOTChallenge files: a missing file, a word where a number belongs and a short row are one-line errors")
+    func readErrors() throws {
+        let folder = try TestEnvironment.makeTemporaryDirectory("mot-read")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases = [
+            ("1,1,10,10,5,5,1\n\n2,abc,10,10,5,5,1\n", ":3: field 2 is 'abc', not a number"),
+            ("1,1,10,10,5\n", ":1: 5 fields; expected frame, id, x, y, w, h"),
+            ("1,1,10,10,5,nan\n", ":1: field 6 is 'nan', not a number"),
+        ]
+        for (index, (text, expected)) in cases.enumerated() {
+            let path = folder.appendingPathComponent("case-\(index).txt").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect {
+                _ = try MOTChallenge.read(path: path)
+            } throws: { error in
+                "\(error)".hasPrefix(path + expected)
+            }
+        }
+        let missing = folder.appendingPathComponent("absent.txt").path
+        #expect {
+            _ = try MOTChallenge.read(path: missing)
+        } throws: { error in
+            "\(error)" == "\(missing) does not exist"
+        }
+    }
+
     @Test(
         "CLEAR and identity metrics agree with py-motmetrics 1.4.0 to 1e-6 on TUD-Campus and TUD-Stadtmitte",
         arguments: ["TUD-Campus", "TUD-Stadtmitte"])

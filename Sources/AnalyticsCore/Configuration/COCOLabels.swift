@@ -11,4 +11,10 @@ public enum COCOLabels {
         "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
         "teddy bear", "hair drier", "toothbrush",
     ]
+
+    /// COCO's usual names (and Ultralytics') for the classes darknet's label file spells its own way.
+    public static let darknetAliases = [
+        "motorcycle": "motorbike", "airplane": "aeroplane", "couch": "sofa", "tv": "tvmonitor",
+        "potted plant": "pottedplant", "dining table": "diningtable",
+    ]
 }

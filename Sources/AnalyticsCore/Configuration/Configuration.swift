@@ -22,6 +22,14 @@ public struct Configuration: Sendable, Equatable {
 
     /// Loads and validates a configuration file. Relative paths inside it are resolved against its folder.
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigurationError(
+                file: path, line: nil, path: "",
+                message:
+                    "the configuration file is a directory; pass a YAML file with --config, e.g. config/sample-pipeline.yaml"
+            )
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -56,43 +64,69 @@ public struct Configuration: Sendable, Equatable {
         }
         let document = try YAMLSection(root, path: "", file: file, allowedKeys: keys)
         var configuration = Configuration()
-        configuration.kafka = try KafkaConfiguration(document.section("kafka", allowedKeys: KafkaConfiguration.keys))
-        configuration.pipeline = try PipelineConfiguration(
-            document.section("pipeline", allowedKeys: PipelineConfiguration.keys))
-        configuration.model = try ModelConfiguration(
-            document.section("model", allowedKeys: ModelConfiguration.keys), baseDirectory: baseDirectory)
-        configuration.tracker = try TrackerConfiguration(
-            document.section("tracker", allowedKeys: TrackerConfiguration.keys))
-        configuration.dashboard = try DashboardConfiguration(
-            document.section("dashboard", allowedKeys: DashboardConfiguration.keys))
-        configuration.output = try OutputConfiguration(
-            document.section("output", allowedKeys: OutputConfiguration.keys), baseDirectory: baseDirectory)
-
-        configuration.preview = try PreviewConfiguration(
-            document.section("preview", allowedKeys: PreviewConfiguration.keys))
-        configuration.metrics = try MetricsConfiguration(
-            document.section("metrics", allowedKeys: MetricsConfiguration.keys))
-        if configuration.metrics.enabled && configuration.dashboard.enabled
-            && configuration.metrics.port == configuration.dashboard.port
-        {
-            throw try document.section("metrics", allowedKeys: MetricsConfiguration.keys).error(
-                "port",
-                "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
-            )
+        // Every section and every stream entry is read even after a problem, so that one pass reports them all
+        // (each section's first problem), in file order.
+        var errors: [ConfigurationError] = []
+        func attempt(_ body: () throws(ConfigurationError) -> Void) {
+            do { try body() } catch { errors.append(error) }
         }
-
-        var firstDeclaration: [String: String] = [:]
-        for (node, path) in try document.sequence("streams") {
-            let entry = try YAMLSection(node, path: path, file: file, allowedKeys: StreamConfiguration.keys)
-            for stream in try StreamConfiguration.read(entry, baseDirectory: baseDirectory) {
-                if let earlier = firstDeclaration[stream.id] {
-                    throw entry.error(
-                        "id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")
-                }
-                firstDeclaration[stream.id] = path
-                configuration.streams.append(stream)
+        attempt { () throws(ConfigurationError) in
+            configuration.kafka = try KafkaConfiguration(
+                document.section("kafka", allowedKeys: KafkaConfiguration.keys))
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.pipeline = try PipelineConfiguration(
+                document.section("pipeline", allowedKeys: PipelineConfiguration.keys))
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.model = try ModelConfiguration(
+                document.section("model", allowedKeys: ModelConfiguration.keys), baseDirectory: baseDirectory)
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.tracker = try TrackerConfiguration(
+                document.section("tracker", allowedKeys: TrackerConfiguration.keys))
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.dashboard = try DashboardConfiguration(
+                document.section("dashboard", allowedKeys: DashboardConfiguration.keys))
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.output = try OutputConfiguration(
+                document.section("output", allowedKeys: OutputConfiguration.keys), baseDirectory: baseDirectory)
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.preview = try PreviewConfiguration(
+                document.section("preview", allowedKeys: PreviewConfiguration.keys))
+        }
+        attempt { () throws(ConfigurationError) in
+            configuration.metrics = try MetricsConfiguration(
+                document.section("metrics", allowedKeys: MetricsConfiguration.keys))
+            if configuration.metrics.enabled && configuration.dashboard.enabled
+                && configuration.metrics.port == configuration.dashboard.port
+            {
+                throw try document.section("metrics", allowedKeys: MetricsConfiguration.keys).error(
+                    "port",
+                    "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
+                )
             }
         }
+        attempt { () throws(ConfigurationError) in
+            var firstDeclaration: [String: String] = [:]
+            for (node, path) in try document.sequence("streams") {
+                attempt { () throws(ConfigurationError) in
+                    let entry = try YAMLSection(node, path: path, file: file, allowedKeys: StreamConfiguration.keys)
+                    for stream in try StreamConfiguration.read(entry, baseDirectory: baseDirectory) {
+                        if let earlier = firstDeclaration[stream.id] {
+                            throw entry.error(
+                                "id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")
+                        }
+                        firstDeclaration[stream.id] = path
+                        configuration.streams.append(stream)
+                    }
+                }
+            }
+        }
+        if let error = ConfigurationError.combined(errors) { throw error }
         return configuration
     }
 

@@ -8,6 +8,8 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible, Sen
     public var path: String
     /// What is wrong and what is allowed.
     public var message: String
+    /// Further problems found in the same pass, in file order (`all` lists this one and them).
+    public var others: [ConfigurationError] = []
 
     public init(file: String, line: Int?, path: String, message: String) {
         self.file = file
@@ -16,6 +18,24 @@ public struct ConfigurationError: Error, Equatable, CustomStringConvertible, Sen
         self.message = message
     }
 
+    /// This problem and the others found with it, in file order, one line each.
+    public var all: [ConfigurationError] {
+        var first = self
+        first.others = []
+        return [first] + others
+    }
+
+    /// Several problems as one error (the first in file order carries the rest); nil for none.
+    public static func combined(_ errors: [ConfigurationError]) -> ConfigurationError? {
+        let ordered = errors.enumerated().sorted { a, b in
+            (a.element.line ?? .max, a.offset) < (b.element.line ?? .max, b.offset)
+        }.map(\.element)
+        guard var first = ordered.first else { return nil }
+        first.others = Array(ordered.dropFirst())
+        return first
+    }
+
+    /// The first problem's line (`file:line: path: message`); `all` gives every one.
     public var description: String {
         var location = file
         if let line { location += ":\(line)" }

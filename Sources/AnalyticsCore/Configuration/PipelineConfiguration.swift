@@ -21,12 +21,14 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// A live stream in which nothing moved since it was last analysed is analysed only this often, leaving the
     /// detector to the streams where something moves; 0 analyses every stream alike.
     public var idleCheckSeconds: Double = 2
+    /// Streams that may be down (connecting, reconnecting or offline) while `/readyz` still answers ready.
+    public var readyMaxStreamsDown = 0
 
     public init() {}
 
     static let keys = [
         "width", "height", "detect_fps", "detector_workers", "decoder_threads", "reconnect", "io_timeout_ms",
-        "status_interval_s", "idle_check_s",
+        "status_interval_s", "idle_check_s", "ready_max_streams_down",
     ]
     static let reconnectKeys = ["initial_backoff_ms", "max_backoff_ms"]
 
@@ -58,5 +60,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
             "status_interval_s", default: statusIntervalSeconds, in: 0...3600, unit: " s (0 = off)")
         idleCheckSeconds = try section.double(
             "idle_check_s", default: idleCheckSeconds, in: 0...3600, unit: " s (0 = every stream alike)")
+        readyMaxStreamsDown = try section.int(
+            "ready_max_streams_down", default: readyMaxStreamsDown, in: 0...100_000, unit: " streams")
     }
 }

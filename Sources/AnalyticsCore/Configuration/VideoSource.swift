@@ -21,12 +21,12 @@ public enum VideoSource: Sendable, Equatable, CustomStringConvertible {
             let rest = trimmed[schemeEnd.upperBound...]
             switch scheme {
             case "rtsp", "rtsps":
-                guard !rest.isEmpty else {
+                guard Self.hasHost(rest) else {
                     throw InvalidSource(reason: "got '\(text)' with no host; use rtsp://host[:port]/path")
                 }
                 self = .rtsp(url: trimmed)
             case "http", "https":
-                guard !rest.isEmpty else {
+                guard Self.hasHost(rest) else {
                     throw InvalidSource(reason: "got '\(text)' with no host; use http://host[:port]/path")
                 }
                 self = .http(url: trimmed)
@@ -54,6 +54,17 @@ public enum VideoSource: Sendable, Equatable, CustomStringConvertible {
                 path: URL(fileURLWithPath: trimmed, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
                     .standardizedFileURL.path)
         }
+    }
+
+    /// Whether the part after `scheme://` names a host: `user:pass@host:554/path` does, `/path` and `:554/x` do not.
+    static func hasHost(_ rest: Substring) -> Bool {
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
+        let host =
+            hostAndPort.hasPrefix("[")
+            ? hostAndPort.prefix { $0 != "]" }.dropFirst()  // [IPv6]:port
+            : hostAndPort.prefix { $0 != ":" }
+        return !host.isEmpty
     }
 
     public var isFile: Bool {

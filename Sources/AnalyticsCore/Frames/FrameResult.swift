@@ -2,7 +2,7 @@ import Tracking
 
 /// One tracked object in a frame.
 public struct Track: Sendable, Equatable {
-    /// Stable per stream; -1 for a detection that has not been through the tracker.
+    /// Unique within (stream, run); -1 for a detection that has not been through the tracker.
     public var trackID: Int
     /// Class index of the detector's label set (COCO for the bundled model).
     public var classID: Int
@@ -44,14 +44,20 @@ public struct Track: Sendable, Equatable {
 public struct FrameResult: Sendable {
     public var streamID: String
     public var frameID: Int64
+    /// The pipeline run that produced it (`RunID`); nil in messages from producers before run ids.
+    public var runID: String?
     public var timestampMs: Int64
     public var width: Int
     public var height: Int
     public var tracks: [Track]
 
-    public init(streamID: String, frameID: Int64, timestampMs: Int64, width: Int, height: Int, tracks: [Track]) {
+    public init(
+        streamID: String, frameID: Int64, runID: String? = nil, timestampMs: Int64, width: Int, height: Int,
+        tracks: [Track]
+    ) {
         self.streamID = streamID
         self.frameID = frameID
+        self.runID = runID
         self.timestampMs = timestampMs
         self.width = width
         self.height = height

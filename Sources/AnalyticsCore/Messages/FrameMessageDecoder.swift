@@ -28,6 +28,7 @@ public enum FrameMessageDecoder {
     private struct Message: Decodable {
         var stream: String
         var frame_id: Int64
+        var run_id: String?
         var tracks: [TrackMessage]
         var frame_jpeg: String?
         var schema_version: Int?
@@ -44,7 +45,8 @@ public enum FrameMessageDecoder {
         }
 
         static let known: Set<String> = [
-            "stream", "frame_id", "tracks", "frame_jpeg", "schema_version", "timestamp_ms", "width", "height",
+            "stream", "frame_id", "run_id", "tracks", "frame_jpeg", "schema_version", "timestamp_ms", "width",
+            "height",
         ]
 
         // Hand-written so one parse also reports the fields this version does not know.
@@ -52,6 +54,7 @@ public enum FrameMessageDecoder {
             let container = try decoder.container(keyedBy: Key.self)
             stream = try container.decode(String.self, forKey: Key(stringValue: "stream"))
             frame_id = try container.decode(Int64.self, forKey: Key(stringValue: "frame_id"))
+            run_id = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "run_id"))
             tracks = try container.decode([TrackMessage].self, forKey: Key(stringValue: "tracks"))
             frame_jpeg = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "frame_jpeg"))
             schema_version = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "schema_version"))
@@ -97,7 +100,8 @@ public enum FrameMessageDecoder {
                     confidence: track.confidence, x1: box[0], y1: box[1], x2: box[2], y2: box[3]))
         }
         let result = FrameResult(
-            streamID: message.stream, frameID: message.frame_id, timestampMs: message.timestamp_ms ?? 0,
+            streamID: message.stream, frameID: message.frame_id, runID: message.run_id,
+            timestampMs: message.timestamp_ms ?? 0,
             width: message.width ?? 0, height: message.height ?? 0, tracks: tracks)
         return DecodedFrameMessage(
             result: result, frameJPEG: message.frame_jpeg, schemaVersion: message.schema_version,

@@ -4,8 +4,9 @@
 /// printed in their own shortest form (never widened to Double), and nothing is allocated per message once the buffer
 /// has grown to its working size. Not thread-safe: each producer owns one encoder.
 public struct FrameMessageEncoder: Sendable {
-    /// Version of the message layout; bumped only for incompatible changes (fields are only ever added).
-    public static let schemaVersion = 1
+    /// Version of the message layout and meaning (fields are only ever added). 2: `run_id`, and track ids unique
+    /// within (stream, run_id) rather than per stream.
+    public static let schemaVersion = 2
 
     public private(set) var bytes: [UInt8] = []
 
@@ -22,6 +23,10 @@ public struct FrameMessageEncoder: Sendable {
         appendString(result.streamID)
         append(",\"frame_id\":")
         appendInteger(result.frameID)
+        if let runID = result.runID {
+            append(",\"run_id\":")
+            appendString(runID)
+        }
         append(",\"timestamp_ms\":")
         appendInteger(result.timestampMs)
         append(",\"width\":")

@@ -11,6 +11,9 @@ public final class StreamBoard: Sendable {
         case updated(StreamView, ThumbnailView?)
         /// The message was not a valid frame message (counted).
         case invalid(String)
+        /// The message came from an older run than the stream's current one (a late message from before a
+        /// restart): it must not overwrite the newer run's state (counted).
+        case outdated(run: String, current: String)
     }
 
     private struct Entry {
@@ -25,6 +28,7 @@ public final class StreamBoard: Sendable {
         var messages = 0
         var invalid = 0
         var unknownFields = 0
+        var outdated = 0
     }
 
     private let state = Mutex(State())
@@ -35,6 +39,14 @@ public final class StreamBoard: Sendable {
     public init(staleAfterSeconds: Double = 3, offlineAfterSeconds: Double = 15) {
         staleAfterMs = Int64(staleAfterSeconds * 1000)
         offlineAfterMs = Int64(offlineAfterSeconds * 1000)
+    }
+
+    /// Shows `ids` (the configured streams) as waiting until their first message, so a stream that never comes up
+    /// is visible rather than absent.
+    public func register(_ ids: [String]) {
+        state.withLock { state in
+            for id in ids where state.entries[id] == nil { state.entries[id] = Entry(view: StreamView(id: id)) }
+        }
     }
 
     /// Takes one message as received from the bus at `nowMs` (wall clock).
@@ -57,18 +69,27 @@ public final class StreamBoard: Sendable {
                 track_id: $0.trackID, class_id: $0.classID, class_name: $0.className, confidence: $0.confidence,
                 bbox_xyxy: [$0.x1, $0.y1, $0.x2, $0.y2])
         }
-        return state.withLock { state in
+        return state.withLock { state -> Ingested in
+            var entry = state.entries[result.streamID] ?? Entry(view: StreamView(id: result.streamID))
+            // A new run of the stream's pipeline (a restart): its track ids start again, so the old run's tracks,
+            // rate and counters go at once. A message without a run id (an older producer) belongs to the current
+            // run.
+            if let run = result.runID, let current = entry.view.run_id, run != current {
+                guard RunID.isNewer(run, than: current) else {
+                    state.outdated += 1
+                    return .outdated(run: run, current: current)
+                }
+                let restarts = entry.view.restarts + 1
+                entry = Entry(view: StreamView(id: result.streamID))
+                entry.view.restarts = restarts
+            }
             state.messages += 1
             if !message.unknownFields.isEmpty { state.unknownFields += 1 }
-            var entry =
-                state.entries[result.streamID]
-                ?? Entry(
-                    view: StreamView(
-                        id: result.streamID, state: .online, frame_id: 0, width: 0, height: 0, timestamp_ms: 0,
-                        latency_ms: nil, rate: 0, last_seen_ms: 0, messages: 0, tracks: []))
+            if let run = result.runID { entry.view.run_id = run }
             entry.recent.append(nowMs)
             entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
             entry.view.state = .online
+            entry.view.reason = nil
             entry.view.frame_id = result.frameID
             entry.view.width = result.width
             entry.view.height = result.height
@@ -92,14 +113,16 @@ public final class StreamBoard: Sendable {
     public func refresh(nowMs: Int64) -> [StreamView] {
         state.withLock { state in
             var changed: [StreamView] = []
-            for (id, var entry) in state.entries {
+            for (id, var entry) in state.entries where entry.view.messages > 0 {
                 let silence = nowMs - entry.view.last_seen_ms
                 let health: StreamView.Health =
                     silence >= offlineAfterMs ? .offline : (silence >= staleAfterMs ? .stale : .online)
                 entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
                 entry.view.rate = Self.rate(entry.recent, nowMs: nowMs)
-                if health != entry.view.state {
+                let reason = health == .online ? nil : "no message for \(silence / 1000) s"
+                if health != entry.view.state || (health != .online && reason != entry.view.reason) {
                     entry.view.state = health
+                    entry.view.reason = reason
                     changed.append(entry.view)
                 }
                 state.entries[id] = entry
@@ -120,10 +143,12 @@ public final class StreamBoard: Sendable {
     public func totals(nowMs: Int64) -> BoardTotals {
         state.withLock { state in
             var totals = BoardTotals(
-                streams: state.entries.count, online: 0, stale: 0, offline: 0, messages_per_second: 0,
-                messages: state.messages, invalid: state.invalid, unknown_fields: state.unknownFields, time_ms: nowMs)
+                streams: state.entries.count, waiting: 0, online: 0, stale: 0, offline: 0, messages_per_second: 0,
+                messages: state.messages, invalid: state.invalid, unknown_fields: state.unknownFields,
+                outdated: state.outdated, time_ms: nowMs)
             for entry in state.entries.values {
                 switch entry.view.state {
+                case .waiting: totals.waiting += 1
                 case .online: totals.online += 1
                 case .stale: totals.stale += 1
                 case .offline: totals.offline += 1

@@ -3,6 +3,8 @@ import AnalyticsCore
 /// How a stream looks on the board: its health and figures (without the thumbnail, which travels separately).
 public struct StreamView: Sendable, Encodable, Equatable {
     public enum Health: String, Sendable, Encodable {
+        /// Configured, but no message yet.
+        case waiting
         /// Messages arrive.
         case online
         /// Nothing for `stale_after_s`.
@@ -21,7 +23,13 @@ public struct StreamView: Sendable, Encodable, Equatable {
 
     public var type = "stream"
     public var id: String
+    /// The pipeline run its newest message came from (nil for producers without run ids).
+    public var run_id: String?
+    /// How many times a new run replaced the one before on this board (pipeline restarts seen).
+    public var restarts = 0
     public var state: Health
+    /// Why it is not online: `no message yet` or `no message for N s`.
+    public var reason: String?
     public var frame_id: Int64
     public var width: Int
     public var height: Int
@@ -34,6 +42,22 @@ public struct StreamView: Sendable, Encodable, Equatable {
     public var last_seen_ms: Int64
     public var messages: Int
     public var tracks: [TrackView]
+
+    /// A stream with no message yet.
+    public init(id: String) {
+        self.id = id
+        state = .waiting
+        reason = "no message yet"
+        frame_id = 0
+        width = 0
+        height = 0
+        timestamp_ms = 0
+        latency_ms = nil
+        rate = 0
+        last_seen_ms = 0
+        messages = 0
+        tracks = []
+    }
 }
 
 /// The newest preview of a stream.
@@ -49,6 +73,7 @@ public struct ThumbnailView: Sendable, Encodable, Equatable {
 public struct BoardTotals: Sendable, Encodable, Equatable {
     public var type = "totals"
     public var streams: Int
+    public var waiting: Int
     public var online: Int
     public var stale: Int
     public var offline: Int
@@ -56,5 +81,7 @@ public struct BoardTotals: Sendable, Encodable, Equatable {
     public var messages: Int
     public var invalid: Int
     public var unknown_fields: Int
+    /// Messages from an older run than their stream's current one, skipped.
+    public var outdated: Int
     public var time_ms: Int64
 }

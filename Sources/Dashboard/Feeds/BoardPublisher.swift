@@ -12,6 +12,8 @@ public final class BoardPublisher: Sendable {
     private let invalidLog = LogThrottle(every: 10)
     private let messagesCounter = Counter(label: "dashboard_messages_total")
     private let invalidCounter = Counter(label: "dashboard_invalid_messages_total")
+    private let outdatedCounter = Counter(label: "dashboard_outdated_messages_total")
+    private let outdatedLog = LogThrottle(every: 10)
 
     public init(board: StreamBoard, hub: WebSocketHub, logger: Logger) {
         self.board = board
@@ -40,6 +42,12 @@ public final class BoardPublisher: Sendable {
         case .invalid(let reason):
             invalidCounter.increment()
             invalidLog.record(logger, .warning, "invalid message at \(origin()): \(reason); skipped and counted")
+        case .outdated(let run, let current):
+            outdatedCounter.increment()
+            outdatedLog.record(
+                logger, .info,
+                "message at \(origin()) is from run \(run), older than the stream's current run \(current) (sent before a restart); skipped and counted"
+            )
         }
     }
 

@@ -9,6 +9,7 @@ public struct KafkaBoardFeed: Service {
     private let consumer: KafkaConsumer
     private let publisher: BoardPublisher
     private let logger: Logger
+    private let topic: String
 
     public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
         let properties = configuration.kafka.consumerProperties(
@@ -16,6 +17,28 @@ public struct KafkaBoardFeed: Service {
         consumer = try KafkaConsumer(properties: properties, topics: [configuration.kafka.topic], logger: logger)
         self.publisher = publisher
         self.logger = logger
+        topic = configuration.kafka.topic
+    }
+
+    /// Ready when the cluster answers and the group gave this consumer partitions of the topic. The streams are
+    /// listed with their state, but a silent camera does not make the dashboard unready: it still shows the truth.
+    public func readiness() -> ReadinessReport {
+        var problems: [String] = []
+        switch consumer.brokerStatus {
+        case .reachable: break
+        case .unknown: problems.append("kafka: the first connection to the cluster is still being made")
+        case .unreachable(let reason): problems.append("kafka: no broker answers (\(reason))")
+        }
+        switch consumer.assignedPartitions {
+        case let count? where count > 0: break
+        case nil, 0?:
+            problems.append("kafka: no partition of \(topic) is assigned to this consumer yet (joining the group)")
+        default: break
+        }
+        let streams = publisher.board.snapshot().map {
+            ReadinessReport.Stream(id: $0.view.id, state: $0.view.state.rawValue, reason: $0.view.reason)
+        }
+        return ReadinessReport(problems: problems, streams: streams)
     }
 
     public func run() async throws {

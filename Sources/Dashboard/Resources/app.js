@@ -85,11 +85,21 @@ function drawBoxes(canvas, view) {
 
 function updateStream(view) {
   const tile = tileFor(view.id);
-  tile.view = view;
   const element = tile.element;
+  if (tile.view && tile.view.run_id !== view.run_id && tile.thumbnail) {
+    // The pipeline restarted: the last preview shows the old run's track ids, so boxes are drawn from the new
+    // run's tracks until its first preview arrives.
+    tile.thumbnail = null;
+    element.querySelector("img").hidden = true;
+    element.querySelector("canvas").hidden = false;
+  }
+  tile.view = view;
+  element.title = view.run_id ? "run " + view.run_id + (view.restarts ? " (" + view.restarts + " restarts seen)" : "") : "";
   element.classList.toggle("stale", view.state === "stale");
   element.classList.toggle("offline", view.state === "offline");
+  element.classList.toggle("waiting", view.state === "waiting");
   element.querySelector(".badge").textContent = view.state;
+  element.querySelector(".badge").title = view.reason || "";
   element.querySelector(".rate").textContent = view.rate.toFixed(1) + " msg/s";
   element.querySelector(".latency").textContent = view.latency_ms == null ? "– ms" : view.latency_ms + " ms";
   element.querySelector(".frame").textContent = "#" + view.frame_id;

@@ -5,7 +5,8 @@ import HummingbirdWebSocket
 import Logging
 import Prometheus
 
-/// The dashboard's HTTP and WebSocket server: the page, `/api/streams`, `/healthz`, `/metrics` and `/ws`.
+/// The dashboard's HTTP and WebSocket server: the page, `/api/streams`, `/healthz` (liveness), `/readyz`
+/// (readiness: 200 or 503 with the reasons), `/metrics` and `/ws`.
 public enum DashboardServer {
     /// The page's files, read once from the package resources.
     struct StaticFiles: Sendable {
@@ -32,7 +33,7 @@ public enum DashboardServer {
     /// Builds the server application (a Service: run it in a ServiceGroup).
     public static func makeApplication(
         publisher: BoardPublisher, configuration: DashboardConfiguration, port: Int,
-        registry: PrometheusCollectorRegistry?, logger: Logger
+        registry: PrometheusCollectorRegistry?, readiness: @escaping @Sendable () -> ReadinessReport, logger: Logger
     ) throws -> some ApplicationProtocol {
         let files = try StaticFiles.load()
         let board = publisher.board
@@ -64,6 +65,7 @@ public enum DashboardServer {
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
+        router.get("/readyz") { _, _ in MetricsEndpoint.response(readiness()) }
         router.ws("/ws") { inbound, outbound, context in
             let client = hub.connect()
             defer { hub.disconnect(client.id) }

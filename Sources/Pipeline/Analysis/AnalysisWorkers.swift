@@ -28,9 +28,12 @@ public final class AnalysisWorkers: Sendable {
     private let scheduler: FrameScheduler
     private let sink: any ResultSink
     public let count: Int
+    /// Carried in every result (`run_id`).
+    private let runID: String
 
-    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink) {
+    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink, runID: String) {
         self.count = count
+        self.runID = runID
         self.scheduler = scheduler
         self.sink = sink
     }
@@ -41,7 +44,7 @@ public final class AnalysisWorkers: Sendable {
         onExit: @escaping @Sendable () -> Void
     ) {
         for worker in 0..<count {
-            let thread = Thread { [scheduler, sink] in
+            let thread = Thread { [scheduler, sink, runID] in
                 let analyzer = makeAnalyzer(worker)
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
@@ -56,7 +59,8 @@ public final class AnalysisWorkers: Sendable {
                     for (item, tracks) in zip(taken, analyzer.analyze(taken)) {
                         let frame = item.frame
                         let result = FrameResult(
-                            streamID: frame.streamID, frameID: frame.index, timestampMs: frame.captureTimeMs,
+                            streamID: frame.streamID, frameID: frame.index, runID: runID,
+                            timestampMs: frame.captureTimeMs,
                             width: frame.width, height: frame.height, tracks: tracks)
                         sink.publish(result, frame: frame, withPreview: item.lane.takesPreview(frame))
                         captureToPublish.recordNanoseconds(

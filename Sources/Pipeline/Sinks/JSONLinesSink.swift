@@ -20,17 +20,34 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
     private let ownsDescriptor: Bool
     private let logger: Logger
 
-    /// Opens `path` for appending (`-` = stdout). Throws a one-line reason when the file cannot be opened.
+    /// Opens `path` for appending (`-` = stdout), creating its folder when missing. A partial last line (the
+    /// previous run was killed mid-write) is cut off first, so that every line of the file parses. Throws a
+    /// one-line reason when the file cannot be opened.
     public init(path: String, capacity: Int, logger: Logger) throws {
         if path == "-" {
             descriptor = STDOUT_FILENO
             ownsDescriptor = false
         } else {
-            let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw SinkError(
+                    description:
+                        "cannot create the folder of output.jsonl.path '\(path)': \(error.localizedDescription); choose a writable path"
+                )
+            }
+            let opened = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard opened >= 0 else {
                 throw SinkError(
                     description:
-                        "cannot open output.jsonl.path '\(path)': \(String(cString: strerror(errno))); check that its folder exists and is writable"
+                        "cannot open output.jsonl.path '\(path)': \(String(cString: strerror(errno))); check that it is a writable file"
+                )
+            }
+            let removed = Self.cutPartialLastLine(opened)
+            if removed > 0 {
+                logger.warning(
+                    "output.jsonl: removed a partial last line of \(removed) bytes from \(path) (the previous run stopped mid-write)"
                 )
             }
             descriptor = opened
@@ -110,6 +127,30 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
         }
         if ownsDescriptor { Foundation.close(descriptor) }
+    }
+
+    /// Truncates a regular file after its last newline when it does not end with one (a line torn by a crash);
+    /// returns the bytes removed. Pipes, terminals and empty files are left alone.
+    static func cutPartialLastLine(_ descriptor: Int32) -> Int {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0 else {
+            return 0
+        }
+        let size = Int(status.st_size)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var end = size
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let read = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, end - start, off_t(start)) }
+            guard read == end - start else { return 0 }
+            if end == size && chunk[read - 1] == 0x0A { return 0 }  // ends with a newline: whole lines only
+            if let newline = chunk[..<read].lastIndex(of: 0x0A) {
+                let keep = start + newline + 1
+                return ftruncate(descriptor, off_t(keep)) == 0 ? size - keep : 0
+            }
+            end = start
+        }
+        return ftruncate(descriptor, 0) == 0 ? size : 0  // one partial line and nothing else
     }
 
     /// Writes everything, retrying short writes and EINTR. Returns the error text on failure.

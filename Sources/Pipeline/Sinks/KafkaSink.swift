@@ -86,6 +86,7 @@ public final class KafkaSink: ResultSink {
 
     public var kafkaDelivery: DeliveryCounters? { producer.counters }
     public var previewCounters: MessageComposer.PreviewCounters? { composer.previewCounters }
+    public var kafkaBrokerStatus: BrokerProbe.Status? { producer.brokerStatus }
 
     public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
         composer.compose(result, frame: frame, withPreview: withPreview) { draft in

@@ -21,11 +21,14 @@ public protocol ResultSink: Sendable {
     var kafkaDelivery: DeliveryCounters? { get }
     /// What became of the previews, for a sink that attaches them.
     var previewCounters: MessageComposer.PreviewCounters? { get }
+    /// Whether a Kafka sink's cluster answers (for `/readyz`); nil for other sinks.
+    var kafkaBrokerStatus: BrokerProbe.Status? { get }
 }
 
 extension ResultSink {
     public var kafkaDelivery: DeliveryCounters? { nil }
     public var previewCounters: MessageComposer.PreviewCounters? { nil }
+    public var kafkaBrokerStatus: BrokerProbe.Status? { nil }
 }
 
 /// Outcome counts of one sink. `accepted = written + failed + dropped + pending` at every moment.

@@ -1,0 +1,81 @@
+import AnalyticsCore
+import Kafka
+import Synchronization
+import VideoIngest
+
+/// What the pipeline's `/readyz` reports: the detector is loaded, enough streams deliver frames
+/// (`pipeline.ready_max_streams_down` may be down), and Kafka's cluster answers. Made before anything starts (the
+/// endpoint answers "starting" meanwhile); the service attaches its readers and sinks when it runs.
+public final class PipelineReadiness: Sendable {
+    public enum Detector: Sendable, Equatable {
+        /// No `model.path`: frames are published without tracks, nothing to load.
+        case notConfigured
+        case loading
+        case ready
+        case failed(String)
+    }
+
+    private struct State {
+        var detector: Detector
+        var readers: [StreamReader] = []
+        var sinks: [any ResultSink] = []
+    }
+
+    private let state: Mutex<State>
+    private let streamIDs: [String]
+    private let maxStreamsDown: Int
+
+    public init(configuration: Configuration) {
+        streamIDs = configuration.streams.map(\.id)
+        maxStreamsDown = configuration.pipeline.readyMaxStreamsDown
+        state = Mutex(State(detector: configuration.model.path == nil ? .notConfigured : .loading))
+    }
+
+    public func setDetector(_ detector: Detector) {
+        state.withLock { $0.detector = detector }
+    }
+
+    func attach(readers: [StreamReader], sinks: [any ResultSink]) {
+        state.withLock {
+            $0.readers = readers
+            $0.sinks = sinks
+        }
+    }
+
+    /// The readers' states as they are now.
+    public func report() -> ReadinessReport {
+        let (detector, readers, sinks) = state.withLock { ($0.detector, $0.readers, $0.sinks) }
+        var problems: [String] = []
+        switch detector {
+        case .notConfigured, .ready: break
+        case .loading: problems.append("detector: the model is still being compiled")
+        case .failed(let reason): problems.append("detector: \(reason)")
+        }
+        let streams: [ReadinessReport.Stream]
+        if readers.isEmpty {
+            streams = streamIDs.map { .init(id: $0, state: "connecting", reason: "the pipeline is starting") }
+            if !streamIDs.isEmpty { problems.append("streams: the pipeline is starting") }
+        } else {
+            streams = readers.map { reader in
+                let state = reader.health.state
+                let reason = state == .online || state == .ended ? nil : reader.health.lastError
+                return .init(id: reader.stream.id, state: state.description, reason: reason)
+            }
+            let down = streams.filter { $0.state != "online" && $0.state != "ended" }
+            if down.count > maxStreamsDown {
+                let names = down.prefix(5).map(\.id).joined(separator: ", ") + (down.count > 5 ? ", …" : "")
+                problems.append(
+                    "streams: \(down.count) of \(streams.count) are not delivering frames (\(names)); at most \(maxStreamsDown) may be (pipeline.ready_max_streams_down)"
+                )
+            }
+        }
+        for sink in sinks {
+            switch sink.kafkaBrokerStatus {
+            case nil, .reachable?: break
+            case .unknown?: problems.append("kafka: the first connection to the cluster is still being made")
+            case .unreachable(let reason)?: problems.append("kafka: no broker answers (\(reason))")
+            }
+        }
+        return ReadinessReport(problems: problems, streams: streams)
+    }
+}
