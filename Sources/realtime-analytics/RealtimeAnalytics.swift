@@ -119,7 +119,10 @@ extension RealtimeAnalytics {
                     port: configuration.dashboard.port, registry: registry, readiness: { readiness.report() },
                     logger: logger)
                 services.append(.init(service: app))
-                services.append(.init(service: BoardTicker(publisher: dashboard.publisher)))
+                services.append(
+                    .init(
+                        service: BoardTicker(
+                            publisher: dashboard.publisher, sourceReasons: { readiness.sourceReasons() })))
                 logger.info("dashboard: open http://\(configuration.dashboard.host):\(configuration.dashboard.port)/")
             }
             if configuration.metrics.enabled {

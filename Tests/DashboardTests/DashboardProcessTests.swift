@@ -120,6 +120,7 @@ struct DashboardProcessTests {
         try """
         streams:
           - {id: "cam-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+          - {id: never, url: "\(directory.path)/no-such-camera.mp4"}
         kafka: {enabled: false, include_frames: true}
         dashboard: {enabled: true, port: \(port)}
         """.write(to: config, atomically: true, encoding: .utf8)
@@ -139,6 +140,18 @@ struct DashboardProcessTests {
             return ids == ["cam-1", "cam-2"]
         }
         #expect(ids == ["cam-1", "cam-2"])
+        // A configured stream that never came up is listed, waiting, with its source's reason.
+        var never: [String: Any] = [:]
+        _ = ChildProcess.waitUntil(atMost: 10) {
+            let body = (try? curl(["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
+            let streams =
+                ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
+                    as? [[String: Any]]) ?? []
+            never = streams.first { $0["id"] as? String == "never" } ?? [:]
+            return (never["reason"] as? String)?.contains("no-such-camera.mp4") == true
+        }
+        #expect(never["state"] as? String == "waiting", "\(never)")
+        #expect((never["reason"] as? String)?.contains("file not found") == true, "\(never)")
         #expect(try curl(["http://127.0.0.1:\(port)/"]).body.contains("realtime-analytics"))
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0 && stop.seconds < 5, "\(pipeline.stderr.suffix(1000))")

@@ -109,17 +109,31 @@ public final class StreamBoard: Sendable {
         }
     }
 
-    /// Re-evaluates health and rates at `nowMs`; returns the views whose health changed.
-    public func refresh(nowMs: Int64) -> [StreamView] {
+    /// Re-evaluates health and rates at `nowMs`; returns the views whose health or reason changed.
+    /// `sourceReasons` (stream id → the source's error) explains streams that are not online, where known.
+    public func refresh(nowMs: Int64, sourceReasons: [String: String] = [:]) -> [StreamView] {
         state.withLock { state in
             var changed: [StreamView] = []
-            for (id, var entry) in state.entries where entry.view.messages > 0 {
+            for (id, var entry) in state.entries {
+                guard entry.view.messages > 0 else {
+                    // Waiting for a first message: it stays waiting, with the source's reason when one is known.
+                    let reason = sourceReasons[id] ?? "no message yet"
+                    if reason != entry.view.reason {
+                        entry.view.reason = reason
+                        state.entries[id] = entry
+                        changed.append(entry.view)
+                    }
+                    continue
+                }
                 let silence = nowMs - entry.view.last_seen_ms
                 let health: StreamView.Health =
                     silence >= offlineAfterMs ? .offline : (silence >= staleAfterMs ? .stale : .online)
                 entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
                 entry.view.rate = Self.rate(entry.recent, nowMs: nowMs)
-                let reason = health == .online ? nil : "no message for \(silence / 1000) s"
+                // The threshold passed rather than the running count: the reason changes with the state only.
+                let threshold = health == .offline ? offlineAfterMs : staleAfterMs
+                let silent = "no message for over \(Double(threshold) / 1000) s"
+                let reason = health == .online ? nil : sourceReasons[id].map { "\(silent): \($0)" } ?? silent
                 if health != entry.view.state || (health != .online && reason != entry.view.reason) {
                     entry.view.state = health
                     entry.view.reason = reason

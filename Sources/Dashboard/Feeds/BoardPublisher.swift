@@ -52,17 +52,20 @@ public final class BoardPublisher: Sendable {
     }
 
     /// Re-evaluates health and rates and pushes what changed plus the totals. Call about once a second.
-    public func tick() {
+    /// `sourceReasons`: why streams are down, where the sources are known (the embedded board).
+    public func tick(sourceReasons: [String: String] = [:]) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for view in board.refresh(nowMs: now) { hub.publish(view) }
+        for view in board.refresh(nowMs: now, sourceReasons: sourceReasons) { hub.publish(view) }
         hub.publish(board.totals(nowMs: now))
     }
 
     /// Ticks every `seconds` until cancelled.
-    public func runTicks(every seconds: Double = 1) async {
+    public func runTicks(
+        every seconds: Double = 1, sourceReasons: @Sendable () -> [String: String] = { [:] }
+    ) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(seconds))
-            tick()
+            tick(sourceReasons: sourceReasons())
         }
     }
 }

@@ -42,6 +42,16 @@ public final class PipelineReadiness: Sendable {
         }
     }
 
+    /// Why each stream that is not delivering frames is down (its source's last error), by stream id.
+    public func sourceReasons() -> [String: String] {
+        let readers = state.withLock { $0.readers }
+        var reasons: [String: String] = [:]
+        for reader in readers where reader.health.state != .online && reader.health.state != .ended {
+            if let error = reader.health.lastError { reasons[reader.stream.id] = error }
+        }
+        return reasons
+    }
+
     /// The readers' states as they are now.
     public func report() -> ReadinessReport {
         let (detector, readers, sinks) = state.withLock { ($0.detector, $0.readers, $0.sinks) }
