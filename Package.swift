@@ -42,7 +42,8 @@ let package = Package(
         .target(
             name: "AnalyticsCore",
             dependencies: [
-                "Tracking", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "Tracking", "Zones", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Frames and their pixels (decoded pictures, I420 buffers) and the one swscale wrapper that converts them.
@@ -64,6 +65,8 @@ let package = Package(
         ),
         // Multi-object tracking: ByteTrack (linear assignment, Kalman filter) and MOTChallenge evaluation.
         .target(name: "Tracking"),
+        // Zones and counting lines: occupancy, entries and exits, dwell and line crossings from tracked paths.
+        .target(name: "Zones", dependencies: ["Tracking"]),
         // Object detection: OpenVINO inference of YOLO models, pre-processing from I420 frames, box decoding, NMS.
         .target(
             name: "Detection",
@@ -144,6 +147,7 @@ let package = Package(
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "ZonesTests", dependencies: ["Zones", "Tracking"]),
         .testTarget(
             name: "DetectionTests", dependencies: ["Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
