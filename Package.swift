@@ -141,7 +141,7 @@ let package = Package(
 
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "CFFmpeg", "TestSupport"]),
         .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),

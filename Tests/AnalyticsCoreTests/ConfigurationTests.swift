@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import TestSupport
 import Testing
+import Zones
 
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -17,6 +18,28 @@ struct ConfigurationTests {
         #expect(configuration.streams.allSatisfy { $0.loop && $0.realtime })
         #expect(configuration.kafka.frameQuality == 75)
         #expect(configuration.model.inputSize == InputSize(width: 416, height: 352))
+    }
+
+    @Test("zones and lines: normalised corners, classes, dwell and anchor, shared by every stream of a count group")
+    func zonesAndLines() throws {
+        let configuration = try Configuration.parse(
+            yaml: """
+                streams:
+                  - id: "gate-{n}"
+                    count: 2
+                    url: a.mp4
+                    zones:
+                      - {name: path, polygon: [[0.05, 0.55], [0.95, 0.55], [0.95, 0.98], [0.05, 0.98]], classes: [person], dwell_s: 20}
+                    lines:
+                      - {name: gate, from: [0.5, 0.3], to: [0.5, 0.95], classes: [person, car], anchor: centre}
+                """)
+        #expect(configuration.streams.count == 2)
+        for stream in configuration.streams {
+            #expect(stream.zones.map(\.name) == ["path"] && stream.zones[0].polygon.count == 4)
+            #expect(stream.zones[0].dwellSeconds == 20 && stream.zones[0].classes == ["person"])
+            #expect(stream.lines.map(\.name) == ["gate"] && stream.lines[0].anchor == .centre)
+            #expect(stream.lines[0].from == NormalizedPoint(x: 0.5, y: 0.3))
+        }
     }
 
     @Test("model.input_size: one side for a square input, or [width, height]")
@@ -107,6 +130,38 @@ struct ConfigurationTests {
         ("streams:\n  - {id: a, url: \"http:///x\"}\n", "streams[0].url", "no host"),
         ("streams:\n  - {id: a, url: \"rtsp://user:pw@:554/x\"}\n", "streams[0].url", "no host"),
         ("pipeline:\n  ready_max_streams_down: -1\n", "pipeline.ready_max_streams_down", "from 0 to"),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: z, polygon: [[0, 0], [1.2, 0], [1, 1]]}]}\n",
+            "streams[0].zones[0].polygon[1]", "x and y from 0 to 1"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: z, polygon: [[0, 0], [1, 1], [1, 0], [0, 1]]}]}\n",
+            "streams[0].zones[0].polygon", "edges 1 and 3 cross"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: z, polygon: [[0, 0], [1, 0]]}]}\n",
+            "streams[0].zones[0].polygon", "at least 3"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: g, polygon: [[0, 0], [1, 0], [1, 1]]}], lines: [{name: g, from: [0, 0], to: [1, 1]}]}\n",
+            "streams[0].lines[0].name", "already used by streams[0].zones[0]"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, lines: [{name: l, from: [0.5, 0.5], to: [0.5, 0.5]}]}\n",
+            "streams[0].lines[0].to", "two different ends"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, lines: [{name: l, from: [0, 0], to: [1, 1], classes: [motorcycle]}]}\n",
+            "streams[0].lines[0].classes", "did you mean 'motorbike'"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, lines: [{name: l, from: [0, 0], to: [1, 1], anchor: feet}]}\n",
+            "streams[0].lines[0].anchor", "bottom_centre"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: z, polygon: [[0, 0], [1, 0], [1, 1]], dwell: 5}]}\n",
+            "streams[0].zones[0].dwell", "did you mean 'dwell_s'"
+        ),
         ("model:\n  labels: no-such-labels.txt\n", "model.labels", "one class name per line"),
         ("tracker:\n  lost_track_s: -1\n", "tracker.lost_track_s", "from 0 to 3600"),
         ("metrics:\n  port: 0\n", "metrics.port", "from 1 to 65535"),

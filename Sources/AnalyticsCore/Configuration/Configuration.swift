@@ -115,7 +115,8 @@ public struct Configuration: Sendable, Equatable {
             for (node, path) in try document.sequence("streams") {
                 attempt { () throws(ConfigurationError) in
                     let entry = try YAMLSection(node, path: path, file: file, allowedKeys: StreamConfiguration.keys)
-                    for stream in try StreamConfiguration.read(entry, baseDirectory: baseDirectory) {
+                    let labels = configuration.model.labels
+                    for stream in try StreamConfiguration.read(entry, baseDirectory: baseDirectory, labels: labels) {
                         if let earlier = firstDeclaration[stream.id] {
                             throw entry.error(
                                 "id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")

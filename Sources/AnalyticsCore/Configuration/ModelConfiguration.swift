@@ -101,13 +101,7 @@ public struct ModelConfiguration: Sendable, Equatable {
         classes = try section.stringList("classes")
         batch = try section.int("batch", default: batch, in: 1...16, unit: " frames per inference")
         for name in classes where !labels.contains(name) {
-            var message = "got '\(name)'; allowed: a class name of the model's labels"
-            if let alias = COCOLabels.darknetAliases[name.lowercased()], labels.contains(alias) {
-                message += "; did you mean '\(alias)' (this label file's name for it)?"
-            } else if let suggestion = KeySuggestion.closest(to: name, in: labels) {
-                message += "; did you mean '\(suggestion)'?"
-            }
-            throw section.error("classes", message)
+            throw section.error("classes", COCOLabels.unknownClass(name, in: labels))
         }
     }
 }

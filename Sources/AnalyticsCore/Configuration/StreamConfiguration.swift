@@ -1,4 +1,5 @@
 import Foundation
+import Zones
 
 /// One video source of `streams:`.
 public struct StreamConfiguration: Sendable, Equatable {
@@ -15,6 +16,9 @@ public struct StreamConfiguration: Sendable, Equatable {
     public var includeFrames: Bool?
     /// Overrides `pipeline.detect_fps` for this stream.
     public var detectFPS: Double?
+    /// Areas and counting lines on this stream's picture (events and counts, see `Zones`).
+    public var zones: [ZoneDefinition] = []
+    public var lines: [LineDefinition] = []
 
     public init(
         id: String, source: VideoSource, loop: Bool = false, realtime: Bool = true, includeFrames: Bool? = nil,
@@ -28,13 +32,14 @@ public struct StreamConfiguration: Sendable, Equatable {
         self.detectFPS = detectFPS
     }
 
-    static let keys = ["id", "url", "count", "loop", "realtime", "include_frames", "detect_fps"]
+    static let keys = ["id", "url", "count", "loop", "realtime", "include_frames", "detect_fps", "zones", "lines"]
     static let maximumCount = 4096
 
     /// Reads one list entry, which declares one stream, or `count` streams over one source with ids made from the
     /// `{n}` placeholder (1-based), e.g. `id: "cam-{n}", count: 32`.
-    static func read(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) -> [StreamConfiguration]
-    {
+    static func read(
+        _ section: YAMLSection, baseDirectory: String, labels: [String] = COCOLabels.names
+    ) throws(ConfigurationError) -> [StreamConfiguration] {
         guard section.has("id") else { throw section.error("id", "is missing; every stream needs an id") }
         guard section.has("url") else {
             throw section.error("url", "is missing; give a file path, rtsp://… or http(s)://… URL")
@@ -66,6 +71,7 @@ public struct StreamConfiguration: Sendable, Equatable {
         }
         let includeFrames = try section.optionalBool("include_frames")
         let detectFPS = try section.optionalDouble("detect_fps", in: 0...1000, unit: " frames/s (0 = every frame)")
+        let (zones, lines) = try ZoneConfiguration.read(section, labels: labels)
 
         let ids: [String]
         if let count {
@@ -81,9 +87,12 @@ public struct StreamConfiguration: Sendable, Equatable {
             ids = [idTemplate]
         }
         return ids.map {
-            StreamConfiguration(
+            var stream = StreamConfiguration(
                 id: $0, source: source, loop: loop, realtime: source.isFile ? realtime : true,
                 includeFrames: includeFrames, detectFPS: detectFPS)
+            stream.zones = zones
+            stream.lines = lines
+            return stream
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import Zones
 
 /// Typed, path-aware access to one YAML mapping of the configuration.
 ///
@@ -100,6 +101,41 @@ struct YAMLSection {
             throw error(key, "got \(result); allowed: \(allowed)")
         }
         return result
+    }
+
+    /// `[x, y]`, each a fraction of the frame (0...1): a corner of a zone or an end of a line.
+    func point(_ key: String) throws(ConfigurationError) -> NormalizedPoint? {
+        guard let value = entries[key], !Self.isNull(value) else { return nil }
+        return try Self.point(value, file: file, path: keyPath(key))
+    }
+
+    /// A list of at least one `[x, y]` point.
+    func points(_ key: String) throws(ConfigurationError) -> [NormalizedPoint]? {
+        guard let value = entries[key], !Self.isNull(value) else { return nil }
+        guard case .sequence(let sequence) = value else {
+            throw error(
+                key,
+                "got \(Self.describe(value)); allowed: a list of [x, y] corners, e.g. [[0.1, 0.5], [0.9, 0.5], [0.9, 0.9]]"
+            )
+        }
+        var points: [NormalizedPoint] = []
+        for (index, item) in sequence.enumerated() {
+            points.append(try Self.point(item, file: file, path: "\(keyPath(key))[\(index)]"))
+        }
+        return points
+    }
+
+    private static func point(_ node: Node, file: String, path: String) throws(ConfigurationError) -> NormalizedPoint {
+        let allowed = "[x, y] with x and y from 0 to 1 (fractions of the frame's width and height)"
+        guard case .sequence(let pair) = node, pair.count == 2,
+            let x = pair[0].scalar.flatMap({ Double($0.string) }),
+            let y = pair[1].scalar.flatMap({ Double($0.string) }),
+            (0...1).contains(x), (0...1).contains(y)
+        else {
+            throw ConfigurationError(
+                file: file, line: line(of: node), path: path, message: "got \(describe(node)); allowed: \(allowed)")
+        }
+        return NormalizedPoint(x: x, y: y)
     }
 
     /// `416` (square) or `[416, 320]` (width, height); each side a multiple of 32 from 64 to 2048.
