@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
+                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking", "Zones",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

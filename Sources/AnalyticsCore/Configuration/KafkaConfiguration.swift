@@ -8,6 +8,8 @@ public struct KafkaConfiguration: Sendable, Equatable {
     public var bootstrapServers = "localhost:9092"
     /// Topic every frame result is produced to (key = stream id).
     public var topic = "analytics.events"
+    /// Topic the zone and line events go to, one message per event (key = stream id).
+    public var eventsTopic = "analytics.zone-events"
     /// How long the producer waits to fill a batch (librdkafka `linger.ms`). Low values keep latency low.
     public var lingerMs = 10
     /// Upper bound of one batch in bytes (librdkafka `batch.size`).
@@ -22,6 +24,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
 
     public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {
         lhs.enabled == rhs.enabled && lhs.bootstrapServers == rhs.bootstrapServers && lhs.topic == rhs.topic
+            && lhs.eventsTopic == rhs.eventsTopic
             && lhs.lingerMs == rhs.lingerMs && lhs.maxBatchSize == rhs.maxBatchSize
             && lhs.includeFrames == rhs.includeFrames && lhs.frameQuality == rhs.frameQuality
             && lhs.properties.map { "\($0.key)=\($0.value)" } == rhs.properties.map { "\($0.key)=\($0.value)" }
@@ -31,7 +34,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
 
     static let keys = [
         "enabled", "bootstrap_servers", "topic", "linger_ms", "max_batch_size", "include_frames", "frame_quality",
-        "properties",
+        "properties", "events_topic",
     ]
     /// Properties the typed keys above own; setting them under `properties` would be ambiguous.
     static let reservedProperties = ["bootstrap.servers", "linger.ms", "queue.buffering.max.ms", "batch.size"]
@@ -49,14 +52,22 @@ public struct KafkaConfiguration: Sendable, Equatable {
                     "got '\(bootstrapServers)'; allowed: a comma-separated list of host:port, e.g. localhost:9092")
             }
         }
-        topic = try section.string("topic", default: topic)
-        let legal = topic.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        for key in ["topic", "events_topic"] {
+            let name = try section.string(key, default: key == "topic" ? topic : eventsTopic)
+            let legal = name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2E || byte == 0x5F || byte == 0x2D
+            }
+            guard legal, name.utf8.count <= 249, name != ".", name != ".." else {
+                throw section.error(
+                    key, "got '\(name)'; allowed: 1-249 characters of letters, digits, '.', '_' and '-'")
+            }
+            if key == "topic" { topic = name } else { eventsTopic = name }
         }
-        guard legal, topic.utf8.count <= 249, topic != ".", topic != ".." else {
+        guard eventsTopic != topic else {
             throw section.error(
-                "topic", "got '\(topic)'; allowed: 1-249 characters of letters, digits, '.', '_' and '-'")
+                "events_topic",
+                "is the frame topic '\(topic)'; allowed: a topic of its own (events have another format)")
         }
         lingerMs = try section.int("linger_ms", default: lingerMs, in: 0...900_000, unit: " ms")
         maxBatchSize = try section.int("max_batch_size", default: maxBatchSize, in: 1...2_147_483_647, unit: " bytes")

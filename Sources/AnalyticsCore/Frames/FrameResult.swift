@@ -1,4 +1,5 @@
 import Tracking
+import Zones
 
 /// One tracked object in a frame.
 public struct Track: Sendable, Equatable {
@@ -50,6 +51,12 @@ public struct FrameResult: Sendable {
     public var width: Int
     public var height: Int
     public var tracks: [Track]
+    /// Streams with zones: per zone, per class name, the tracks in it now (`zones` in the message).
+    public var zones: [(name: String, counts: [String: Int])] = []
+    /// Streams with lines: per line, per direction, per class name, the crossings so far (`lines` in the message).
+    public var lines: [(name: String, counts: [CrossingDirection: [String: Int]])] = []
+    /// What happened in the zones and on the lines at this frame (published as event messages of their own).
+    public var events: [ZoneEvent] = []
 
     public init(
         streamID: String, frameID: Int64, runID: String? = nil, timestampMs: Int64, width: Int, height: Int,

@@ -1,4 +1,5 @@
 import Foundation
+import Zones
 
 /// A frame message as consumers read it: the result, plus the preview when the message has one.
 public struct DecodedFrameMessage: Sendable {
@@ -35,6 +36,8 @@ public enum FrameMessageDecoder {
         var timestamp_ms: Int64?
         var width: Int?
         var height: Int?
+        var zones: [String: [String: Int]]?
+        var lines: [String: [String: [String: Int]]]?
         var unknownFields: [String]
 
         private struct Key: CodingKey {
@@ -46,7 +49,7 @@ public enum FrameMessageDecoder {
 
         static let known: Set<String> = [
             "stream", "frame_id", "run_id", "tracks", "frame_jpeg", "schema_version", "timestamp_ms", "width",
-            "height",
+            "height", "zones", "lines",
         ]
 
         // Hand-written so one parse also reports the fields this version does not know.
@@ -61,6 +64,9 @@ public enum FrameMessageDecoder {
             timestamp_ms = try container.decodeIfPresent(Int64.self, forKey: Key(stringValue: "timestamp_ms"))
             width = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "width"))
             height = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "height"))
+            zones = try container.decodeIfPresent([String: [String: Int]].self, forKey: Key(stringValue: "zones"))
+            lines = try container.decodeIfPresent(
+                [String: [String: [String: Int]]].self, forKey: Key(stringValue: "lines"))
             unknownFields = container.allKeys.map(\.stringValue).filter { !Self.known.contains($0) }.sorted()
         }
     }
@@ -99,10 +105,18 @@ public enum FrameMessageDecoder {
                     trackID: track.track_id, classID: track.class_id, className: track.class_name,
                     confidence: track.confidence, x1: box[0], y1: box[1], x2: box[2], y2: box[3]))
         }
-        let result = FrameResult(
+        var result = FrameResult(
             streamID: message.stream, frameID: message.frame_id, runID: message.run_id,
             timestampMs: message.timestamp_ms ?? 0,
             width: message.width ?? 0, height: message.height ?? 0, tracks: tracks)
+        result.zones = (message.zones ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        result.lines = (message.lines ?? [:]).sorted { $0.key < $1.key }.map { name, directions in
+            var counts: [CrossingDirection: [String: Int]] = [:]
+            for (key, value) in directions {
+                if let direction = CrossingDirection(rawValue: key) { counts[direction] = value }
+            }
+            return (name, counts)
+        }
         return DecodedFrameMessage(
             result: result, frameJPEG: message.frame_jpeg, schemaVersion: message.schema_version,
             unknownFields: message.unknownFields)

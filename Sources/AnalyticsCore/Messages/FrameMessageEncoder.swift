@@ -1,3 +1,5 @@
+import Zones
+
 /// Writes a `FrameResult` as one JSON message (the bus's wire format) into a buffer it reuses.
 ///
 /// Hand-written rather than `JSONEncoder`: the key order is fixed (stable for diffing and golden tests), floats are
@@ -59,6 +61,29 @@ public struct FrameMessageEncoder: Sendable {
             append("]}")
         }
         append("]")
+        if !result.zones.isEmpty {
+            append(",\"zones\":{")
+            for (position, zone) in result.zones.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendString(zone.name)
+                bytes.append(UInt8(ascii: ":"))
+                appendCounts(zone.counts)
+            }
+            append("}")
+        }
+        if !result.lines.isEmpty {
+            append(",\"lines\":{")
+            for (position, line) in result.lines.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendString(line.name)
+                append(":{\"left_to_right\":")
+                appendCounts(line.counts[.leftToRight] ?? [:])
+                append(",\"right_to_left\":")
+                appendCounts(line.counts[.rightToLeft] ?? [:])
+                append("}")
+            }
+            append("}")
+        }
         if let jpeg {
             append(",\"frame_jpeg\":\"data:image/jpeg;base64,")
             Base64.append(jpeg, to: &bytes)
@@ -66,6 +91,66 @@ public struct FrameMessageEncoder: Sendable {
         }
         bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// One zone or line event of `result`'s frame as its own message (the events topic's format).
+    @discardableResult
+    public mutating func encode(_ event: ZoneEvent, of result: FrameResult) -> [UInt8] {
+        bytes.removeAll(keepingCapacity: true)
+        append("{\"stream\":")
+        appendString(result.streamID)
+        if let runID = result.runID {
+            append(",\"run_id\":")
+            appendString(runID)
+        }
+        append(",\"event\":")
+        appendString(event.kind.rawValue)
+        append(event.kind == .lineCross ? ",\"line\":" : ",\"zone\":")
+        appendString(event.name)
+        append(",\"track_id\":")
+        appendInteger(Int64(event.trackID))
+        append(",\"class_id\":")
+        appendInteger(Int64(event.classID))
+        if let name = event.className {
+            append(",\"class_name\":")
+            appendString(name)
+        }
+        if let direction = event.direction {
+            append(",\"direction\":")
+            appendString(direction.rawValue)
+        }
+        if let duration = event.durationSeconds {
+            append(",\"duration_s\":")
+            appendFloat(Float((duration * 1000).rounded() / 1000))
+        }
+        append(",\"frame_id\":")
+        appendInteger(result.frameID)
+        append(",\"timestamp_ms\":")
+        appendInteger(result.timestampMs)
+        append(",\"bbox_xyxy\":[")
+        appendFloat(Float(event.box.x1))
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(Float(event.box.y1))
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(Float(event.box.x2))
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(Float(event.box.y2))
+        append("],\"schema_version\":")
+        appendInteger(Int64(Self.schemaVersion))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// `{"car":1,"person":2}`, names sorted (stable output).
+    private mutating func appendCounts(_ counts: [String: Int]) {
+        bytes.append(UInt8(ascii: "{"))
+        for (position, name) in counts.keys.sorted().enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            appendString(name)
+            bytes.append(UInt8(ascii: ":"))
+            appendInteger(Int64(counts[name]!))
+        }
+        bytes.append(UInt8(ascii: "}"))
     }
 
     private mutating func append(_ literal: StaticString) {

@@ -58,10 +58,11 @@ public final class AnalysisWorkers: Sendable {
                     }
                     for (item, tracks) in zip(taken, analyzer.analyze(taken)) {
                         let frame = item.frame
-                        let result = FrameResult(
+                        var result = FrameResult(
                             streamID: frame.streamID, frameID: frame.index, runID: runID,
                             timestampMs: frame.captureTimeMs,
                             width: frame.width, height: frame.height, tracks: tracks)
+                        item.lane.applyZones(to: &result, frame: frame)
                         sink.publish(result, frame: frame, withPreview: item.lane.takesPreview(frame))
                         captureToPublish.recordNanoseconds(
                             Int64(MonotonicClock.nowNanoseconds() &- frame.captureUptimeNs))

@@ -115,6 +115,11 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
             for result in batch {
                 output.append(contentsOf: encoder.encode(result))
                 output.append(0x0A)
+                // The frame's zone and line events follow it, one line each (they carry "event").
+                for event in result.events {
+                    output.append(contentsOf: encoder.encode(event, of: result))
+                    output.append(0x0A)
+                }
             }
             let failure = writeAll(output)
             if let failure, !reportedFailure {

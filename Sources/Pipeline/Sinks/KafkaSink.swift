@@ -19,6 +19,7 @@ public final class KafkaSink: ResultSink {
     /// Bytes handed to librdkafka (keys and headers aside).
     private let queuedBytes = Counter(label: "kafka_queued_bytes_total")
     private let topic: String
+    private let eventsTopic: String
     private let logger: Logger
     private let produceErrors = LogThrottle()
     static let headers: [(name: String, value: String)] = [
@@ -54,11 +55,13 @@ public final class KafkaSink: ResultSink {
         producer = try KafkaProducer(
             properties: Self.producerProperties(configuration.kafka), logger: logger,
             onDelivered: { captureUptimeNs in
+                guard captureUptimeNs != 0 else { return }  // an event message: no frame latency to record
                 deliveryLatency.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- captureUptimeNs))
             })
         composer = MessageComposer(
             configuration: configuration, maximumMessageBytes: producer.maximumMessageBytes, logger: logger)
         topic = configuration.kafka.topic
+        eventsTopic = configuration.kafka.eventsTopic
         self.logger = logger
         checkTopicInBackground()
     }
@@ -109,6 +112,29 @@ public final class KafkaSink: ResultSink {
                 produceErrors.record(
                     logger, .error,
                     "Kafka produce to '\(topic)' failed: \(reason); such messages are counted as dropped")
+            }
+        }
+        if !result.events.isEmpty { publishEvents(of: result) }
+    }
+
+    /// Each zone or line event as a message of its own on `kafka.events_topic` (events are rare: a few per
+    /// second at most, so an encoder per call is cheap).
+    private func publishEvents(of result: FrameResult) {
+        var encoder = FrameMessageEncoder(reservingCapacity: 512)
+        for event in result.events {
+            let bytes = encoder.encode(event, of: result)
+            let outcome = bytes.withUnsafeBytes {
+                producer.produce(topic: eventsTopic, key: result.streamID, value: $0, headers: Self.headers)
+            }
+            switch outcome {
+            case .queued: queuedBytes.increment(by: Int64(bytes.count))
+            case .queueFull: producer.recordDropped(.queueFull)
+            case .tooLarge: producer.recordDropped(.tooLarge)
+            case .failed(let reason):
+                producer.recordDropped(.other)
+                produceErrors.record(
+                    logger, .error,
+                    "Kafka produce to '\(eventsTopic)' failed: \(reason); such messages are counted as dropped")
             }
         }
     }

@@ -1,8 +1,10 @@
 import AnalyticsCore
 import Tracking
 import VideoFrames
+import Zones
 
-/// What one stream owns on the analysis side: its tracker and the clock it runs on, and its preview throttle.
+/// What one stream owns on the analysis side: its tracker and the clock it runs on, its zone counter, and its
+/// preview throttle.
 ///
 /// The scheduler keeps each stream's lane in the stream's slot and hands it to a worker together with the stream's
 /// frame (`TakenFrame`); the slot stays empty until the worker gives the lane back with `complete`. So a lane is
@@ -12,6 +14,8 @@ public final class StreamLane {
     public let streamID: String
     /// nil when tracking is off (`tracker.enabled: false`): detections are published as they are.
     let tracker: ByteTracker?
+    /// nil when the stream has no zones or lines.
+    let zoneCounter: ZoneCounter?
     /// Whether the tracker's clock is the media time (files read as fast as possible, without loop) or the capture
     /// clock (live and paced sources, where it equals media time and never jumps back at a loop).
     private let usesMediaTime: Bool
@@ -22,11 +26,12 @@ public final class StreamLane {
 
     init(
         index: Int, streamID: String, tracker: ByteTracker?, usesMediaTime: Bool, wantsPreviews: Bool,
-        previewIntervalNs: UInt64
+        previewIntervalNs: UInt64, zoneCounter: ZoneCounter? = nil
     ) {
         self.index = index
         self.streamID = streamID
         self.tracker = tracker
+        self.zoneCounter = zoneCounter
         self.usesMediaTime = usesMediaTime
         self.wantsPreviews = wantsPreviews
         self.previewIntervalNs = previewIntervalNs
@@ -50,8 +55,25 @@ public final class StreamLane {
                 tracker: tracking.enabled ? ByteTracker(parameters: parameters) : nil,
                 usesMediaTime: !stream.realtime && !stream.loop,
                 wantsPreviews: configuration.includesFrames(streamIndex: index),
-                previewIntervalNs: UInt64(configuration.preview.minIntervalMs) * 1_000_000)
+                previewIntervalNs: UInt64(configuration.preview.minIntervalMs) * 1_000_000,
+                zoneCounter: stream.zones.isEmpty && stream.lines.isEmpty
+                    ? nil
+                    : ZoneCounter(
+                        zones: stream.zones, lines: stream.lines, forgetAfterSeconds: tracking.lostTrackSeconds))
         }
+    }
+
+    /// Feeds `result`'s tracks to the stream's zone counter (at `frame`'s tracking time) and adds the occupancy,
+    /// the line counts and the events it decided to the result. Nothing for a stream without zones or lines.
+    func applyZones(to result: inout FrameResult, frame: Frame) {
+        guard let counter = zoneCounter else { return }
+        let observations = result.tracks.map {
+            ZoneObservation(trackID: $0.trackID, classID: $0.classID, className: $0.className, box: $0.box)
+        }
+        result.events = counter.update(
+            observations, width: result.width, height: result.height, time: trackingTime(of: frame))
+        result.zones = zip(counter.zones, counter.occupancy).map { ($0.name, $1) }
+        result.lines = zip(counter.lines, counter.lineCounts).map { ($0.name, $1) }
     }
 
     /// The tracker's time of `frame`, in seconds.

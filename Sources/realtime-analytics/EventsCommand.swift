@@ -1,0 +1,92 @@
+import AnalyticsCore
+import ArgumentParser
+import CommandLineSupport
+import Dashboard
+import Foundation
+import Kafka
+import Logging
+import Pipeline
+
+extension RealtimeAnalytics {
+    /// Tails `kafka.events_topic`: one line per zone or line event, the kind of consumer the bus exists for (an
+    /// alerting hook reads the same messages).
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the zone and line events on kafka.events_topic, one line each (filter by type or stream).")
+
+        @OptionGroup var options: CommonOptions
+
+        @Option(help: "Only this event type: zone_enter, zone_exit, dwell or line_cross.")
+        var type: String?
+
+        @Option(help: "Only this stream.")
+        var stream: String?
+
+        @Flag(help: "Start at the oldest event kept by the broker instead of the newest.")
+        var fromBeginning = false
+
+        @Option(help: "Stop after this many printed events.")
+        var maxEvents: Int?
+
+        @Option(help: "Stop after this many seconds.")
+        var seconds: Double?
+
+        static let types = ["zone_enter", "zone_exit", "dwell", "line_cross"]
+
+        func validate() throws {
+            if let type, !Self.types.contains(type) {
+                throw ValidationError(
+                    "--type \(type) is not an event type; use one of \(Self.types.joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            let configuration: Configuration
+            do {
+                configuration = try Configuration.load(path: options.config)
+            } catch {
+                ConfigurationExit.exit(error)
+            }
+            options.bootstrapLogging()
+            let logger = Logger(label: "realtime-analytics-events")
+            let kafka = configuration.kafka
+            let properties = kafka.consumerProperties(
+                groupID: "realtime-analytics-events-\(UUID().uuidString.prefix(8))", startAtNewest: !fromBeginning)
+            let consumer = try KafkaConsumer(properties: properties, topics: [kafka.eventsTopic], logger: logger)
+            FileHandle.standardError.write(
+                Data("events: \(kafka.eventsTopic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
+            let timer = Task {
+                if let seconds {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
+                }
+            }
+            defer { timer.cancel() }
+            var printed = 0
+            for try await message in consumer.messages {
+                guard let line = Self.describe(message.value, type: type, stream: stream) else { continue }
+                Consume.printLine(line)
+                printed += 1
+                if let maxEvents, printed >= maxEvents { break }
+            }
+            await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
+            FileHandle.standardError.write(Data("events: \(printed) printed\n".utf8))
+        }
+
+        /// `vtest-3 line_cross gate left_to_right person #12 frame 4410` (nil when filtered out or not an event).
+        static func describe(_ bytes: [UInt8], type: String?, stream: String?) -> String? {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+                let kind = object["event"] as? String, let source = object["stream"] as? String
+            else { return "invalid event message: \(String(decoding: bytes.prefix(120), as: UTF8.self))" }
+            if let type, kind != type { return nil }
+            if let stream, source != stream { return nil }
+            var parts = [source, kind, (object["zone"] ?? object["line"]) as? String ?? "?"]
+            if let direction = object["direction"] as? String { parts.append(direction) }
+            parts.append((object["class_name"] as? String) ?? "class \(object["class_id"] ?? "?")")
+            parts.append("#\(object["track_id"] ?? "?")")
+            if let duration = object["duration_s"] as? Double { parts.append(String(format: "after %.1f s", duration)) }
+            parts.append("frame \(object["frame_id"] ?? "?")")
+            return parts.joined(separator: " ")
+        }
+    }
+}
