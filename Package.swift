@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "AnalyticsCore", "Kafka",
+                "AnalyticsCore", "Kafka", "Zones",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,7 +4,8 @@ what a user sees, as JSON: tiles, tiles showing a loaded image, track rows, conn
 stream id is rendered as text, alerts raised, and a screenshot.
 
 Usage: browser-check.py URL --screenshot PATH [--wait-seconds 20] [--min-images 4] [--min-track-rows 1]
-                        [--text-id ID]
+                        [--text-id ID] [--min-event-rows N]
+Also reported: overlays with zones or lines drawn, the first tiles' counter texts, and the events panel's rows.
 It waits until the minimums are met or the time is up, then reports (exit 0 either way; the caller asserts).
 """
 import argparse
@@ -29,6 +30,15 @@ return {
   online: document.getElementById('online').textContent,
   text_id_rendered_as_text: named ? named.querySelector('.name').textContent === textId : false,
   injected_images: document.querySelectorAll('img[src="x"]').length,
+  // Zones and lines drawn: overlays with painted pixels; their counters and the events panel.
+  drawn_overlays: [...document.querySelectorAll('.tile canvas.overlay')].filter(c => {
+    if (!c.width || !c.height) return false;
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) return true;
+    return false;
+  }).length,
+  counters: [...document.querySelectorAll('.tile .counters')].filter(c => !c.hidden && c.textContent).map(c => c.textContent).slice(0, 3),
+  event_rows: document.querySelectorAll('#event-list .event-row').length,
   alerts: window.__alerts || [],
 };
 """
@@ -42,6 +52,7 @@ def main() -> int:
     parser.add_argument("--min-images", type=int, default=4)
     parser.add_argument("--min-track-rows", type=int, default=1)
     parser.add_argument("--text-id", default=None)
+    parser.add_argument("--min-event-rows", type=int, default=0, help="also wait for this many rows of the events panel")
     args = parser.parse_args()
 
     options = Options()
@@ -59,6 +70,7 @@ def main() -> int:
         while time.time() - started < args.wait_seconds:
             report = driver.execute_script(PROBE, args.text_id)
             if (report["loaded_images"] >= args.min_images and report["track_rows"] >= args.min_track_rows
+                    and report["event_rows"] >= args.min_event_rows
                     and (args.text_id is None or report["text_id_rendered_as_text"])):
                 break
             time.sleep(0.25)

@@ -7,11 +7,12 @@ public struct DashboardComponents: Sendable {
     public let hub: WebSocketHub
     public let publisher: BoardPublisher
 
-    /// `streamIDs` (the configured streams) are shown as waiting until their first message.
-    public init(configuration: DashboardConfiguration, streamIDs: [String] = [], logger: Logger) {
+    /// `streams` (the configured streams) are shown as waiting until their first message, with their zones and
+    /// lines.
+    public init(configuration: DashboardConfiguration, streams: [StreamConfiguration] = [], logger: Logger) {
         board = StreamBoard(
             staleAfterSeconds: configuration.staleAfterSeconds, offlineAfterSeconds: configuration.offlineAfterSeconds)
-        board.register(streamIDs)
+        board.register(streams)
         hub = WebSocketHub(board: board)
         publisher = BoardPublisher(board: board, hub: hub, logger: logger)
     }

@@ -26,6 +26,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             ("auto.offset.reset", startAtNewest ? "latest" : "earliest"),
             ("fetch.max.bytes", "52428800"),
             ("receive.message.max.bytes", "104857600"),
+            // A subscribed topic that appears later (the events topic is created by the first event) is found
+            // within 5 s, not librdkafka's default 5 min.
+            ("topic.metadata.refresh.interval.ms", "5000"),
         ])
     }
 

@@ -47,7 +47,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
 
         let dashboard = configuration.dashboard
         let components = DashboardComponents(
-            configuration: dashboard, streamIDs: configuration.streams.map(\.id), logger: logger)
+            configuration: dashboard, streams: configuration.streams, logger: logger)
         let feed: KafkaBoardFeed
         do {
             feed = try KafkaBoardFeed(configuration: configuration, publisher: components.publisher, logger: logger)

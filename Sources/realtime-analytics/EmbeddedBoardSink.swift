@@ -21,7 +21,8 @@ final class EmbeddedBoardSink: ResultSink {
         let preview = withPreview ? composer.previewDataURL(frame: frame, tracks: result.tracks) : nil
         publisher.ingest(
             DecodedFrameMessage(
-                result: result, frameJPEG: preview, schemaVersion: FrameMessageEncoder.schemaVersion))
+                result: result, frameJPEG: preview, schemaVersion: FrameMessageEncoder.schemaVersion),
+            events: result.events)
         if preview != nil { composer.recordPreviewSent() }
         ledger.countWritten()
     }

@@ -112,7 +112,7 @@ extension RealtimeAnalytics {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if configuration.dashboard.enabled {
                 let dashboard = DashboardComponents(
-                    configuration: configuration.dashboard, streamIDs: configuration.streams.map(\.id), logger: logger)
+                    configuration: configuration.dashboard, streams: configuration.streams, logger: logger)
                 sinks.append(EmbeddedBoardSink(configuration: configuration, publisher: dashboard.publisher))
                 let app = try DashboardServer.makeApplication(
                     publisher: dashboard.publisher, configuration: configuration.dashboard,

@@ -40,10 +40,20 @@ struct DashboardProcessTests {
         let config = directory.appendingPathComponent("config.yaml")
         try """
         streams:
-          - {id: "cam-{n}", count: 4, url: "\(vtest)", loop: true}
+          - id: "cam-{n}"
+            count: 4
+            url: "\(vtest)"
+            loop: true
+            zones:
+              - {name: path, polygon: [[0.30, 0.30], [0.80, 0.28], [0.85, 0.62], [0.30, 0.68]], classes: [person]}
+            lines:
+              - {name: gate, from: [0.50, 0.75], to: [0.50, 0.25], classes: [person]}
           - {id: "\(Self.xssID)", url: "\(vtest)", loop: true}
         pipeline: {width: 640, detect_fps: 5}
-        kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), include_frames: true}
+        model: {path: "\(try TestEnvironment.model("yolov4-tiny-int8.xml"))", classes: [person, car]}
+        kafka:
+          {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic), events_topic: \(topic)-events,
+           include_frames: true}
         preview: {max_width: 320}
         dashboard: {port: \(port), start_at: oldest, group_id: "test-\(UUID().uuidString.prefix(8))", access_token: "s3cret"}
         """.write(to: config, atomically: true, encoding: .utf8)
@@ -75,7 +85,7 @@ struct DashboardProcessTests {
             [
                 "python3", TestEnvironment.script("browser-check.py"), "http://127.0.0.1:\(port)/?token=s3cret",
                 "--screenshot", picture.path, "--wait-seconds", "20", "--min-images", "4", "--min-track-rows", "1",
-                "--text-id", Self.xssID,
+                "--text-id", Self.xssID, "--min-event-rows", "1",
             ],
             timeout: 90)
         #expect(check.status == 0, "\(check.stderr)")
@@ -88,6 +98,17 @@ struct DashboardProcessTests {
         #expect(report["text_id_rendered_as_text"] as? Bool == true, "\(report)")
         #expect(report["injected_images"] as? Int == 0 && (report["alerts"] as? [Any])?.isEmpty == true, "\(report)")
         #expect(report["connection"] as? String == "live")
+        // Zones and lines drawn over the four cam tiles, their counters shown, events in the panel.
+        #expect((report["drawn_overlays"] as? Int ?? 0) >= 4, "\(report)")
+        #expect(
+            (report["counters"] as? [String])?.first?.hasPrefix("path ") == true
+                && (report["counters"] as? [String])?.first?.contains("gate →") == true, "\(report)")
+        #expect((report["event_rows"] as? Int ?? 0) >= 1, "\(report)")
+        let events = try curl(["http://127.0.0.1:\(port)/api/events?limit=5&token=s3cret"])
+        let listed =
+            ((try? JSONSerialization.jsonObject(with: Data(events.body.utf8)) as? [String: Any])?["events"]
+                as? [[String: Any]]) ?? []
+        #expect(events.status == "200" && !listed.isEmpty && listed.count <= 5, "\(events.body.prefix(300))")
         print(
             "fault: a stream id and a class name carrying <img src=x onerror=alert(…)> shown in a real browser; held: rendered as text \(report["text_id_rendered_as_text"] ?? "?"), injected images \(report["injected_images"] ?? "?"), alerts \(report["alerts"] ?? "?")"
         )

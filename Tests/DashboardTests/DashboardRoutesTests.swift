@@ -15,7 +15,9 @@ struct DashboardRoutesTests {
         var configuration = DashboardConfiguration()
         configuration.accessToken = token
         let components = DashboardComponents(
-            configuration: configuration, streamIDs: ["cam-1", "cam-never"], logger: Logger(label: "test"))
+            configuration: configuration,
+            streams: ["cam-1", "cam-never"].map { StreamConfiguration(id: $0, source: .file(path: "/x.mp4")) },
+            logger: Logger(label: "test"))
         let app = try DashboardServer.makeApplication(
             publisher: components.publisher, configuration: configuration, port: 0, registry: nil,
             readiness: { readiness }, logger: Logger(label: "test"))

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Synchronization
+import Zones
 
 /// The latest state of every stream seen on the bus: latest result, latest thumbnail, message rate, end-to-end
 /// latency, last-seen time and online/stale/offline health. Fed by the Kafka consumer (or in-process by the
@@ -29,12 +30,17 @@ public final class StreamBoard: Sendable {
         var invalid = 0
         var unknownFields = 0
         var outdated = 0
+        /// Newest last; at most `eventCapacity`.
+        var events: [EventView] = []
+        var invalidEvents = 0
     }
 
     private let state = Mutex(State())
     private let staleAfterMs: Int64
     private let offlineAfterMs: Int64
     static let rateWindowMs: Int64 = 5000
+    /// Events kept for the page and `/api/events` (the oldest go first).
+    static let eventCapacity = 500
 
     public init(staleAfterSeconds: Double = 3, offlineAfterSeconds: Double = 15) {
         staleAfterMs = Int64(staleAfterSeconds * 1000)
@@ -46,6 +52,24 @@ public final class StreamBoard: Sendable {
     public func register(_ ids: [String]) {
         state.withLock { state in
             for id in ids where state.entries[id] == nil { state.entries[id] = Entry(view: StreamView(id: id)) }
+        }
+    }
+
+    /// Shows `streams` (the config file's) as waiting until their first message, with their zones and lines drawn
+    /// from the start.
+    public func register(_ streams: [StreamConfiguration]) {
+        register(streams.map(\.id))
+        state.withLock { state in
+            for stream in streams {
+                state.entries[stream.id]?.view.zones = stream.zones.map {
+                    .init(name: $0.name, polygon: $0.polygon.map { [$0.x, $0.y] }, occupancy: [:])
+                }
+                state.entries[stream.id]?.view.lines = stream.lines.map {
+                    .init(
+                        name: $0.name, from: [$0.from.x, $0.from.y], to: [$0.to.x, $0.to.y], left_to_right: [:],
+                        right_to_left: [:])
+                }
+            }
         }
     }
 
@@ -80,8 +104,14 @@ public final class StreamBoard: Sendable {
                     return .outdated(run: run, current: current)
                 }
                 let restarts = entry.view.restarts + 1
+                let (zones, lines) = (entry.view.zones, entry.view.lines)
                 entry = Entry(view: StreamView(id: result.streamID))
                 entry.view.restarts = restarts
+                // The same zones and lines, their counts from zero (the new run counts afresh).
+                entry.view.zones = zones.map { .init(name: $0.name, polygon: $0.polygon, occupancy: [:]) }
+                entry.view.lines = lines.map {
+                    .init(name: $0.name, from: $0.from, to: $0.to, left_to_right: [:], right_to_left: [:])
+                }
             }
             state.messages += 1
             if !message.unknownFields.isEmpty { state.unknownFields += 1 }
@@ -99,6 +129,7 @@ public final class StreamBoard: Sendable {
             entry.view.last_seen_ms = nowMs
             entry.view.messages += 1
             entry.view.tracks = tracks
+            Self.apply(result, to: &entry.view)
             var thumbnail: ThumbnailView?
             if let jpeg = message.frameJPEG, jpeg.hasPrefix("data:image/jpeg;base64,") {
                 thumbnail = ThumbnailView(id: result.streamID, frame_id: result.frameID, data: jpeg)
@@ -106,6 +137,64 @@ public final class StreamBoard: Sendable {
             }
             state.entries[result.streamID] = entry
             return .updated(entry.view, thumbnail)
+        }
+    }
+
+    /// The message's zone occupancy and line counts onto the view (zones and lines it names that the view does not
+    /// know are added, without geometry).
+    private static func apply(_ result: FrameResult, to view: inout StreamView) {
+        for zone in result.zones {
+            if let index = view.zones.firstIndex(where: { $0.name == zone.name }) {
+                view.zones[index].occupancy = zone.counts
+            } else {
+                view.zones.append(.init(name: zone.name, polygon: [], occupancy: zone.counts))
+            }
+        }
+        for line in result.lines {
+            let forward = line.counts[.leftToRight] ?? [:], backward = line.counts[.rightToLeft] ?? [:]
+            if let index = view.lines.firstIndex(where: { $0.name == line.name }) {
+                view.lines[index].left_to_right = forward
+                view.lines[index].right_to_left = backward
+            } else {
+                view.lines.append(
+                    .init(name: line.name, from: [], to: [], left_to_right: forward, right_to_left: backward))
+            }
+        }
+    }
+
+    /// Takes a zone or line event (from the events topic, or the embedded pipeline's results).
+    public func ingestEvent(_ event: EventView) {
+        state.withLock { state in
+            state.events.append(event)
+            if state.events.count > Self.eventCapacity {
+                state.events.removeFirst(state.events.count - Self.eventCapacity)
+            }
+        }
+    }
+
+    /// An event message as received from the events topic; nil (and counted) when it is not one.
+    public func ingestEvent(_ bytes: some Collection<UInt8>) -> EventView? {
+        guard let message = try? JSONDecoder().decode(EventMessage.self, from: Data(bytes)),
+            let name = message.zone ?? message.line
+        else {
+            state.withLock { $0.invalidEvents += 1 }
+            return nil
+        }
+        let event = EventView(
+            stream: message.stream, run_id: message.run_id, event: message.event, name: name,
+            track_id: message.track_id, class_name: message.class_name, direction: message.direction,
+            duration_s: message.duration_s, frame_id: message.frame_id, timestamp_ms: message.timestamp_ms)
+        ingestEvent(event)
+        return event
+    }
+
+    /// The newest events first, at most `limit`, optionally of one stream and one type.
+    public func recentEvents(limit: Int, stream: String? = nil, type: String? = nil) -> [EventView] {
+        state.withLock { state in
+            Array(
+                state.events.reversed().lazy.filter { event in
+                    (stream == nil || event.stream == stream) && (type == nil || event.event == type)
+                }.prefix(max(0, limit)))
         }
     }
 
@@ -181,4 +270,19 @@ public final class StreamBoard: Sendable {
         guard window.count >= 2, let oldest = window.first, nowMs > oldest else { return 0 }
         return Double(window.count - 1) / (Double(nowMs - oldest) / 1000)
     }
+}
+
+/// An events-topic message as the board reads it.
+private struct EventMessage: Decodable {
+    var stream: String
+    var run_id: String?
+    var event: String
+    var zone: String?
+    var line: String?
+    var track_id: Int
+    var class_name: String?
+    var direction: String?
+    var duration_s: Double?
+    var frame_id: Int64
+    var timestamp_ms: Int64
 }

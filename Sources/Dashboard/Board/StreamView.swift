@@ -1,4 +1,5 @@
 import AnalyticsCore
+import Zones
 
 /// How a stream looks on the board: its health and figures (without the thumbnail, which travels separately).
 public struct StreamView: Sendable, Encodable, Equatable {
@@ -42,6 +43,25 @@ public struct StreamView: Sendable, Encodable, Equatable {
     public var last_seen_ms: Int64
     public var messages: Int
     public var tracks: [TrackView]
+    /// The stream's zones (from the config file, when the dashboard reads one) with who is in them now.
+    public var zones: [ZoneView] = []
+    /// The stream's counting lines with their crossings so far in this run.
+    public var lines: [LineView] = []
+
+    public struct ZoneView: Sendable, Encodable, Equatable {
+        public var name: String
+        /// Corners as [x, y] fractions of the frame; empty when only the messages name the zone.
+        public var polygon: [[Double]]
+        public var occupancy: [String: Int]
+    }
+
+    public struct LineView: Sendable, Encodable, Equatable {
+        public var name: String
+        public var from: [Double]
+        public var to: [Double]
+        public var left_to_right: [String: Int]
+        public var right_to_left: [String: Int]
+    }
 
     /// A stream with no message yet.
     public init(id: String) {
@@ -67,6 +87,27 @@ public struct ThumbnailView: Sendable, Encodable, Equatable {
     public var frame_id: Int64
     /// `data:image/jpeg;base64,…`
     public var data: String
+}
+
+/// A zone or line event, as the page and `/api/events` show it.
+public struct EventView: Sendable, Encodable, Equatable {
+    public var stream: String
+    public var run_id: String?
+    public var event: String
+    /// The zone's or line's name.
+    public var name: String
+    public var track_id: Int
+    public var class_name: String?
+    public var direction: String?
+    public var duration_s: Double?
+    public var frame_id: Int64
+    public var timestamp_ms: Int64
+}
+
+/// The newest events across all streams, newest first (what the page's event panel shows).
+public struct EventsView: Sendable, Encodable, Equatable {
+    public var type = "events"
+    public var events: [EventView]
 }
 
 /// Figures for the page header.

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Logging
 import Metrics
+import Zones
 
 /// Takes raw frame messages (from Kafka or in-process), updates the board and pushes the changes to the hub.
 /// Malformed messages are counted and logged at most once per interval.
@@ -27,10 +28,29 @@ public final class BoardPublisher: Sendable {
         handle(board.ingest(bytes, nowMs: now), origin: origin())
     }
 
-    /// One typed message (the embedded pipeline's results: nothing to decode).
-    public func ingest(_ message: DecodedFrameMessage) {
+    /// One typed message (the embedded pipeline's results: nothing to decode), and its zone and line events.
+    public func ingest(_ message: DecodedFrameMessage, events: [ZoneEvent] = []) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         handle(board.ingest(message, nowMs: now), origin: "the pipeline")
+        guard !events.isEmpty else { return }
+        let result = message.result
+        for event in events {
+            board.ingestEvent(
+                EventView(
+                    stream: result.streamID, run_id: result.runID, event: event.kind.rawValue, name: event.name,
+                    track_id: event.trackID, class_name: event.className, direction: event.direction?.rawValue,
+                    duration_s: event.durationSeconds, frame_id: result.frameID, timestamp_ms: result.timestampMs))
+        }
+        hub.publish(EventsView(events: board.recentEvents(limit: WebSocketHub.eventsShown)))
+    }
+
+    /// One message of the events topic.
+    public func ingestEvent(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
+        if board.ingestEvent(bytes) != nil {
+            hub.publish(EventsView(events: board.recentEvents(limit: WebSocketHub.eventsShown)))
+        } else {
+            invalidLog.record(logger, .warning, "invalid event message at \(origin()); skipped and counted")
+        }
     }
 
     private func handle(_ ingested: StreamBoard.Ingested, origin: @autoclosure () -> String) {

@@ -10,11 +10,15 @@ public struct KafkaBoardFeed: Service {
     private let publisher: BoardPublisher
     private let logger: Logger
     private let topic: String
+    private let eventsTopic: String
 
     public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
         let properties = configuration.kafka.consumerProperties(
             groupID: configuration.dashboard.groupID, startAtNewest: configuration.dashboard.startAtNewest)
-        consumer = try KafkaConsumer(properties: properties, topics: [configuration.kafka.topic], logger: logger)
+        consumer = try KafkaConsumer(
+            properties: properties, topics: [configuration.kafka.topic, configuration.kafka.eventsTopic],
+            logger: logger)
+        eventsTopic = configuration.kafka.eventsTopic
         self.publisher = publisher
         self.logger = logger
         topic = configuration.kafka.topic
@@ -47,8 +51,12 @@ public struct KafkaBoardFeed: Service {
         defer { ticks.cancel() }
         try await withTaskCancellationOrGracefulShutdownHandler {
             for try await message in consumer.messages {
-                publisher.ingest(
-                    message.value, origin: "\(message.topic) partition \(message.partition) offset \(message.offset)")
+                let origin = "\(message.topic) partition \(message.partition) offset \(message.offset)"
+                if message.topic == eventsTopic {
+                    publisher.ingestEvent(message.value, origin: origin)
+                } else {
+                    publisher.ingest(message.value, origin: origin)
+                }
             }
         } onCancelOrGracefulShutdown: {
             // Leaving the group blocks for a moment: not on the cooperative pool.

@@ -18,6 +18,9 @@ public final class WebSocketHub: Sendable {
     static func streamKey(_ id: String) -> String { "s:\(id)" }
     static func thumbnailKey(_ id: String) -> String { "t:\(id)" }
     static let totalsKey = "totals"
+    static let eventsKey = "events"
+    /// Events a client is sent with each update of the panel (the newest).
+    static let eventsShown = 50
 
     /// Registers a client and queues the board's current snapshot for it.
     public func connect(subscription: Set<String>? = nil) -> (id: Int, queue: ClientQueue) {
@@ -30,6 +33,10 @@ public final class WebSocketHub: Sendable {
         clientsGauge.record(count)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         queue.put(key: Self.totalsKey, streamID: nil, payload: Self.encode(board.totals(nowMs: now)))
+        let events = board.recentEvents(limit: Self.eventsShown)
+        if !events.isEmpty {
+            queue.put(key: Self.eventsKey, streamID: nil, payload: Self.encode(EventsView(events: events)))
+        }
         for (view, thumbnail) in board.snapshot() {
             queue.put(key: Self.streamKey(view.id), streamID: view.id, payload: Self.encode(view))
             if let thumbnail {
@@ -54,6 +61,12 @@ public final class WebSocketHub: Sendable {
 
     public func publish(_ thumbnail: ThumbnailView) {
         broadcast(key: Self.thumbnailKey(thumbnail.id), streamID: thumbnail.id, payload: Self.encode(thumbnail))
+    }
+
+    /// The newest events, as one coalescing update: a slow client skips intermediate lists, never an event that is
+    /// still among the newest.
+    public func publish(_ events: EventsView) {
+        broadcast(key: Self.eventsKey, streamID: nil, payload: Self.encode(events))
     }
 
     public func publish(_ totals: BoardTotals) {

@@ -29,10 +29,11 @@ function tileFor(id) {
   img.alt = "";
   img.hidden = true;
   const canvas = el("canvas");
-  view.append(img, canvas);
+  const overlay = el("canvas", "overlay");
+  view.append(img, canvas, overlay);
   const foot = el("div", "tile-foot");
   foot.append(el("span", "rate", "– msg/s"), el("span", "latency", "– ms"), el("span", "frame", "#–"));
-  element.append(head, view, el("ul", "tracks"), foot);
+  element.append(head, view, el("ul", "tracks"), el("div", "counters"), foot);
   element.addEventListener("click", () => openModal(id));
   tile = { element, view: null, thumbnail: null };
   tiles.set(id, tile);
@@ -83,6 +84,57 @@ function drawBoxes(canvas, view) {
   }
 }
 
+function total(counts) {
+  return Object.values(counts || {}).reduce((sum, n) => sum + n, 0);
+}
+
+// Zones (filled outlines) and counting lines (an arrow from `from` to `to`) over the picture, in the frame's
+// proportions like the picture itself, so they land where they were drawn in the config.
+function drawZones(canvas, view) {
+  const width = view.width || 640, height = view.height || 480;
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, width, height);
+  ctx.lineWidth = Math.max(2, width / 320);
+  ctx.font = Math.round(width / 40 + 6) + "px system-ui, sans-serif";
+  for (const zone of view.zones || []) {
+    if (zone.polygon.length < 3) continue;
+    ctx.beginPath();
+    zone.polygon.forEach(([x, y], i) => (i ? ctx.lineTo(x * width, y * height) : ctx.moveTo(x * width, y * height)));
+    ctx.closePath();
+    ctx.fillStyle = "rgba(89, 194, 255, 0.16)";
+    ctx.fill();
+    ctx.strokeStyle = ctx.fillStyle = "#59c2ff";
+    ctx.stroke();
+    const [x, y] = zone.polygon[0];
+    ctx.fillText(zone.name + " " + total(zone.occupancy), x * width + 4, y * height + Math.round(width / 40 + 8));
+  }
+  for (const line of view.lines || []) {
+    if (line.from.length !== 2 || line.to.length !== 2) continue;
+    const [x1, y1] = [line.from[0] * width, line.from[1] * height], [x2, y2] = [line.to[0] * width, line.to[1] * height];
+    ctx.strokeStyle = ctx.fillStyle = "#ffd866";
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x2, y2);
+    const angle = Math.atan2(y2 - y1, x2 - x1), head = width / 40;
+    ctx.lineTo(x2 - head * Math.cos(angle - 0.4), y2 - head * Math.sin(angle - 0.4));
+    ctx.moveTo(x2, y2);
+    ctx.lineTo(x2 - head * Math.cos(angle + 0.4), y2 - head * Math.sin(angle + 0.4));
+    ctx.stroke();
+    ctx.fillText(line.name + " →" + total(line.left_to_right) + " ←" + total(line.right_to_left), x2 + 4, y2);
+  }
+}
+
+// `path 2 · gate →12 ←9`: who is in each zone now, and each line's crossings (left-to-right, right-to-left as seen
+// walking the line from its start to its arrow).
+function renderCounters(element, view) {
+  const parts = (view.zones || []).map(zone => zone.name + " " + total(zone.occupancy))
+    .concat((view.lines || []).map(line => line.name + " →" + total(line.left_to_right) + " ←" + total(line.right_to_left)));
+  element.textContent = parts.join(" · ");
+  element.hidden = parts.length === 0;
+}
+
 function updateStream(view) {
   const tile = tileFor(view.id);
   const element = tile.element;
@@ -91,7 +143,7 @@ function updateStream(view) {
     // run's tracks until its first preview arrives.
     tile.thumbnail = null;
     element.querySelector("img").hidden = true;
-    element.querySelector("canvas").hidden = false;
+    element.querySelector("canvas:not(.overlay)").hidden = false;
   }
   tile.view = view;
   element.title = view.run_id ? "run " + view.run_id + (view.restarts ? " (" + view.restarts + " restarts seen)" : "") : "";
@@ -104,7 +156,9 @@ function updateStream(view) {
   element.querySelector(".latency").textContent = view.latency_ms == null ? "– ms" : view.latency_ms + " ms";
   element.querySelector(".frame").textContent = "#" + view.frame_id;
   renderTracks(element.querySelector(".tracks"), view.tracks);
-  if (!tile.thumbnail) drawBoxes(element.querySelector("canvas"), view);
+  renderCounters(element.querySelector(".counters"), view);
+  drawZones(element.querySelector("canvas.overlay"), view);
+  if (!tile.thumbnail) drawBoxes(element.querySelector("canvas:not(.overlay)"), view);
   if (openStream === view.id) renderModal();
 }
 
@@ -114,9 +168,43 @@ function updateThumbnail(thumbnail) {
   const img = tile.element.querySelector("img");
   img.src = thumbnail.data;
   img.hidden = false;
-  tile.element.querySelector("canvas").hidden = true;
+  tile.element.querySelector("canvas:not(.overlay)").hidden = true;
   if (openStream === thumbnail.id) renderModal();
 }
+
+// The recent-events panel: the newest zone and line events of every stream, filterable by stream and type.
+let latestEvents = [];
+function updateEvents(events) {
+  latestEvents = events;
+  const streamFilter = document.getElementById("event-stream");
+  const known = new Set([...streamFilter.options].map(option => option.value));
+  for (const event of events) {
+    if (!known.has(event.stream)) {
+      streamFilter.append(new Option(event.stream, event.stream));
+      known.add(event.stream);
+    }
+  }
+  renderEvents();
+}
+
+function renderEvents() {
+  const stream = document.getElementById("event-stream").value, type = document.getElementById("event-type").value;
+  const list = document.getElementById("event-list");
+  list.replaceChildren();
+  for (const event of latestEvents) {
+    if ((stream && event.stream !== stream) || (type && event.event !== type)) continue;
+    const time = new Date(event.timestamp_ms).toLocaleTimeString();
+    const what = [event.event.replace("_", " "), event.name, event.direction ? event.direction.replace(/_/g, " ") : "",
+      event.class_name || "", "#" + event.track_id, event.duration_s != null ? event.duration_s.toFixed(1) + " s" : ""];
+    const row = el("li", "event-row");
+    row.append(el("span", "event-time", time), el("span", "event-stream", event.stream),
+      el("span", "event-what", what.filter(Boolean).join(" ")));
+    list.append(row);
+  }
+  document.getElementById("events").hidden = latestEvents.length === 0;
+}
+document.getElementById("event-stream").addEventListener("change", renderEvents);
+document.getElementById("event-type").addEventListener("change", renderEvents);
 
 function updateTotals(totals) {
   document.getElementById("online").textContent = totals.online;
@@ -152,6 +240,11 @@ function renderModal() {
     drawBoxes(canvas, tile.view);
     view.append(canvas);
   }
+  if (tile.view) {
+    const overlay = el("canvas", "overlay");
+    drawZones(overlay, tile.view);
+    view.append(overlay);
+  }
   renderTracks(document.getElementById("modal-tracks"), tile.view ? tile.view.tracks : []);
 }
 
@@ -180,6 +273,7 @@ function connect() {
     if (message.type === "stream") updateStream(message);
     else if (message.type === "thumbnail") updateThumbnail(message);
     else if (message.type === "totals") updateTotals(message);
+    else if (message.type === "events") updateEvents(message.events);
   };
   socket.onclose = () => {
     setConnection("reconnecting", "reconnecting in " + (retryDelay / 1000).toFixed(1) + " s");

@@ -64,6 +64,18 @@ public enum DashboardServer {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/api/events") { request, _ in
+            let parameters = request.uri.queryParameters
+            let limit = parameters["limit"].flatMap { Int($0) } ?? 100
+            guard (1...StreamBoard.eventCapacity).contains(limit) else {
+                throw HTTPError(.badRequest, message: "limit must be 1 to \(StreamBoard.eventCapacity)")
+            }
+            let events = board.recentEvents(
+                limit: limit, stream: parameters["stream"].map(String.init), type: parameters["type"].map(String.init))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: WebSocketHub.encode(EventsView(events: events)))))
+        }
         router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
         router.get("/readyz") { _, _ in MetricsEndpoint.response(readiness()) }
         router.ws("/ws") { inbound, outbound, context in
