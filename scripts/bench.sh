@@ -75,6 +75,8 @@ raw = float(sys.argv[1])
 stamps, per_stream = [], {}
 for line in open("var/sample-output.jsonl"):
     message = json.loads(line)
+    if "event" in message:
+        continue  # zone and line events follow their frame's line
     stamps.append((message["timestamp_ms"], message["stream"]))
 stamps.sort()
 start, end = stamps[0][0] + 10_000, stamps[0][0] + 40_000

@@ -62,6 +62,8 @@ def read_messages(path, prefix):
                 continue
             try:
                 message = json.loads(line)
+                if "event" in message:
+                    continue  # a zone or line event (the file carries them after their frame)
                 stream = message["stream"]
                 int(message["frame_id"]), float(message["timestamp_ms"])
             except (ValueError, KeyError, TypeError):

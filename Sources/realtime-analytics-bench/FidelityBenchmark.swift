@@ -33,7 +33,11 @@ struct LiveFidelityScore: ParsableCommand {
             throw ValidationError("cannot read \(published); run the pipeline with output.jsonl enabled first")
         }
         var messages: [FrameResult] = []
+        let eventKey = Array(#""event":"#.utf8)
         for (number, line) in data.split(separator: 0x0A).enumerated() {
+            // Zone and line events share the file (after their frame); only frame messages are scored. A key is the
+            // only place the bytes "event": can appear (quotes inside JSON strings are escaped).
+            if line.firstRange(of: eventKey) != nil { continue }
             do {
                 messages.append(try FrameMessageDecoder.decode(line).result)
             } catch {

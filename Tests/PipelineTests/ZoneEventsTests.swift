@@ -129,6 +129,16 @@ struct ZoneEventsTests {
                 schema, dump.path,
             ], timeout: 60)
         #expect(check.stdout.hasPrefix("0 "), "\(check.stdout)\(check.stderr)")
+        // The bundled consumer of the events topic prints them, filtered by type.
+        let tail = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"),
+            [
+                "events", "--config", config.path, "--from-beginning", "--type", "line_cross", "--seconds", "20",
+                "--max-events", "\(ours.0 + ours.1)",
+            ], timeout: 60)
+        let printed = tail.stdout.split(separator: "\n")
+        #expect(printed.count == ours.0 + ours.1, "\(tail.stdout)\(tail.stderr.suffix(500))")
+        #expect(printed.allSatisfy { $0.hasPrefix("walkway line_cross gate ") && $0.contains(" person #") })
         print(
             "zones: vtest one pass at full rate: line gate \(ours.0) left-to-right / \(ours.1) right-to-left (reference \(expected.left_to_right) / \(expected.right_to_left)), \(entries) zone entries (reference \(expected.zone_entries)), \(events.count) events, the same on the topic"
         )

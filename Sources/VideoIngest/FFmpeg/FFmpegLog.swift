@@ -29,7 +29,8 @@ public enum FFmpegLog {
             var buffer = [CChar](repeating: 0, count: 1024)
             var printPrefix: Int32 = 1
             av_log_format_line2(context, level, format, arguments, &buffer, Int32(buffer.count), &printPrefix)
-            FFmpegLog.record(level: level, line: String(cString: buffer), thread: pthread_self())
+            let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            FFmpegLog.record(level: level, line: String(decoding: bytes, as: UTF8.self), thread: pthread_self())
         }
     }
 
