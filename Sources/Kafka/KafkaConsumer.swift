@@ -32,14 +32,30 @@ public final class KafkaConsumer: @unchecked Sendable {
         ])
     }
 
-    /// Joins `properties["group.id"]` and subscribes to `topics`. `bufferCapacity` bounds the messages waiting for
-    /// the reader.
+    /// Where a consumer starts reading.
+    public enum Start: Sendable, Equatable {
+        /// Joins `group.id` and subscribes: the group's committed offsets, else `auto.offset.reset`.
+        case group
+        /// Every partition of the topics from its first message stamped at or after this time (ms since the epoch),
+        /// found by the broker's offsets-for-times index (no scan), without joining a group or committing. With
+        /// `finishAtEnd`, `messages` ends once every partition has been read to its end.
+        case time(Int64, finishAtEnd: Bool)
+    }
+
+    /// Joins `properties["group.id"]` and subscribes to `topics` (or reads them from a time: `start`).
+    /// `bufferCapacity` bounds the messages waiting for the reader.
     public init(
-        properties: KafkaProperties, topics: [String], bufferCapacity: Int = 1024, logger: Logger
+        properties: KafkaProperties, topics: [String], start: Start = .group, bufferCapacity: Int = 1024,
+        logger: Logger
     )
         throws(KafkaError)
     {
         guard properties["group.id"] != nil else { throw KafkaError("a Kafka consumer needs group.id") }
+        var properties = properties
+        if case .time(_, let finishAtEnd) = start {
+            properties["enable.auto.commit"] = "false"
+            properties["enable.partition.eof"] = finishAtEnd ? "true" : "false"
+        }
         self.logger = logger
         buffer = MessageBuffer(capacity: bufferCapacity)
         events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
@@ -60,14 +76,21 @@ public final class KafkaConsumer: @unchecked Sendable {
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
-        let subscribed = rd_kafka_subscribe(handle, list)
-        guard subscribed == RD_KAFKA_RESP_ERR_NO_ERROR else {
+        var partitionsToFinish = 0
+        do throws(KafkaError) {
+            switch start {
+            case .group:
+                try Self.subscribe(handle, topics: topics)
+            case .time(let timestampMs, let finishAtEnd):
+                let assigned = try Self.assign(handle, topics: topics, fromTimestampMs: timestampMs)
+                partitionsToFinish = finishAtEnd ? assigned : 0
+            }
+        } catch {
             rd_kafka_destroy(handle)
-            throw KafkaError(subscribed, context: "cannot subscribe to \(topics.joined(separator: ", "))")
+            throw error
         }
+        let ended = EndedPartitions()
+        let toFinish = partitionsToFinish
         let buffer = self.buffer
         let logger = self.logger
         let events = self.events
@@ -85,7 +108,13 @@ public final class KafkaConsumer: @unchecked Sendable {
                 events.receiving()
                 _ = buffer.push(KafkaConsumer.copy(message))
             } else if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                return
+                guard toFinish > 0 else { return }
+                let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                let done = ended.partitions.withLock {
+                    $0.insert("\(topic)/\(message.pointee.partition)")
+                    return $0.count >= toFinish
+                }
+                if done { buffer.finish() }
             } else if rd_kafka_fatal_error(client.pointer, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 buffer.finish(throwing: KafkaError(error, context: "Kafka consumer failed"))
             } else {
@@ -96,6 +125,57 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     deinit {
         close()
+    }
+
+    /// Partitions read to their end (`Start.time` with `finishAtEnd`), shared with the poll thread.
+    private final class EndedPartitions: Sendable {
+        let partitions = Mutex<Set<String>>([])
+    }
+
+    private static func subscribe(_ handle: OpaquePointer, topics: [String]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let subscribed = rd_kafka_subscribe(handle, list)
+        guard subscribed == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(subscribed, context: "cannot subscribe to \(topics.joined(separator: ", "))")
+        }
+    }
+
+    /// Assigns every partition of `topics` at the first offset stamped at or after `timestampMs` (the end where
+    /// nothing is that new). Returns the number of partitions.
+    private static func assign(
+        _ handle: OpaquePointer, topics: [String], fromTimestampMs timestampMs: Int64
+    ) throws(KafkaError) -> Int {
+        let list = rd_kafka_topic_partition_list_new(8)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics {
+            let topicHandle = rd_kafka_topic_new(handle, topic, nil)
+            defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let asked = rd_kafka_metadata(handle, 0, topicHandle, &metadata, 10_000)
+            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+            guard asked == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata, metadata.pointee.topic_cnt == 1 else {
+                throw KafkaError(asked, context: "cannot read the partitions of \(topic)")
+            }
+            let entry = metadata.pointee.topics[0]
+            guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, entry.partition_cnt > 0 else {
+                throw KafkaError(entry.err, context: "topic \(topic) has no partitions to read")
+            }
+            for index in 0..<Int(entry.partition_cnt) {
+                let partition = rd_kafka_topic_partition_list_add(list, topic, entry.partitions[index].id)
+                partition?.pointee.offset = timestampMs  // offsets_for_times reads the time from the offset field
+            }
+        }
+        let found = rd_kafka_offsets_for_times(handle, list, 10_000)
+        guard found == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(found, context: "the broker cannot look up offsets by time")
+        }
+        let assigned = rd_kafka_assign(handle, list)
+        guard assigned == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(assigned, context: "cannot assign \(topics.joined(separator: ", "))")
+        }
+        return Int(list?.pointee.cnt ?? 0)
     }
 
     /// The subscribed topics' messages, in order per partition. One reader at a time.

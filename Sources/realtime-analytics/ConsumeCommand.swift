@@ -8,10 +8,13 @@ import Logging
 import Pipeline
 
 extension RealtimeAnalytics {
-    /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes.
+    /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes. With
+    /// `--since`/`--from` it reads the retained topic from that time instead (the bus as a record).
     struct Consume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the messages on kafka.topic compactly (stream, frame, tracks, preview size, latency).")
+            abstract:
+                "Print the messages on kafka.topic compactly (stream, frame, tracks, preview size, latency), live or from a time (--since 10m, --from …)."
+        )
 
         @OptionGroup var options: CommonOptions
 
@@ -27,42 +30,118 @@ extension RealtimeAnalytics {
         @Option(help: "Consumer group id (default: a new group, so every run sees every message).")
         var groupID: String?
 
-        func run() async throws {
-            let configuration: Configuration
-            do {
-                configuration = try Configuration.load(path: options.config)
-            } catch {
-                ConfigurationExit.exit(error)
-            }
-            options.bootstrapLogging()
-            let logger = Logger(label: "realtime-analytics-consume")
-            let kafka = configuration.kafka
-            let properties = kafka.consumerProperties(
-                groupID: groupID ?? "realtime-analytics-consume-\(UUID().uuidString.prefix(8))",
-                startAtNewest: !fromBeginning)
-            let consumer = try KafkaConsumer(properties: properties, topics: [kafka.topic], logger: logger)
-            FileHandle.standardError.write(
-                Data("consume: \(kafka.topic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
+        @Option(help: "Read from this long ago: 90s, 10m, 2h or 1d (captured then or later).")
+        var since: String?
 
-            let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
-            let timer = Task {
-                if let seconds {
-                    try? await Task.sleep(for: .seconds(seconds))
-                    await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
+        @Option(help: "Read the messages captured at or after this time: 2026-12-04T02:13:00Z (or with .123 ms).")
+        var from: String?
+
+        @Option(help: "With --since or --from: stop at this capture time, after the topic's end is reached.")
+        var until: String?
+
+        @Option(help: "Only this stream's messages.")
+        var stream: String?
+
+        @Flag(help: "Print each message as it is on the topic, one per line (for jq); previews left out.")
+        var json = false
+
+        @Flag(help: "With --json: keep the frame_jpeg previews.")
+        var previews = false
+
+        /// The capture-time window asked for, in ms since the epoch.
+        var window: (from: Int64, until: Int64?)? {
+            get throws {
+                var start: Int64?
+                if let since {
+                    guard let seconds = Self.duration(since) else {
+                        throw ValidationError("--since \(since) is not a duration; use e.g. 90s, 10m, 2h or 1d")
+                    }
+                    start = Int64((Date().timeIntervalSince1970 - seconds) * 1000)
                 }
+                if let from {
+                    guard since == nil else { throw ValidationError("--since and --from both give the start; use one") }
+                    guard let date = Self.time(from) else {
+                        throw ValidationError("--from \(from) is not a time; use e.g. 2026-12-04T02:13:00Z")
+                    }
+                    start = Int64(date.timeIntervalSince1970 * 1000)
+                }
+                let end = try until.map { text throws -> Int64 in
+                    guard let date = Self.time(text) else {
+                        throw ValidationError("--until \(text) is not a time; use e.g. 2026-12-04T02:20:00Z")
+                    }
+                    return Int64(date.timeIntervalSince1970 * 1000)
+                }
+                guard let start else {
+                    if end != nil { throw ValidationError("--until needs --since or --from") }
+                    return nil
+                }
+                if let end, end <= start { throw ValidationError("--until must be after the start") }
+                return (start, end)
             }
-            defer { timer.cancel() }
+        }
+
+        func validate() throws {
+            let window = try self.window
+            if previews && !json { throw ValidationError("--previews goes with --json") }
+            if window != nil && fromBeginning {
+                throw ValidationError("--from-beginning and a start time exclude each other")
+            }
+        }
+
+        static func duration(_ text: String) -> Double? {
+            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            guard let unit = text.last.flatMap({ units[$0] }), let value = Double(text.dropLast()), value > 0 else {
+                return nil
+            }
+            return value * unit
+        }
+
+        static func time(_ text: String) -> Date? {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: text) { return date }
+            formatter.formatOptions = [.withInternetDateTime]
+            return formatter.date(from: text)
+        }
+
+        /// `value` without its `frame_jpeg` member (our producer's data URLs hold no quotes).
+        static func withoutPreview(_ value: [UInt8]) -> [UInt8] {
+            let marker = Array(#","frame_jpeg":""#.utf8)
+            guard let start = value.firstRange(of: marker)?.lowerBound,
+                let close = value[(start + marker.count)...].firstIndex(of: UInt8(ascii: "\""))
+            else { return value }
+            return Array(value[..<start]) + Array(value[(close + 1)...])
+        }
+
+        func run() async throws {
+            let window = try self.window
+            let tail = try TopicTail.open(
+                options: options, name: "consume", groupID: groupID, fromBeginning: fromBeginning, seconds: seconds,
+                start: window.map { .time($0.from, finishAtEnd: $0.until != nil) } ?? .group, topic: \.topic)
+            let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
             var count = 0
             var invalid = 0
             var runs: [String: String] = [:]
-            for try await message in consumer.messages {
+            for try await message in tail.consumer.messages {
+                if let stream, message.keyString != stream { continue }
                 do {
                     let decoded = try FrameMessageDecoder.decode(message.value)
-                    if let line = Self.runChange(decoded, runs: &runs) { Self.printLine(line) }
-                    Self.printLine(Self.describe(decoded))
+                    if let window {
+                        // Positioned by the broker's timestamps (set when produced, after capture): the window is
+                        // decided by the capture time in the message.
+                        let captured = decoded.result.timestampMs
+                        guard captured >= window.from, window.until.map({ captured < $0 }) ?? true else { continue }
+                    }
+                    if json {
+                        FileHandle.standardOutput.write(
+                            Data(previews ? message.value : Self.withoutPreview(message.value)) + Data([0x0A]))
+                    } else {
+                        if let line = Self.runChange(decoded, runs: &runs) { TopicTail.printLine(line) }
+                        TopicTail.printLine(Self.describe(decoded))
+                    }
                 } catch {
                     invalid += 1
-                    Self.printLine(
+                    TopicTail.printLine(
                         "\(message.keyString ?? "-") invalid message at partition \(message.partition) offset \(message.offset): \(error)"
                     )
                 }
@@ -70,13 +149,8 @@ extension RealtimeAnalytics {
                 if let maxMessages, count >= maxMessages { break }
                 if let deadline, Date() >= deadline { break }
             }
-            await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
+            await tail.close()
             FileHandle.standardError.write(Data("consume: \(count) messages, \(invalid) invalid\n".utf8))
-        }
-
-        /// One line straight to stdout (one write, no buffer): `consume | grep …` shows lines as they come.
-        static func printLine(_ line: String) {
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
 
         /// `vtest-1: run 20261205T033104.123Z-9f3c61a2` when a stream's first message or a new run (a pipeline

@@ -41,35 +41,16 @@ extension RealtimeAnalytics {
         }
 
         func run() async throws {
-            let configuration: Configuration
-            do {
-                configuration = try Configuration.load(path: options.config)
-            } catch {
-                ConfigurationExit.exit(error)
-            }
-            options.bootstrapLogging()
-            let logger = Logger(label: "realtime-analytics-events")
-            let kafka = configuration.kafka
-            let properties = kafka.consumerProperties(
-                groupID: "realtime-analytics-events-\(UUID().uuidString.prefix(8))", startAtNewest: !fromBeginning)
-            let consumer = try KafkaConsumer(properties: properties, topics: [kafka.eventsTopic], logger: logger)
-            FileHandle.standardError.write(
-                Data("events: \(kafka.eventsTopic) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
-            let timer = Task {
-                if let seconds {
-                    try? await Task.sleep(for: .seconds(seconds))
-                    await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
-                }
-            }
-            defer { timer.cancel() }
+            let tail = try TopicTail.open(
+                options: options, name: "events", fromBeginning: fromBeginning, seconds: seconds, topic: \.eventsTopic)
             var printed = 0
-            for try await message in consumer.messages {
+            for try await message in tail.consumer.messages {
                 guard let line = Self.describe(message.value, type: type, stream: stream) else { continue }
-                Consume.printLine(line)
+                TopicTail.printLine(line)
                 printed += 1
                 if let maxEvents, printed >= maxEvents { break }
             }
-            await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
+            await tail.close()
             FileHandle.standardError.write(Data("events: \(printed) printed\n".utf8))
         }
 

@@ -266,7 +266,13 @@ struct YAMLSection {
             let text = scalar.string.count > 60 ? String(scalar.string.prefix(57)) + "..." : scalar.string
             return "'\(text)'"
         case .mapping: return "a mapping"
-        case .sequence: return "a list"
+        case .sequence(let sequence):
+            // A short list of plain values is shown as written (e.g. a corner [1.2, 0.5]).
+            let items = sequence.compactMap { $0.scalar?.string }
+            guard items.count == sequence.count, items.count <= 4, items.allSatisfy({ $0.count <= 20 }) else {
+                return "a list"
+            }
+            return "[\(items.joined(separator: ", "))]"
         case .alias: return "an alias"
         }
     }
