@@ -159,7 +159,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
+            name: "PipelineTests", dependencies: ["Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones", "Tracking", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,6 +37,20 @@ public struct ZoneEvent: Sendable, Equatable {
     public var direction: CrossingDirection?
     /// `zone_exit`: the visit's length; `dwell`: how long the track has been in the zone.
     public var durationSeconds: Double?
+
+    public init(
+        kind: Kind, name: String, trackID: Int, classID: Int, className: String?, box: Box,
+        direction: CrossingDirection?, durationSeconds: Double?
+    ) {
+        self.kind = kind
+        self.name = name
+        self.trackID = trackID
+        self.classID = classID
+        self.className = className
+        self.box = box
+        self.direction = direction
+        self.durationSeconds = durationSeconds
+    }
 }
 
 /// One stream's zones and lines, updated with its published tracks after every analysed frame: decides the events

@@ -14,7 +14,7 @@ import VideoIngest
 /// `DeliveryCounters`), and previews dropped by reason (`previewCounters`).
 public final class KafkaSink: ResultSink {
     public let name = "kafka"
-    public let producer: KafkaProducer
+    public let producer: any MessageProducer
     public let composer: MessageComposer
     /// Bytes handed to librdkafka (keys and headers aside).
     private let queuedBytes = Counter(label: "kafka_queued_bytes_total")
@@ -49,15 +49,22 @@ public final class KafkaSink: ResultSink {
         return properties
     }
 
-    public init(configuration: Configuration, logger: Logger) throws(KafkaError) {
+    /// The sink with a librdkafka producer made from `configuration.kafka`.
+    public convenience init(configuration: Configuration, logger: Logger) throws(KafkaError) {
         // Capture to broker acknowledgement, per message: the produce tag is the frame's capture time.
         let deliveryLatency = Timer(label: "pipeline_capture_to_delivery_seconds")
-        producer = try KafkaProducer(
+        let producer = try KafkaProducer(
             properties: Self.producerProperties(configuration.kafka), logger: logger,
             onDelivered: { captureUptimeNs in
                 guard captureUptimeNs != 0 else { return }  // an event message: no frame latency to record
                 deliveryLatency.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() &- captureUptimeNs))
             })
+        self.init(configuration: configuration, producer: producer, logger: logger)
+    }
+
+    /// The sink over any producer (tests give it one that scripts each outcome).
+    public init(configuration: Configuration, producer: any MessageProducer, logger: Logger) {
+        self.producer = producer
         composer = MessageComposer(
             configuration: configuration, maximumMessageBytes: producer.maximumMessageBytes, logger: logger)
         topic = configuration.kafka.topic
@@ -124,7 +131,7 @@ public final class KafkaSink: ResultSink {
         for event in result.events {
             let bytes = encoder.encode(event, of: result)
             let outcome = bytes.withUnsafeBytes {
-                producer.produce(topic: eventsTopic, key: result.streamID, value: $0, headers: Self.headers)
+                producer.produce(topic: eventsTopic, key: result.streamID, value: $0, headers: Self.headers, tag: 0)
             }
             switch outcome {
             case .queued: queuedBytes.increment(by: Int64(bytes.count))
