@@ -196,6 +196,40 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Whether the cluster answered the last probe (every 5 s), for readiness checks.
     public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
 
+    /// Messages between this consumer's position and the end of its partitions (checked every second from the
+    /// offsets the fetches bring back); nil before the first check.
+    public var lag: Int? {
+        let lag = events.lag.load(ordering: .relaxed)
+        return lag < 0 ? nil : lag
+    }
+
+    /// Moves every assigned partition to its first message stamped at or after `timestampMs` (the broker's
+    /// offsets-for-times index), e.g. to skip a backlog and show what is current. Blocking for up to a few
+    /// seconds: call off the cooperative pool. Returns the partitions moved.
+    @discardableResult
+    public func seek(toTimestampMs timestampMs: Int64) throws(KafkaError) -> Int {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let listed = rd_kafka_assignment(handle, &list)
+        guard listed == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError(listed, context: "cannot read the assignment")
+        }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard list.pointee.cnt > 0 else { return 0 }
+        for index in 0..<Int(list.pointee.cnt) { list.pointee.elems[index].offset = timestampMs }
+        let found = rd_kafka_offsets_for_times(handle, list, 5_000)
+        guard found == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(found, context: "the broker cannot look up offsets by time")
+        }
+        if let failed = rd_kafka_seek_partitions(handle, list, 5_000) {
+            let text = KafkaError.text(rd_kafka_error_code(failed))
+            rd_kafka_error_destroy(failed)
+            throw KafkaError("cannot seek: \(text)")
+        }
+        // What was fetched before the seek and not read yet belongs to the old position.
+        buffer.discardWaiting()
+        return Int(list.pointee.cnt)
+    }
+
     /// Partitions assigned to this consumer by its group (checked every second); nil before the first check.
     public var assignedPartitions: Int? {
         let count = events.assigned.load(ordering: .relaxed)
@@ -228,9 +262,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         let brokerProbe = BrokerProbe()
         /// Partitions assigned at the last check (-1: not checked yet) and when that was.
         let assigned = Atomic<Int>(-1)
+        /// Messages behind the partitions' ends at the last check (-1: not known yet).
+        let lag = Atomic<Int>(-1)
         private let assignmentCheckedNs = Atomic<UInt64>(0)
 
-        /// Counts the current assignment at most once a second. Call from the poll thread.
+        /// Counts the current assignment and the lag at most once a second. Call from the poll thread. The high
+        /// watermarks are the ones the last fetches brought back (no request is made).
         func countAssignmentIfDue(_ client: OpaquePointer) {
             let now = DispatchTime.now().uptimeNanoseconds
             let last = assignmentCheckedNs.load(ordering: .relaxed)
@@ -238,8 +275,20 @@ public final class KafkaConsumer: @unchecked Sendable {
             assignmentCheckedNs.store(now, ordering: .relaxed)
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
             guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
             assigned.store(Int(list.pointee.cnt), ordering: .relaxed)
-            rd_kafka_topic_partition_list_destroy(list)
+            guard rd_kafka_position(client, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+            var behind = 0
+            for index in 0..<Int(list.pointee.cnt) {
+                let entry = list.pointee.elems[index]
+                var low: Int64 = -1, high: Int64 = -1
+                guard entry.offset >= 0,
+                    rd_kafka_get_watermark_offsets(client, entry.topic, entry.partition, &low, &high)
+                        == RD_KAFKA_RESP_ERR_NO_ERROR, high >= entry.offset
+                else { continue }
+                behind += Int(high - entry.offset)
+            }
+            lag.store(behind, ordering: .relaxed)
         }
 
         init(logger: Logger, bootstrapServers: String) {

@@ -51,6 +51,19 @@ final class MessageBuffer: @unchecked Sendable {
         }
     }
 
+    /// Drops the messages not handed to the reader yet (after a seek, they belong to the old position); returns
+    /// how many.
+    @discardableResult
+    func discardWaiting() -> Int {
+        condition.lock()
+        let dropped = items.count - head
+        items.removeAll(keepingCapacity: true)
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+        return dropped
+    }
+
     var isFinished: Bool {
         condition.lock()
         defer { condition.unlock() }

@@ -95,6 +95,23 @@ struct StreamBoardTests {
         #expect(board.snapshot().first?.view.reason?.hasPrefix("no message for") == true)
     }
 
+    @Test("the live board skips a backlog once a message is more than 10 s old, at most once per 10 s")
+    func backlogPolicy() {
+        var policy = BacklogPolicy()
+        let now: Int64 = 1_000_000
+        // (Each decision taken first: the policy remembers its last skip.)
+        let fresh = policy.shouldSkip(messageTimestampMs: now - 9_000, nowMs: now)
+        #expect(!fresh, "9 s old: current enough")
+        let unstamped = policy.shouldSkip(messageTimestampMs: nil, nowMs: now)
+        #expect(!unstamped, "no timestamp: no judgement")
+        let behind = policy.shouldSkip(messageTimestampMs: now - 60_000, nowMs: now)
+        #expect(behind)
+        let inFlight = policy.shouldSkip(messageTimestampMs: now - 60_000, nowMs: now + 5_000)
+        #expect(!inFlight, "the old ones still in flight")
+        let stillBehind = policy.shouldSkip(messageTimestampMs: now - 60_000, nowMs: now + 10_001)
+        #expect(stillBehind, "still behind 10 s later")
+    }
+
     @Test("malformed and unknown-field messages are handled and counted")
     func malformedAndUnknown() {
         let board = StreamBoard()

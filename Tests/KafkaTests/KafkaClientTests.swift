@@ -80,6 +80,55 @@ struct KafkaClientTests {
         #expect(messages.allSatisfy { $0.header("schema-version") == Array("1".utf8) })
     }
 
+    @Test(
+        "a group consumer behind a backlog reports its lag, and a seek by time moves it to the first message stamped then (what was fetched before is dropped)"
+    )
+    func seekByTime() async throws {
+        let (address, broker) = try KafkaBroker.addressForTest()
+        defer { _ = broker }
+        let topic = KafkaBroker.uniqueTopic("seek")
+        let producer = try producer(address)
+        func send(_ range: Range<Int>) {
+            for index in range {
+                let payload = Array("{\"n\":\(index)}".utf8)
+                _ = payload.withUnsafeBytes { producer.produce(topic: topic, key: "k", value: $0) }
+            }
+            #expect(producer.flush(waitingAtMost: 15))
+        }
+        send(0..<300)
+        try await Task.sleep(for: .milliseconds(1200))
+        let split = Int64(Date().timeIntervalSince1970 * 1000)
+        try await Task.sleep(for: .milliseconds(200))
+        send(300..<400)
+        producer.close(waitingAtMost: 5)
+
+        let consumer = try consumer(address, topic: topic)
+        var iterator = consumer.messages.makeAsyncIterator()
+        let first = try await iterator.next()
+        #expect(first.map { String(decoding: $0.value, as: UTF8.self) } == "{\"n\":0}")
+        // The poll thread keeps fetching into the bounded buffer; the lag is what the reader has not taken yet,
+        // as far as librdkafka knows.
+        var lag: Int?
+        #expect(
+            ChildProcess.waitUntil(atMost: 10) {
+                lag = consumer.lag
+                return lag != nil
+            })
+        #expect((lag ?? -1) >= 0 && (lag ?? 0) <= 399, "lag \(lag.map(String.init) ?? "unknown")")
+        let moved = try consumer.seek(toTimestampMs: split)
+        #expect(moved == 1)
+        var numbers: [Int] = []
+        while numbers.last != 399, let message = try await iterator.next() {
+            let text = String(decoding: message.value, as: UTF8.self)
+            numbers.append(Int(text.dropFirst(5).dropLast()) ?? -1)
+        }
+        #expect(numbers.first.map { $0 >= 300 } == true, "the first message after the seek: \(numbers.prefix(3))")
+        #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 + 1 == $1 }, "then in order: \(numbers.prefix(5))")
+        #expect(numbers.count >= 95, "the messages after the split: \(numbers.count)")
+        #expect(ChildProcess.waitUntil(atMost: 10) { consumer.lag == 0 }, "lag \(consumer.lag.map(String.init) ?? "?")")
+        consumer.close()
+    }
+
     @Test("a producer started before its broker queues, then delivers once the broker appears")
     func brokerAppearsLater() throws {
         let port = try TestEnvironment.freePort()

@@ -124,5 +124,9 @@ public struct BoardTotals: Sendable, Encodable, Equatable {
     public var unknown_fields: Int
     /// Messages from an older run than their stream's current one, skipped.
     public var outdated: Int
+    /// The Kafka-fed dashboard's consumer lag in messages (nil in embedded mode or before the first check).
+    public var lag: Int? = nil
+    /// Backlogs skipped to show what is current (the Kafka-fed dashboard, live mode).
+    public var backlog_jumps = 0
     public var time_ms: Int64
 }

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 import Zones
 
 /// Takes raw frame messages (from Kafka or in-process), updates the board and pushes the changes to the hub.
@@ -76,7 +77,18 @@ public final class BoardPublisher: Sendable {
     public func tick(sourceReasons: [String: String] = [:]) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for view in board.refresh(nowMs: now, sourceReasons: sourceReasons) { hub.publish(view) }
-        hub.publish(board.totals(nowMs: now))
+        var totals = board.totals(nowMs: now)
+        let feed = feedState.withLock { $0 }
+        totals.lag = feed.lag
+        totals.backlog_jumps = feed.jumps
+        hub.publish(totals)
+    }
+
+    /// The Kafka feed's consumer lag and skipped backlogs, shown with the totals.
+    private let feedState = Mutex<(lag: Int?, jumps: Int)>((nil, 0))
+
+    public func recordFeed(lag: Int?, jumps: Int) {
+        feedState.withLock { $0 = (lag, jumps) }
     }
 
     /// Ticks every `seconds` until cancelled.

@@ -2,7 +2,9 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// The dashboard process's input: a Kafka consumer-group member reading the analytics topic into the board.
 public struct KafkaBoardFeed: Service {
@@ -11,6 +13,15 @@ public struct KafkaBoardFeed: Service {
     private let logger: Logger
     private let topic: String
     private let eventsTopic: String
+    /// Live mode (`start_at: newest`): a backlog is skipped rather than replayed.
+    private let skipsBacklog: Bool
+    private let jumps = Counter(label: "dashboard_backlog_jumps_total")
+    private let backlogJumps = JumpCount()
+
+    private final class JumpCount: Sendable {
+        let count = Atomic<Int>(0)
+    }
+    private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
 
     public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
         let properties = configuration.kafka.consumerProperties(
@@ -19,9 +30,26 @@ public struct KafkaBoardFeed: Service {
             properties: properties, topics: [configuration.kafka.topic, configuration.kafka.eventsTopic],
             logger: logger)
         eventsTopic = configuration.kafka.eventsTopic
+        skipsBacklog = configuration.dashboard.startAtNewest
         self.publisher = publisher
         self.logger = logger
         topic = configuration.kafka.topic
+    }
+
+    /// Moves the consumer to the last few seconds of every partition (a blocking broker lookup: on a thread of its
+    /// own), so the board shows what is current within a moment instead of replaying the backlog at its own pace.
+    private func skipBacklog(behindBy seconds: Int64, to timestampMs: Int64) {
+        let consumer = self.consumer, logger = self.logger, lag = consumer.lag
+        Thread {
+            do {
+                let moved = try consumer.seek(toTimestampMs: timestampMs)
+                logger.info(
+                    "dashboard: the topic was \(seconds) s behind (\(lag.map { "\($0) messages" } ?? "lag unknown")); skipped to the last 3 s of \(moved) partitions instead of replaying the backlog"
+                )
+            } catch {
+                logger.warning("dashboard: cannot skip the backlog: \(error); replaying it")
+            }
+        }.start()
     }
 
     /// Ready when the cluster answers and the group gave this consumer partitions of the topic. The streams are
@@ -49,9 +77,28 @@ public struct KafkaBoardFeed: Service {
         let consumer = self.consumer
         let ticks = Task { await publisher.runTicks() }
         defer { ticks.cancel() }
+        let jumpCount = backlogJumps
+        let lagSampler = Task { [lagGauge, publisher] in
+            while !Task.isCancelled {
+                let lag = consumer.lag
+                if let lag { lagGauge.record(lag) }
+                publisher.recordFeed(lag: lag, jumps: jumpCount.count.load(ordering: .relaxed))
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        defer { lagSampler.cancel() }
+        var backlog = BacklogPolicy()
         try await withTaskCancellationOrGracefulShutdownHandler {
             for try await message in consumer.messages {
                 let origin = "\(message.topic) partition \(message.partition) offset \(message.offset)"
+                let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+                if skipsBacklog, backlog.shouldSkip(messageTimestampMs: message.timestampMs, nowMs: nowMs),
+                    let stamped = message.timestampMs
+                {
+                    jumpCount.count.add(1, ordering: .relaxed)
+                    jumps.increment()
+                    skipBacklog(behindBy: (nowMs - stamped) / 1000, to: nowMs - 3000)
+                }
                 if message.topic == eventsTopic {
                     publisher.ingestEvent(message.value, origin: origin)
                 } else {
@@ -62,5 +109,20 @@ public struct KafkaBoardFeed: Service {
             // Leaving the group blocks for a moment: not on the cooperative pool.
             Thread { consumer.close() }.start()
         }
+    }
+}
+
+/// When the live board skips a backlog: a message stamped more than `behindMs` ago means the dashboard is replaying
+/// old messages (it started late in its group, or fell behind), and replaying them only delays what is current.
+/// At most one skip per `behindMs`, so the messages still in flight from before a skip do not cause another.
+struct BacklogPolicy {
+    var behindMs: Int64 = 10_000
+    private var lastSkipMs: Int64?
+
+    mutating func shouldSkip(messageTimestampMs: Int64?, nowMs: Int64) -> Bool {
+        guard let stamped = messageTimestampMs, nowMs - stamped > behindMs else { return false }
+        if let last = lastSkipMs, nowMs - last <= behindMs { return false }
+        lastSkipMs = nowMs
+        return true
     }
 }

@@ -211,6 +211,10 @@ function updateTotals(totals) {
   document.getElementById("streams").textContent = totals.streams;
   document.getElementById("rate").textContent = totals.messages_per_second.toFixed(1);
   document.getElementById("invalid").textContent = totals.invalid;
+  const lag = document.getElementById("lag");
+  lag.hidden = totals.lag == null;
+  lag.textContent = "lag " + totals.lag + (totals.backlog_jumps ? " · backlog skipped " + totals.backlog_jumps + "×" : "");
+  lag.title = "messages between the dashboard's consumer and the end of the topic; a backlog is skipped to show what is current";
 }
 
 function openModal(id) {
