@@ -11,6 +11,10 @@ import VideoIngest
 /// listen on are bound and released. Prints one line per check; returns the problems, one line each.
 enum DeepValidation {
     static func run(_ configuration: Configuration, logger: Logger) async -> [String] {
+        // FFmpeg's own lines would repeat what each source's problem line says: keep them out of the output.
+        var quiet = logger
+        quiet.logLevel = .critical
+        FFmpegLog.install(logger: quiet)
         var problems: [String] = []
         if configuration.model.path != nil {
             let started = Date()
@@ -38,9 +42,8 @@ enum DeepValidation {
             if let size = outcome.frameSize {
                 print("  deep: source \(outcome.source) (\(users)): first frame decoded, \(size.width)x\(size.height)")
             } else {
-                problems.append(
-                    "source \(outcome.source) (\(users)): \(outcome.error ?? "no frame"); check the path or URL and that the camera is reachable"
-                )
+                // The reader's reasons already say what to check.
+                problems.append("source \(outcome.source) (\(users)): \(outcome.error ?? "no frame")")
             }
         }
         if configuration.output.jsonlEnabled, configuration.output.jsonlPath != "-" {

@@ -342,6 +342,7 @@ struct ConfigurationCommandTests {
             #expect(problems.contains { $0.contains(fragment) }, "\(fragment) in \(failed.stderr)")
         }
         #expect(problems.count == 5, "\(failed.stderr)")
+        #expect(!failed.stderr.contains(" @ 0x"), "FFmpeg's own lines stay out: \(failed.stderr)")
         #expect(failed.stdout.contains("first frame decoded"), "the good source still passes: \(failed.stdout)")
         print("fault: validate --deep on five broken things; held: \(problems.joined(separator: " | "))")
     }
