@@ -56,17 +56,17 @@ extension RealtimeAnalytics {
 
         /// `vtest-3 line_cross gate left_to_right person #12 frame 4410` (nil when filtered out or not an event).
         static func describe(_ bytes: [UInt8], type: String?, stream: String?) -> String? {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-                let kind = object["event"] as? String, let source = object["stream"] as? String
-            else { return "invalid event message: \(String(decoding: bytes.prefix(120), as: UTF8.self))" }
-            if let type, kind != type { return nil }
-            if let stream, source != stream { return nil }
-            var parts = [source, kind, (object["zone"] ?? object["line"]) as? String ?? "?"]
-            if let direction = object["direction"] as? String { parts.append(direction) }
-            parts.append((object["class_name"] as? String) ?? "class \(object["class_id"] ?? "?")")
-            parts.append("#\(object["track_id"] ?? "?")")
-            if let duration = object["duration_s"] as? Double { parts.append(String(format: "after %.1f s", duration)) }
-            parts.append("frame \(object["frame_id"] ?? "?")")
+            guard let message = ZoneEventMessage.decode(bytes) else {
+                return "invalid event message: \(String(decoding: bytes.prefix(120), as: UTF8.self))"
+            }
+            if let type, message.event != type { return nil }
+            if let stream, message.stream != stream { return nil }
+            var parts = [message.stream, message.event, message.name ?? "?"]
+            if let direction = message.direction { parts.append(direction) }
+            parts.append(message.class_name ?? "class \(message.class_id.map(String.init) ?? "?")")
+            parts.append("#\(message.track_id)")
+            if let duration = message.duration_s { parts.append(String(format: "after %.1f s", duration)) }
+            parts.append("frame \(message.frame_id)")
             return parts.joined(separator: " ")
         }
     }

@@ -50,15 +50,9 @@ public struct FrameMessageEncoder: Sendable {
             }
             append(",\"confidence\":")
             appendFloat(track.confidence)
-            append(",\"bbox_xyxy\":[")
-            appendFloat(track.x1)
-            bytes.append(UInt8(ascii: ","))
-            appendFloat(track.y1)
-            bytes.append(UInt8(ascii: ","))
-            appendFloat(track.x2)
-            bytes.append(UInt8(ascii: ","))
-            appendFloat(track.y2)
-            append("]}")
+            append(",\"bbox_xyxy\":")
+            appendBox(track.x1, track.y1, track.x2, track.y2)
+            append("}")
         }
         append("]")
         if !result.zones.isEmpty {
@@ -127,18 +121,26 @@ public struct FrameMessageEncoder: Sendable {
         appendInteger(result.frameID)
         append(",\"timestamp_ms\":")
         appendInteger(result.timestampMs)
-        append(",\"bbox_xyxy\":[")
-        appendFloat(Float(event.box.x1))
-        bytes.append(UInt8(ascii: ","))
-        appendFloat(Float(event.box.y1))
-        bytes.append(UInt8(ascii: ","))
-        appendFloat(Float(event.box.x2))
-        bytes.append(UInt8(ascii: ","))
-        appendFloat(Float(event.box.y2))
-        append("],\"schema_version\":")
+        append(",\"bbox_xyxy\":")
+        appendBox(Float(event.box.x1), Float(event.box.y1), Float(event.box.x2), Float(event.box.y2))
+        append(",\"schema_version\":")
         appendInteger(Int64(Self.schemaVersion))
         bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// `[x1,y1,x2,y2]`.
+    private mutating func appendBox(_ x1: Float, _ y1: Float, _ x2: Float, _ y2: Float) {
+        // Written out, not looped over an array: no allocation per box.
+        bytes.append(UInt8(ascii: "["))
+        appendFloat(x1)
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(y1)
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(x2)
+        bytes.append(UInt8(ascii: ","))
+        appendFloat(y2)
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// `{"car":1,"person":2}`, names sorted (stable output).

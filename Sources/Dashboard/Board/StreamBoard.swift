@@ -174,9 +174,7 @@ public final class StreamBoard: Sendable {
 
     /// An event message as received from the events topic; nil (and counted) when it is not one.
     public func ingestEvent(_ bytes: some Collection<UInt8>) -> EventView? {
-        guard let message = try? JSONDecoder().decode(EventMessage.self, from: Data(bytes)),
-            let name = message.zone ?? message.line
-        else {
+        guard let message = ZoneEventMessage.decode(bytes), let name = message.name else {
             state.withLock { $0.invalidEvents += 1 }
             return nil
         }
@@ -270,19 +268,4 @@ public final class StreamBoard: Sendable {
         guard window.count >= 2, let oldest = window.first, nowMs > oldest else { return 0 }
         return Double(window.count - 1) / (Double(nowMs - oldest) / 1000)
     }
-}
-
-/// An events-topic message as the board reads it.
-private struct EventMessage: Decodable {
-    var stream: String
-    var run_id: String?
-    var event: String
-    var zone: String?
-    var line: String?
-    var track_id: Int
-    var class_name: String?
-    var direction: String?
-    var duration_s: Double?
-    var frame_id: Int64
-    var timestamp_ms: Int64
 }
