@@ -38,7 +38,11 @@ let package = Package(
         // the Makefile and scripts put it on PKG_CONFIG_PATH.
         .systemLibrary(name: "COpenVINO", pkgConfig: "openvino-c"),
 
-        // Value types shared by every stage: configuration, results, message encoding.
+        // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
+        // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
+        .target(name: "Messages", dependencies: ["Tracking", "Zones"]),
+        // The configuration file (one parser, so `validate` reports every problem in file order) and small shared
+        // utilities (clock, throttled logging).
         .target(
             name: "AnalyticsCore",
             dependencies: [
@@ -52,12 +56,12 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: [
-                "AnalyticsCore", "VideoFrames", "CFFmpeg",
+                "AnalyticsCore", "Messages", "VideoFrames", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Preview images: boxes and labels drawn on a frame, JPEG-encoded (libjpeg-turbo).
-        .target(name: "Preview", dependencies: ["AnalyticsCore", "VideoFrames", "CTurboJPEG", "CFFmpeg"]),
+        .target(name: "Preview", dependencies: ["Messages", "VideoFrames", "CTurboJPEG", "CFFmpeg"]),
         // Owning Swift types over librdkafka: producer with delivery accounting, consumer as an AsyncSequence.
         .target(
             name: "Kafka",
@@ -77,7 +81,8 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking", "Zones",
+                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
+                "Zones",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,7 +92,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "AnalyticsCore", "Kafka", "Zones",
+                "AnalyticsCore", "Messages", "Kafka", "Zones",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,7 +114,8 @@ let package = Package(
             name: "realtime-analytics",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka", "Dashboard", "Tracking",
+                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka", "Dashboard",
+                "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -120,7 +126,7 @@ let package = Package(
             name: "realtime-analytics-dashboard",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "Dashboard", "Kafka",
+                "AnalyticsCore", "Messages", "Dashboard", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -132,7 +138,8 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking", "Detection", "CRdKafka",
+                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking",
+                "Detection", "CRdKafka",
                 "CTurboJPEG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,24 +149,25 @@ let package = Package(
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),
         .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "CFFmpeg", "TestSupport"]),
-        .testTarget(name: "VideoIngestTests", dependencies: ["VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "VideoIngestTests", dependencies: ["Messages", "VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "PreviewTests", dependencies: ["Messages", "Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Messages", "Tracking", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "Tracking"]),
         .testTarget(
-            name: "DetectionTests", dependencies: ["Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
+            name: "DetectionTests", dependencies: ["Messages", "Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "AnalyticsCore", "TestSupport",
+                "Dashboard", "Messages", "AnalyticsCore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones", "Tracking", "TestSupport"]),
+            name: "PipelineTests", dependencies: ["Messages", "Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones", "Tracking", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import Metrics
 import ServiceLifecycle
 import Synchronization
@@ -17,6 +18,9 @@ public struct PipelineService: Service {
     public let runID: String
     /// Told the readers and sinks when the service runs (for `/readyz`).
     private let readiness: PipelineReadiness?
+
+    /// This process among the fleet's instances: host name (a Kubernetes pod's name) and process id.
+    static var instanceName: String { "\(ProcessInfo.processInfo.hostName)/\(getpid())" }
 
     /// Seconds the shutdown sequence may take in all; stays under the 5 s users are promised.
     static let shutdownBudgetSeconds = 4.0
@@ -67,14 +71,13 @@ public struct PipelineService: Service {
         let scheduler = FrameScheduler(
             detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS },
             idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds },
-            lanes: StreamLane.lanes(for: configuration))
-        let settings = IngestSettings(pipeline)
-        let readers = streams.enumerated().map { index, stream in
-            StreamReader(stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
-        }
+            lanes: StreamLane.lanes(for: configuration, runID: runID))
+        let fleet = configuration.fleet
+        let roster = StreamRoster(
+            configuration: configuration, scheduler: scheduler, logger: logger,
+            instance: fleet.enabled ? Self.instanceName : nil)
         let workerCount = AnalysisStage.workerCount(configuration)
-        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink, runID: runID)
-        let readersDone = ThreadLatch(count: readers.count)
+        let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
         let workersDone = ThreadLatch(count: workerCount)
 
         logger.info(
@@ -86,33 +89,55 @@ public struct PipelineService: Service {
                 "detect_fps": "\(pipeline.detectFPS)", "outputs": "\(sink.name.isEmpty ? "none" : sink.name)",
                 "kafka":
                     "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
+                "fleet": "\(fleet.enabled ? "group \(fleet.group) on \(fleet.assignmentTopic)" : "off")",
             ])
-        readiness?.attach(readers: readers, sinks: sink.sinks)
         workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
-        for reader in readers {
-            reader.start(onExit: { readersDone.arrive() })
+        // Fleet mode: the group's assignment starts and stops streams; otherwise every stream runs from the start.
+        let member: FleetMember?
+        if fleet.enabled {
+            do {
+                member = try FleetMember(configuration: configuration, roster: roster, logger: logger)
+            } catch {
+                scheduler.stop()
+                throw SinkError(description: "fleet: \(error); check the fleet and kafka sections of the configuration")
+            }
+        } else {
+            member = nil
+            roster.start(streams.indices, runID: runID)
         }
+        readiness?.attach(roster: roster, sinks: sink.sinks, fleet: member)
 
         let status = Task {
             await Self.reportStatus(
-                every: pipeline.statusIntervalSeconds, readers: readers, scheduler: scheduler, sink: sink)
+                every: pipeline.statusIntervalSeconds, roster: roster, scheduler: scheduler, sink: sink, fleet: member)
         }
         defer { status.cancel() }
         let metricsSampler = Task {
             let metrics = PipelineMetrics(streamIDs: streams.map(\.id), sinks: sink.sinks)
             while !Task.isCancelled {
-                metrics.sample(readers: readers, scheduler: scheduler)
+                metrics.sample(readers: roster.readers, scheduler: scheduler)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
         defer { metricsSampler.cancel() }
 
         let stoppedBySignal = SignalFlag()
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await readersDone.wait()
-        } onCancelOrGracefulShutdown: {
+        if let member {
+            // Runs until stopped; leaving the group first hands this instance's streams to the others at once.
+            try? await gracefulShutdown()
             stoppedBySignal.set()
-            for reader in readers { reader.stop() }
+            logger.info("leaving the fleet")
+            if !(await runOnDedicatedThread(named: "fleet leave", atMost: 2, { member.leave() })) {
+                logger.warning("the group leave did not finish within 2 s (the broker may be stuck in a rebalance)")
+            }
+            await runOnDedicatedThread(named: "stop streams") { roster.stopAll(waitingAtMost: 1) }
+        } else {
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await roster.allEnded.wait()
+            } onCancelOrGracefulShutdown: {
+                stoppedBySignal.set()
+                for reader in roster.readers { reader?.stop() }
+            }
         }
 
         // Every reader has stopped (or every file ended). Finish the frames in hand, then flush the sinks.
@@ -159,12 +184,13 @@ public struct PipelineService: Service {
 
     // MARK: Status
 
-    /// Per-stream figures between two counter snapshots taken `seconds` apart.
+    /// Per-stream figures between two counter snapshots taken `seconds` apart, for the streams running here.
     private static func statuses(
-        readers: [StreamReader], counters: [FrameScheduler.Counters], previous: [FrameScheduler.Counters],
+        readers: [StreamReader?], counters: [FrameScheduler.Counters], previous: [FrameScheduler.Counters],
         seconds: Double
     ) -> [StreamStatus] {
-        readers.enumerated().map { index, reader in
+        readers.enumerated().compactMap { index, reader in
+            guard let reader else { return nil }
             let now = counters[index]
             let before = previous[index]
             return StreamStatus(
@@ -176,7 +202,8 @@ public struct PipelineService: Service {
     }
 
     private static func reportStatus(
-        every interval: Double, readers: [StreamReader], scheduler: FrameScheduler, sink: SinkFanout
+        every interval: Double, roster: StreamRoster, scheduler: FrameScheduler, sink: SinkFanout,
+        fleet: FleetMember?
     ) async {
         guard interval > 0 else { return }
         var previous = scheduler.counters()
@@ -189,10 +216,12 @@ public struct PipelineService: Service {
             let elapsed = last.duration(to: now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let counters = scheduler.counters()
-            let statuses = statuses(readers: readers, counters: counters, previous: previous, seconds: seconds)
+            let statuses = statuses(
+                readers: roster.readers, counters: counters, previous: previous, seconds: seconds)
             previous = counters
             last = now
-            let line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
+            var line = StatusLine.render(streams: statuses, sinks: sink.sinks.map { ($0.name, $0.counters) }) + "\n"
+            if let fleet { line = fleet.summary(runningStreams: statuses.count) + "\n" + line }
             FileHandle.standardError.write(Data(line.utf8))
         }
     }

@@ -46,6 +46,21 @@ final class ThreadLatch: Sendable {
     }
 }
 
+/// Runs a blocking call on a thread of its own and waits at most `seconds` for it; true when it finished. A call
+/// that overruns keeps its thread and is left behind (shutdown goes on without it).
+public func runOnDedicatedThread(
+    named name: String, atMost seconds: Double, _ body: @escaping @Sendable () -> Void
+) async -> Bool {
+    let done = ThreadLatch(count: 1)
+    let thread = Thread {
+        body()
+        done.arrive()
+    }
+    thread.name = name
+    thread.start()
+    return await done.wait(atMost: seconds)
+}
+
 /// Runs a blocking call (a flush, a consumer-group leave) on a thread of its own and awaits its result, so the
 /// cooperative pool's few threads are never blocked by it.
 public func runOnDedicatedThread<T: Sendable>(

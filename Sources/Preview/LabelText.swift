@@ -1,4 +1,4 @@
-import AnalyticsCore
+import Messages
 
 /// The text of one box label, composed in a fixed buffer allocated once, so labelling allocates nothing per frame
 /// (a `String` built per track could, for long class names). Text beyond the capacity is cut off; a label that long

@@ -1,5 +1,5 @@
-import AnalyticsCore
 import CFFmpeg
+import Messages
 import VideoFrames
 
 /// Reusable per-thread preview renderer: not thread-safe, one per worker thread. Owns a tjhandle (one owning type)

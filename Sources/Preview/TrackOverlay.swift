@@ -1,4 +1,4 @@
-import AnalyticsCore
+import Messages
 
 /// Draws tracks (box outline plus label) on a preview canvas whose size may differ from the working frame the
 /// track coordinates refer to.

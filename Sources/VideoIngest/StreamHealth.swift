@@ -1,4 +1,4 @@
-import AnalyticsCore
+import Messages
 import Synchronization
 
 /// Live state and counters of one stream's reader, read by the status line and metrics from any thread.

@@ -2,6 +2,7 @@ import AnalyticsCore
 import ArgumentParser
 import Foundation
 import Logging
+import Messages
 import Synchronization
 import VideoFrames
 import VideoIngest

@@ -1,6 +1,6 @@
-import AnalyticsCore
 import ArgumentParser
 import Foundation
+import Messages
 import Tracking
 
 /// Live fidelity: what the pipeline published for looping copies of a clip, scored against a full-rate reference

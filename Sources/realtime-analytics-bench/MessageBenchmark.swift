@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import Messages
 import Pipeline
 import Preview
 import VideoFrames

@@ -1,4 +1,3 @@
-import AnalyticsCore
 import CRdKafka
 import CTurboJPEG
 import Foundation

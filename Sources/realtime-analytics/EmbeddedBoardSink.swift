@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Dashboard
+import Messages
 import Pipeline
 import VideoFrames
 

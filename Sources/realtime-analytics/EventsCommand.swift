@@ -1,10 +1,10 @@
-import AnalyticsCore
 import ArgumentParser
 import CommandLineSupport
 import Dashboard
 import Foundation
 import Kafka
 import Logging
+import Messages
 import Pipeline
 
 extension RealtimeAnalytics {

@@ -5,6 +5,7 @@ import Dashboard
 import Foundation
 import Kafka
 import Logging
+import Messages
 import Metrics
 import Pipeline
 import Prometheus

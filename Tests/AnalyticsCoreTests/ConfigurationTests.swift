@@ -64,6 +64,9 @@ struct ConfigurationTests {
         #expect(configuration.streams.isEmpty)
         #expect(configuration.pipeline.width == 640 && configuration.pipeline.height == 0)
         #expect(configuration.dashboard.host == "127.0.0.1")
+        let fleet = configuration.fleet
+        #expect(!fleet.enabled && fleet.group == "realtime-analytics" && fleet.assignmentTopic == "analytics.fleet")
+        #expect(fleet.partitions == 64 && fleet.assignor == .roundrobin && fleet.sessionTimeoutMs == 10_000)
         #expect(throws: ConfigurationError.self) { try configuration.validateForPipeline(file: "x") }
     }
 
@@ -130,6 +133,16 @@ struct ConfigurationTests {
         ("streams:\n  - {id: a, url: \"http:///x\"}\n", "streams[0].url", "no host"),
         ("streams:\n  - {id: a, url: \"rtsp://user:pw@:554/x\"}\n", "streams[0].url", "no host"),
         ("pipeline:\n  ready_max_streams_down: -1\n", "pipeline.ready_max_streams_down", "from 0 to"),
+        ("fleet:\n  assignor: sticky\n", "fleet.assignor", "allowed: cooperative-sticky, roundrobin, range"),
+        ("fleet:\n  partitions: 0\n", "fleet.partitions", "from 1 to 10000"),
+        ("fleet:\n  assignment_topic: \"a b\"\n", "fleet.assignment_topic", "letters, digits"),
+        ("fleet:\n  session_timeout_ms: 10\n", "fleet.session_timeout_ms", "from 1000"),
+        (
+            "fleet:\n  enabled: true\n  assignment_topic: analytics.events\n", "fleet.assignment_topic",
+            "a topic of its own"
+        ),
+        ("fleet:\n  group: \"\"\n", "fleet.group", "is empty"),
+        ("flet:\n  enabled: true\n", "flet", "did you mean 'fleet'"),
         (
             "streams:\n  - {id: a, url: a.mp4, zones: [{name: z, polygon: [[0, 0], [1.2, 0], [1, 1]]}]}\n",
             "streams[0].zones[0].polygon[1]", "x and y from 0 to 1"

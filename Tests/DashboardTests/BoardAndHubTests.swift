@@ -1,5 +1,5 @@
-import AnalyticsCore
 import Foundation
+import Messages
 import TestSupport
 import Testing
 

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Messages
 import Testing
 
 /// The HTTP routes and the access token, in process (HummingbirdTesting's router client: no socket, no browser).

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import Synchronization
 import TestSupport
 import Testing
@@ -54,9 +55,9 @@ struct InProcessPipelineTests {
         configuration.kafka.includeFrames = true
         configuration.preview.minIntervalMs = 1000
         let scheduler = FrameScheduler(
-            detectFPS: [0, 0, 0], lanes: StreamLane.lanes(for: configuration))
+            detectFPS: [0, 0, 0], lanes: StreamLane.lanes(for: configuration, runID: "run-under-test"))
         let sink = CollectingSink()
-        let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink, runID: "run-under-test")
+        let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink)
         let exited = SharedCounter()
         workers.start(makeAnalyzer: { _ in StampingAnalyzer() }, onExit: { exited.add() })
         let control = ReaderControl()

@@ -26,7 +26,11 @@ struct ReplayTests {
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
             label: "pipeline")
-        Thread.sleep(forTimeInterval: 12)
+        // About 10 messages a second once the model is compiled; waits for 80 (at most 45 s on a loaded machine).
+        let deadline = Date().addingTimeInterval(45)
+        while Date() < deadline, ((try? JSONLines.read(output, tail: .mayBePartial))?.count ?? 0) < 80 {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         #expect(pipeline.stop(signal: SIGTERM, waitingAtMost: 10).status == 0, "\(pipeline.stderr.suffix(800))")
         let written = try JSONLines.read(output)
         let stamps = written.compactMap { $0["timestamp_ms"] as? Int }.sorted()

@@ -1,4 +1,3 @@
-import AnalyticsCore
 import Testing
 
 @testable import Pipeline

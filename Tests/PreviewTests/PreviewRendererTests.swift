@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import Messages
 import Preview
 import Testing
 import VideoFrames

@@ -15,10 +15,13 @@ public struct Configuration: Sendable, Equatable {
     public var output = OutputConfiguration()
     public var preview = PreviewConfiguration()
     public var metrics = MetricsConfiguration()
+    public var fleet = FleetConfiguration()
 
     public init() {}
 
-    static let keys = ["kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview", "metrics"]
+    static let keys = [
+        "kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview", "metrics", "fleet",
+    ]
 
     /// Loads and validates a configuration file. Relative paths inside it are resolved against its folder.
     public static func load(path: String) throws(ConfigurationError) -> Configuration {
@@ -108,6 +111,16 @@ public struct Configuration: Sendable, Equatable {
                     "port",
                     "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
                 )
+            }
+        }
+        attempt { () throws(ConfigurationError) in
+            let section = try document.section("fleet", allowedKeys: FleetConfiguration.keys)
+            configuration.fleet = try FleetConfiguration(section)
+            let fleet = configuration.fleet, kafka = configuration.kafka
+            if fleet.enabled && [kafka.topic, kafka.eventsTopic].contains(fleet.assignmentTopic) {
+                throw section.error(
+                    "assignment_topic",
+                    "is '\(fleet.assignmentTopic)', a topic results are published to; allowed: a topic of its own")
             }
         }
         attempt { () throws(ConfigurationError) in

@@ -53,15 +53,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
             }
         }
         for key in ["topic", "events_topic"] {
-            let name = try section.string(key, default: key == "topic" ? topic : eventsTopic)
-            let legal = name.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == 0x2E || byte == 0x5F || byte == 0x2D
-            }
-            guard legal, name.utf8.count <= 249, name != ".", name != ".." else {
-                throw section.error(
-                    key, "got '\(name)'; allowed: 1-249 characters of letters, digits, '.', '_' and '-'")
-            }
+            let name = try Self.topicName(section, key, default: key == "topic" ? topic : eventsTopic)
             if key == "topic" { topic = name } else { eventsTopic = name }
         }
         guard eventsTopic != topic else {
@@ -79,5 +71,22 @@ public struct KafkaConfiguration: Sendable, Equatable {
                 "properties",
                 "sets '\(key)', which a kafka key already controls; use bootstrap_servers, linger_ms or max_batch_size")
         }
+    }
+
+    /// A topic name under `key`: what Kafka accepts.
+    static func topicName(
+        _ section: YAMLSection, _ key: String, default fallback: String
+    ) throws(ConfigurationError)
+        -> String
+    {
+        let name = try section.string(key, default: fallback)
+        let legal = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        guard legal, !name.isEmpty, name.utf8.count <= 249, name != ".", name != ".." else {
+            throw section.error(key, "got '\(name)'; allowed: 1-249 characters of letters, digits, '.', '_' and '-'")
+        }
+        return name
     }
 }

@@ -1,4 +1,3 @@
-import AnalyticsCore
 import Zones
 
 /// How a stream looks on the board: its health and figures (without the thumbnail, which travels separately).

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import Metrics
 import Synchronization
 import Zones

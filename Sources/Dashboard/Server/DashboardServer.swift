@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import Messages
 import Prometheus
 
 /// The dashboard's HTTP and WebSocket server: the page, `/api/streams`, `/healthz` (liveness), `/readyz`

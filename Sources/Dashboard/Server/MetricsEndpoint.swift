@@ -1,7 +1,7 @@
-import AnalyticsCore
 import Foundation
 import Hummingbird
 import Logging
+import Messages
 import Prometheus
 
 /// The pipeline's own endpoint: `GET /metrics` (Prometheus text exposition format), `GET /healthz` (liveness: the

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import Metrics
 import VideoFrames
 import VideoIngest
@@ -28,12 +29,9 @@ public final class AnalysisWorkers: Sendable {
     private let scheduler: FrameScheduler
     private let sink: any ResultSink
     public let count: Int
-    /// Carried in every result (`run_id`).
-    private let runID: String
 
-    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink, runID: String) {
+    public init(count: Int, scheduler: FrameScheduler, sink: any ResultSink) {
         self.count = count
-        self.runID = runID
         self.scheduler = scheduler
         self.sink = sink
     }
@@ -44,7 +42,7 @@ public final class AnalysisWorkers: Sendable {
         onExit: @escaping @Sendable () -> Void
     ) {
         for worker in 0..<count {
-            let thread = Thread { [scheduler, sink, runID] in
+            let thread = Thread { [scheduler, sink] in
                 let analyzer = makeAnalyzer(worker)
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
@@ -59,7 +57,8 @@ public final class AnalysisWorkers: Sendable {
                     for (item, tracks) in zip(taken, analyzer.analyze(taken)) {
                         let frame = item.frame
                         var result = FrameResult(
-                            streamID: frame.streamID, frameID: frame.index, runID: runID,
+                            streamID: frame.streamID, frameID: frame.index, runID: item.lane.runID,
+                            instance: item.lane.instance,
                             timestampMs: frame.captureTimeMs,
                             width: frame.width, height: frame.height, tracks: tracks)
                         item.lane.applyZones(to: &result, frame: frame)

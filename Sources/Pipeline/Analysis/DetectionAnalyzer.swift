@@ -2,6 +2,7 @@ import AnalyticsCore
 import Detection
 import Foundation
 import Logging
+import Messages
 import Metrics
 import Synchronization
 import Tracking

@@ -24,6 +24,8 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     private var state: SchedulerState
     /// Per stream, its lane while no worker holds it.
     private var lanes: [StreamLane?]
+    /// Per stream, a lane that replaces the one a worker holds when the worker completes (`renew`).
+    private var renewals: [StreamLane?]
     private let nowNs: @Sendable () -> UInt64
 
     /// `detectFPS[i]` caps stream i's analysed frames per second; 0 means every frame. While nothing moves in stream
@@ -40,6 +42,7 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
             "one lane per stream, in stream order")
         state = SchedulerState(detectFPS: detectFPS, idleCheckSeconds: idleCheckSeconds)
         self.lanes = lanes
+        renewals = lanes.map { _ in nil }
         self.nowNs = nowNs
     }
 
@@ -114,10 +117,36 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
     /// Gives a taken frame's lane back: the frame is analysed, and its stream is schedulable again.
     public func complete(_ taken: TakenFrame) {
         condition.lock()
-        lanes[taken.lane.index] = taken.lane
-        state.complete(taken.lane.index)
+        let index = taken.lane.index
+        lanes[index] = renewals[index] ?? taken.lane
+        renewals[index] = nil
+        state.complete(index)
         condition.broadcast()
         condition.unlock()
+    }
+
+    // MARK: Streams that stop and start (fleet mode)
+
+    /// Drops stream `index`'s waiting frame (its reader has stopped; counted as not analysed) and gives the stream
+    /// `lane` from now on: at once, or as soon as the worker holding the old lane completes its frame.
+    public func renew(_ lane: StreamLane) {
+        condition.lock()
+        let discarded = state.discard(lane.index)
+        if lanes[lane.index] != nil {
+            lanes[lane.index] = lane
+        } else {
+            renewals[lane.index] = lane
+        }
+        condition.unlock()
+        _ = discarded  // Released outside the lock.
+    }
+
+    /// Drops stream `index`'s waiting frame (its reader has stopped), counted as not analysed.
+    public func discardWaiting(_ index: Int) {
+        condition.lock()
+        let discarded = state.discard(index)
+        condition.unlock()
+        _ = discarded
     }
 
     // MARK: Lifecycle and counters

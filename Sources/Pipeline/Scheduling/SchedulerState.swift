@@ -134,20 +134,21 @@ struct SchedulerState {
         slots[index].counters.completed += 1
     }
 
+    /// Drops stream `index`'s waiting frame, if any (counted as dropped), and returns it.
+    mutating func discard(_ index: Int) -> Frame? {
+        guard let frame = slots[index].pending else { return nil }
+        slots[index].pending = nil
+        slots[index].counters.dropped += 1
+        return frame
+    }
+
     /// Workers finish what is pending, then `take` says `.finished` (the sources have ended).
     mutating func drain() { draining = true }
 
     /// `take` says `.finished` from now on; returns the frames still waiting, counted as dropped.
     mutating func stop() -> [Frame] {
         stopping = true
-        var discarded: [Frame] = []
-        for index in slots.indices {
-            guard let frame = slots[index].pending else { continue }
-            discarded.append(frame)
-            slots[index].pending = nil
-            slots[index].counters.dropped += 1
-        }
-        return discarded
+        return slots.indices.compactMap { discard($0) }
     }
 
     var counters: [FrameScheduler.Counters] { slots.map(\.counters) }

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import VideoFrames
 
 /// Writes each result as one JSON line to a file or stdout, from a writer thread of its own.

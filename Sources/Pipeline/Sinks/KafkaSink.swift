@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import Messages
 import Metrics
 import VideoFrames
 import VideoIngest

@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Logging
+import Messages
 import Preview
 import Synchronization
 import VideoFrames

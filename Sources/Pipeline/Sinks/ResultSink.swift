@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Kafka
+import Messages
 import Synchronization
 import VideoFrames
 

@@ -1,6 +1,6 @@
-import AnalyticsCore
 import Foundation
 import Kafka
+import Messages
 import Metrics
 import VideoIngest
 
@@ -30,6 +30,8 @@ final class PipelineMetrics {
     private let sinks: [SinkHandles]
     private var previous: [FrameScheduler.Counters]
     private var previousReconnects: [Int]
+    /// Which reader the reconnect count above belongs to (a stream that starts again has a new reader).
+    private var previousReaders: [ObjectIdentifier?]
     private let residentBytes = Gauge(label: "process_resident_memory_bytes")
 
     init(streamIDs: [String], sinks: [any ResultSink]) {
@@ -65,19 +67,29 @@ final class PipelineMetrics {
         }
         previous = streamIDs.map { _ in FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0) }
         previousReconnects = streamIDs.map { _ in 0 }
+        previousReaders = streamIDs.map { _ in nil }
     }
 
-    func sample(readers: [StreamReader], scheduler: FrameScheduler) {
+    /// `readers[i]` is stream i's reader, nil where the stream does not run here (fleet mode).
+    func sample(readers: [StreamReader?], scheduler: FrameScheduler) {
         let counters = scheduler.counters()
         for (index, handles) in streams.enumerated() where index < counters.count {
             let now = counters[index], before = previous[index]
             handles.decoded.increment(by: Int64(max(0, now.delivered - before.delivered)))
             handles.dropped.increment(by: Int64(max(0, now.dropped - before.dropped)))
             handles.analysed.increment(by: Int64(max(0, now.completed - before.completed)))
-            let reconnects = readers[index].health.reconnects
+            guard index < readers.count, let reader = readers[index] else {
+                for (_, gauge) in handles.states { gauge.record(0) }
+                continue
+            }
+            if previousReaders[index] != ObjectIdentifier(reader) {
+                previousReaders[index] = ObjectIdentifier(reader)
+                previousReconnects[index] = 0
+            }
+            let reconnects = reader.health.reconnects
             handles.reconnects.increment(by: Int64(max(0, reconnects - previousReconnects[index])))
             previousReconnects[index] = reconnects
-            let state = readers[index].health.state
+            let state = reader.health.state
             for (candidate, gauge) in handles.states { gauge.record(candidate == state ? 1 : 0) }
         }
         previous = counters

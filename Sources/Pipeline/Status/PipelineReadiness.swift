@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Kafka
+import Messages
 import Synchronization
 import VideoIngest
 
@@ -17,8 +18,9 @@ public final class PipelineReadiness: Sendable {
 
     private struct State {
         var detector: Detector
-        var readers: [StreamReader] = []
+        var roster: StreamRoster?
         var sinks: [any ResultSink] = []
+        var fleet: FleetMember?
     }
 
     private let state: Mutex<State>
@@ -35,16 +37,22 @@ public final class PipelineReadiness: Sendable {
         state.withLock { $0.detector = detector }
     }
 
-    func attach(readers: [StreamReader], sinks: [any ResultSink]) {
+    func attach(roster: StreamRoster, sinks: [any ResultSink], fleet: FleetMember?) {
         state.withLock {
-            $0.readers = readers
+            $0.roster = roster
             $0.sinks = sinks
+            $0.fleet = fleet
         }
+    }
+
+    /// The readers of the streams running here (all configured streams, or this instance's share of the fleet).
+    private var runningReaders: [StreamReader] {
+        state.withLock { $0.roster?.readers.compactMap { $0 } ?? [] }
     }
 
     /// Why each stream that is not delivering frames is down (its source's last error), by stream id.
     public func sourceReasons() -> [String: String] {
-        let readers = state.withLock { $0.readers }
+        let readers = runningReaders
         var reasons: [String: String] = [:]
         for reader in readers where reader.health.state != .online && reader.health.state != .ended {
             if let error = reader.health.lastError { reasons[reader.stream.id] = error }
@@ -54,7 +62,8 @@ public final class PipelineReadiness: Sendable {
 
     /// The readers' states as they are now.
     public func report() -> ReadinessReport {
-        let (detector, readers, sinks) = state.withLock { ($0.detector, $0.readers, $0.sinks) }
+        let (detector, started, sinks, fleet) = state.withLock { ($0.detector, $0.roster != nil, $0.sinks, $0.fleet) }
+        let readers = runningReaders
         var problems: [String] = []
         switch detector {
         case .notConfigured, .ready: break
@@ -62,7 +71,7 @@ public final class PipelineReadiness: Sendable {
         case .failed(let reason): problems.append("detector: \(reason)")
         }
         let streams: [ReadinessReport.Stream]
-        if readers.isEmpty {
+        if !started {
             streams = streamIDs.map { .init(id: $0, state: "connecting", reason: "the pipeline is starting") }
             if !streamIDs.isEmpty { problems.append("streams: the pipeline is starting") }
         } else {
@@ -79,6 +88,7 @@ public final class PipelineReadiness: Sendable {
                 )
             }
         }
+        if let fleet { problems += fleet.problems }
         for sink in sinks {
             switch sink.kafkaBrokerStatus {
             case nil, .reachable?: break
@@ -86,6 +96,7 @@ public final class PipelineReadiness: Sendable {
             case .unreachable(let reason)?: problems.append("kafka: no broker answers (\(reason))")
             }
         }
-        return ReadinessReport(problems: problems, streams: streams)
+        return ReadinessReport(
+            problems: problems, streams: streams, fleet: fleet?.summary(runningStreams: readers.count))
     }
 }

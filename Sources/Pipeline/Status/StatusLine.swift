@@ -1,5 +1,5 @@
-import AnalyticsCore
 import Foundation
+import Messages
 
 /// One stream's figures over the last status interval.
 public struct StreamStatus: Sendable, Equatable {

@@ -1,10 +1,12 @@
 import AnalyticsCore
+import Messages
 import Tracking
 import VideoFrames
 import Zones
 
-/// What one stream owns on the analysis side: its tracker and the clock it runs on, its zone counter, and its
-/// preview throttle.
+/// What one stream owns on the analysis side: the run its results belong to, its tracker and the clock it runs on,
+/// its zone counter, and its preview throttle. A stream that starts again (fleet mode: it moved here) gets a new
+/// lane, so nothing of an earlier run carries over.
 ///
 /// The scheduler keeps each stream's lane in the stream's slot and hands it to a worker together with the stream's
 /// frame (`TakenFrame`); the slot stays empty until the worker gives the lane back with `complete`. So a lane is
@@ -12,6 +14,10 @@ import Zones
 public final class StreamLane {
     public let index: Int
     public let streamID: String
+    /// Carried in every result of this lane (`run_id`): frame and track ids are unique within it.
+    public let runID: String
+    /// Fleet mode: this instance's name, carried in every result (`instance`); nil otherwise.
+    public let instance: String?
     /// nil when tracking is off (`tracker.enabled: false`): detections are published as they are.
     let tracker: ByteTracker?
     /// nil when the stream has no zones or lines.
@@ -25,11 +31,13 @@ public final class StreamLane {
     private var lastPreviewNs: UInt64?
 
     init(
-        index: Int, streamID: String, tracker: ByteTracker?, usesMediaTime: Bool, wantsPreviews: Bool,
-        previewIntervalNs: UInt64, zoneCounter: ZoneCounter? = nil
+        index: Int, streamID: String, runID: String = "", instance: String? = nil, tracker: ByteTracker?,
+        usesMediaTime: Bool, wantsPreviews: Bool, previewIntervalNs: UInt64, zoneCounter: ZoneCounter? = nil
     ) {
         self.index = index
         self.streamID = streamID
+        self.runID = runID
+        self.instance = instance
         self.tracker = tracker
         self.zoneCounter = zoneCounter
         self.usesMediaTime = usesMediaTime
@@ -44,23 +52,26 @@ public final class StreamLane {
             previewIntervalNs: 0)
     }
 
-    /// One lane per configured stream: a ByteTracker each (`tracker:`), previews as `include_frames` and
-    /// `preview.min_interval_ms` say.
-    public static func lanes(for configuration: Configuration) -> [StreamLane] {
+    /// One lane per configured stream, all of run `runID`.
+    public static func lanes(for configuration: Configuration, runID: String = "") -> [StreamLane] {
+        configuration.streams.indices.map { StreamLane(for: configuration, index: $0, runID: runID) }
+    }
+
+    /// Stream `index`'s lane: a ByteTracker (`tracker:`), previews as `include_frames` and
+    /// `preview.min_interval_ms` say, a zone counter when the stream has zones or lines.
+    public convenience init(for configuration: Configuration, index: Int, runID: String, instance: String? = nil) {
         let tracking = configuration.tracker
-        let parameters = tracking.parameters
-        return configuration.streams.enumerated().map { index, stream in
-            StreamLane(
-                index: index, streamID: stream.id,
-                tracker: tracking.enabled ? ByteTracker(parameters: parameters) : nil,
-                usesMediaTime: !stream.realtime && !stream.loop,
-                wantsPreviews: configuration.includesFrames(streamIndex: index),
-                previewIntervalNs: UInt64(configuration.preview.minIntervalMs) * 1_000_000,
-                zoneCounter: stream.zones.isEmpty && stream.lines.isEmpty
-                    ? nil
-                    : ZoneCounter(
-                        zones: stream.zones, lines: stream.lines, forgetAfterSeconds: tracking.lostTrackSeconds))
-        }
+        let stream = configuration.streams[index]
+        self.init(
+            index: index, streamID: stream.id, runID: runID, instance: instance,
+            tracker: tracking.enabled ? ByteTracker(parameters: tracking.parameters) : nil,
+            usesMediaTime: !stream.realtime && !stream.loop,
+            wantsPreviews: configuration.includesFrames(streamIndex: index),
+            previewIntervalNs: UInt64(configuration.preview.minIntervalMs) * 1_000_000,
+            zoneCounter: stream.zones.isEmpty && stream.lines.isEmpty
+                ? nil
+                : ZoneCounter(
+                    zones: stream.zones, lines: stream.lines, forgetAfterSeconds: tracking.lostTrackSeconds))
     }
 
     /// Feeds `result`'s tracks to the stream's zone counter (at `frame`'s tracking time) and adds the occupancy,

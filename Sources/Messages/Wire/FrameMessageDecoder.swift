@@ -30,6 +30,7 @@ public enum FrameMessageDecoder {
         var stream: String
         var frame_id: Int64
         var run_id: String?
+        var instance: String?
         var tracks: [TrackMessage]
         var frame_jpeg: String?
         var schema_version: Int?
@@ -48,7 +49,8 @@ public enum FrameMessageDecoder {
         }
 
         static let known: Set<String> = [
-            "stream", "frame_id", "run_id", "tracks", "frame_jpeg", "schema_version", "timestamp_ms", "width",
+            "stream", "frame_id", "run_id", "instance", "tracks", "frame_jpeg", "schema_version", "timestamp_ms",
+            "width",
             "height", "zones", "lines",
         ]
 
@@ -58,6 +60,7 @@ public enum FrameMessageDecoder {
             stream = try container.decode(String.self, forKey: Key(stringValue: "stream"))
             frame_id = try container.decode(Int64.self, forKey: Key(stringValue: "frame_id"))
             run_id = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "run_id"))
+            instance = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "instance"))
             tracks = try container.decode([TrackMessage].self, forKey: Key(stringValue: "tracks"))
             frame_jpeg = try container.decodeIfPresent(String.self, forKey: Key(stringValue: "frame_jpeg"))
             schema_version = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "schema_version"))
@@ -107,7 +110,7 @@ public enum FrameMessageDecoder {
         }
         var result = FrameResult(
             streamID: message.stream, frameID: message.frame_id, runID: message.run_id,
-            timestampMs: message.timestamp_ms ?? 0,
+            instance: message.instance, timestampMs: message.timestamp_ms ?? 0,
             width: message.width ?? 0, height: message.height ?? 0, tracks: tracks)
         result.zones = (message.zones ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         result.lines = (message.lines ?? [:]).sorted { $0.key < $1.key }.map { name, directions in

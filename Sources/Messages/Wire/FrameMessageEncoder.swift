@@ -29,6 +29,10 @@ public struct FrameMessageEncoder: Sendable {
             append(",\"run_id\":")
             appendString(runID)
         }
+        if let instance = result.instance {
+            append(",\"instance\":")
+            appendString(instance)
+        }
         append(",\"timestamp_ms\":")
         appendInteger(result.timestampMs)
         append(",\"width\":")

@@ -47,6 +47,8 @@ public struct FrameResult: Sendable {
     public var frameID: Int64
     /// The pipeline run that produced it (`RunID`); nil in messages from producers before run ids.
     public var runID: String?
+    /// Fleet mode: the pipeline instance that runs the stream now (`instance`: host name and process id).
+    public var instance: String?
     public var timestampMs: Int64
     public var width: Int
     public var height: Int
@@ -59,12 +61,13 @@ public struct FrameResult: Sendable {
     public var events: [ZoneEvent] = []
 
     public init(
-        streamID: String, frameID: Int64, runID: String? = nil, timestampMs: Int64, width: Int, height: Int,
-        tracks: [Track]
+        streamID: String, frameID: Int64, runID: String? = nil, instance: String? = nil, timestampMs: Int64,
+        width: Int, height: Int, tracks: [Track]
     ) {
         self.streamID = streamID
         self.frameID = frameID
         self.runID = runID
+        self.instance = instance
         self.timestampMs = timestampMs
         self.width = width
         self.height = height

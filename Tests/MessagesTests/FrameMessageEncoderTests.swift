@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import Messages
 import Testing
 
 @Suite("Frame message encoder")

@@ -22,11 +22,15 @@ public struct ReadinessReport: Sendable, Encodable, Equatable {
     /// One line per reason; empty when ready.
     public var problems: [String]
     public var streams: [Stream]
+    /// Fleet mode: this instance's share (e.g. `fleet: member of realtime-analytics, 4 of 12 streams, …`); the
+    /// streams above are the ones it runs.
+    public var fleet: String?
 
-    public init(problems: [String], streams: [Stream]) {
+    public init(problems: [String], streams: [Stream], fleet: String? = nil) {
         status = problems.isEmpty ? "ready" : "not ready"
         self.problems = problems
         self.streams = streams
+        self.fleet = fleet
     }
 
     public var isReady: Bool { problems.isEmpty }
