@@ -59,7 +59,8 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         let servingPort = port ?? dashboard.port
         let app = try DashboardServer.makeApplication(
             publisher: components.publisher, configuration: dashboard, port: servingPort, registry: registry,
-            readiness: { feed.readiness() }, logger: logger)
+            readiness: { feed.readiness() }, replay: ReplaySessions(configuration: configuration, logger: logger),
+            logger: logger)
         let tokenHint = dashboard.accessToken == nil ? "" : "?token=…"
         logger.info(
             "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))"

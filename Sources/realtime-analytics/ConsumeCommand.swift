@@ -50,34 +50,7 @@ extension RealtimeAnalytics {
 
         /// The capture-time window asked for, in ms since the epoch.
         var window: (from: Int64, until: Int64?)? {
-            get throws {
-                var start: Int64?
-                if let since {
-                    guard let seconds = Self.duration(since) else {
-                        throw ValidationError("--since \(since) is not a duration; use e.g. 90s, 10m, 2h or 1d")
-                    }
-                    start = Int64((Date().timeIntervalSince1970 - seconds) * 1000)
-                }
-                if let from {
-                    guard since == nil else { throw ValidationError("--since and --from both give the start; use one") }
-                    guard let date = Self.time(from) else {
-                        throw ValidationError("--from \(from) is not a time; use e.g. 2026-12-04T02:13:00Z")
-                    }
-                    start = Int64(date.timeIntervalSince1970 * 1000)
-                }
-                let end = try until.map { text throws -> Int64 in
-                    guard let date = Self.time(text) else {
-                        throw ValidationError("--until \(text) is not a time; use e.g. 2026-12-04T02:20:00Z")
-                    }
-                    return Int64(date.timeIntervalSince1970 * 1000)
-                }
-                guard let start else {
-                    if end != nil { throw ValidationError("--until needs --since or --from") }
-                    return nil
-                }
-                if let end, end <= start { throw ValidationError("--until must be after the start") }
-                return (start, end)
-            }
+            get throws { try TimeWindow.make(since: since, from: from, until: until) }
         }
 
         func validate() throws {
@@ -86,22 +59,6 @@ extension RealtimeAnalytics {
             if window != nil && fromBeginning {
                 throw ValidationError("--from-beginning and a start time exclude each other")
             }
-        }
-
-        static func duration(_ text: String) -> Double? {
-            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-            guard let unit = text.last.flatMap({ units[$0] }), let value = Double(text.dropLast()), value > 0 else {
-                return nil
-            }
-            return value * unit
-        }
-
-        static func time(_ text: String) -> Date? {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date }
-            formatter.formatOptions = [.withInternetDateTime]
-            return formatter.date(from: text)
         }
 
         /// `value` without its `frame_jpeg` member (our producer's data URLs hold no quotes).

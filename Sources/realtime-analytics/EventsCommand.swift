@@ -31,9 +31,32 @@ extension RealtimeAnalytics {
         @Option(help: "Stop after this many seconds.")
         var seconds: Double?
 
+        @Option(help: "Read the events from this long ago: 90s, 10m, 2h or 1d (by the time they happened).")
+        var since: String?
+
+        @Option(help: "Read the events that happened at or after this time: 2026-12-04T02:13:00Z.")
+        var from: String?
+
+        @Option(help: "With --since or --from: stop at this time, after the topic's end is reached.")
+        var until: String?
+
+        @Flag(
+            help:
+                "Instead of one line per event, print how many there were per stream, zone or line, event, direction and class (with --since or --from: over that window)."
+        )
+        var counts = false
+
+        /// The window asked for, in ms since the epoch.
+        var window: (from: Int64, until: Int64?)? {
+            get throws { try TimeWindow.make(since: since, from: from, until: until) }
+        }
+
         static let types = ["zone_enter", "zone_exit", "dwell", "line_cross"]
 
         func validate() throws {
+            if try window != nil && fromBeginning {
+                throw ValidationError("--from-beginning and a start time exclude each other")
+            }
             if let type, !Self.types.contains(type) {
                 throw ValidationError(
                     "--type \(type) is not an event type; use one of \(Self.types.joined(separator: ", "))")
@@ -41,17 +64,36 @@ extension RealtimeAnalytics {
         }
 
         func run() async throws {
+            let window = try self.window
             let tail = try TopicTail.open(
-                options: options, name: "events", fromBeginning: fromBeginning, seconds: seconds, topic: \.eventsTopic)
+                options: options, name: "events", fromBeginning: fromBeginning, seconds: seconds,
+                start: window.map { .time($0.from, finishAtEnd: $0.until != nil) } ?? .group, topic: \.eventsTopic)
             var printed = 0
+            var tally = EventTally()
             for try await message in tail.consumer.messages {
-                guard let line = Self.describe(message.value, type: type, stream: stream) else { continue }
-                TopicTail.printLine(line)
-                printed += 1
+                if let window, let event = ZoneEventMessage.decode(message.value) {
+                    // Positioned by the broker's timestamps (stamped after the event): the event's own time decides.
+                    guard event.timestamp_ms >= window.from, window.until.map({ event.timestamp_ms < $0 }) ?? true
+                    else { continue }
+                }
+                if counts {
+                    guard let event = ZoneEventMessage.decode(message.value),
+                        type.map({ event.event == $0 }) ?? true, stream.map({ event.stream == $0 }) ?? true
+                    else { continue }
+                    tally.add(event)
+                    printed += 1
+                } else {
+                    guard let line = Self.describe(message.value, type: type, stream: stream) else { continue }
+                    TopicTail.printLine(line)
+                    printed += 1
+                }
                 if let maxEvents, printed >= maxEvents { break }
             }
             await tail.close()
-            FileHandle.standardError.write(Data("events: \(printed) printed\n".utf8))
+            if counts {
+                for line in tally.lines { TopicTail.printLine(line) }
+            }
+            FileHandle.standardError.write(Data("events: \(printed) \(counts ? "counted" : "printed")\n".utf8))
         }
 
         /// `vtest-3 line_cross gate left_to_right person #12 frame 4410` (nil when filtered out or not an event).
@@ -69,5 +111,24 @@ extension RealtimeAnalytics {
             parts.append("frame \(message.frame_id)")
             return parts.joined(separator: " ")
         }
+    }
+}
+
+/// Event counts per stream, zone or line, event type, direction and class: the history an operator asks for
+/// ("how many people crossed the gate between 02:00 and 03:00").
+struct EventTally {
+    private var counts: [String: Int] = [:]
+
+    mutating func add(_ event: ZoneEventMessage) {
+        let parts = [
+            event.stream, event.name ?? "?", event.event, event.direction ?? "",
+            event.class_name ?? "class \(event.class_id.map(String.init) ?? "?")",
+        ]
+        counts[parts.filter { !$0.isEmpty }.joined(separator: " "), default: 0] += 1
+    }
+
+    /// `vtest-1 gate line_cross left_to_right person: 12`, sorted (numbers in ids compare numerically).
+    var lines: [String] {
+        counts.sorted { $0.key.localizedStandardCompare($1.key) == .orderedAscending }.map { "\($0.key): \($0.value)" }
     }
 }

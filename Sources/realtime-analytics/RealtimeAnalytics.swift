@@ -28,7 +28,8 @@ enum ConfigurationExit {
     /// librdkafka checks the producer properties (the defaults, the typed keys and `kafka.properties`).
     static func validateKafka(_ configuration: Configuration, file: String) throws(ConfigurationError) {
         // The dashboard and `consume` use kafka.properties too: check them whenever there are any.
-        guard configuration.kafka.enabled || !configuration.kafka.properties.isEmpty else { return }
+        guard configuration.kafka.enabled || configuration.fleet.enabled || !configuration.kafka.properties.isEmpty
+        else { return }
         do {
             try KafkaSink.producerProperties(configuration.kafka).validate()
         } catch {
@@ -118,6 +119,9 @@ extension RealtimeAnalytics {
                 let app = try DashboardServer.makeApplication(
                     publisher: dashboard.publisher, configuration: configuration.dashboard,
                     port: configuration.dashboard.port, registry: registry, readiness: { readiness.report() },
+                    // Replay reads the topic back: only when this pipeline publishes to one.
+                    replay: configuration.kafka.enabled
+                        ? ReplaySessions(configuration: configuration, logger: logger) : nil,
                     logger: logger)
                 services.append(.init(service: app))
                 services.append(
@@ -195,6 +199,10 @@ extension RealtimeAnalytics {
                 "  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")"
             )
             print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
+            let fleet = configuration.fleet
+            print(
+                "  fleet: \(fleet.enabled ? "group \(fleet.group) on \(fleet.assignmentTopic) (\(fleet.partitions) partitions, \(fleet.assignor.rawValue))" : "off (this instance runs every stream)")"
+            )
             guard deep else { return }
             options.bootstrapLogging()
             let problems = await DeepValidation.run(configuration, logger: Logger(label: "realtime-analytics-validate"))

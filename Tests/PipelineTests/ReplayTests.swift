@@ -82,4 +82,119 @@ struct ReplayTests {
             "replay: \(written.count) messages; --from/--until found \(window.count) (expected \(expected(from: from, until: until).values.map(\.count).reduce(0, +))), --stream cam-2 \(one.count), --since 1h \(all.count)"
         )
     }
+
+    @Test(
+        "a browser replay from T shows the frame ids captured at T while a second browser stays live; the live page's update rate holds during a 16x replay; leaving frees the session"
+    )
+    func replayInBrowser() throws {
+        let (broker, owned) = try KafkaBroker.addressForTest()
+        defer { _ = owned }
+        let topic = KafkaBroker.uniqueTopic("replay-browser")
+        let directory = try TestEnvironment.makeTemporaryDirectory("replay-browser")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.jsonl")
+        let port = try TestEnvironment.freePort()
+        let config = directory.appendingPathComponent("config.yaml")
+        try """
+        streams:
+          - {id: "cam-{n}", count: 4, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+        pipeline: {detect_fps: 5, status_interval_s: 0}
+        output: {jsonl: {enabled: true, path: "\(output.path)"}}
+        kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic)}
+        dashboard: {group_id: \(topic)-dashboard}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let pipeline = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
+            label: "pipeline")
+        defer { pipeline.stop() }
+        // About 20 s of history before anyone looks back.
+        func written() -> [[String: Any]] { (try? JSONLines.read(output, tail: .mayBePartial)) ?? [] }
+        try #require(
+            ChildProcess.waitUntil(atMost: 60) {
+                let stamps = written().compactMap { $0["timestamp_ms"] as? Int }
+                return (stamps.max() ?? 0) - (stamps.min() ?? 0) >= 20_000
+            }, "the pipeline did not publish 20 s: \(pipeline.stderr.suffix(600))")
+        let history = written()
+        let first = history.compactMap { $0["timestamp_ms"] as? Int }.min() ?? 0
+        let replayFrom = first + 4000
+        let dashboard = try ChildProcess(
+            try TestEnvironment.executable("realtime-analytics-dashboard"),
+            ["--config", config.path, "--port", "\(port)"],
+            directory: directory, label: "dashboard")
+        defer { dashboard.stop() }
+        #expect(KafkaBroker.waitForPort(port, seconds: 20), "dashboard did not listen: \(dashboard.stderr)")
+
+        let check = try ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "python3", TestEnvironment.script("replay-check.py"), "http://127.0.0.1:\(port)/", "--at",
+                "\(replayFrom)", "--speed", "1", "--alone-seconds", "3", "--seconds", "9", "--speed-after", "16",
+                "--after-seconds", "4",
+            ], timeout: 120)
+        #expect(check.status == 0, "\(check.stderr.suffix(800))")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any],
+            "\(check.stdout.prefix(300)) \(check.stderr.suffix(500))")
+        let samples = (report["samples"] as? [[String: Any]] ?? []).filter { $0["live"] != nil }
+        func frames(_ page: Any?) -> [String: Int] {
+            ((page as? [String: Any])?["frames"] as? [String: Any] ?? [:]).compactMapValues { $0 as? Int }
+        }
+        // Capture time of each (stream, frame id) from what the pipeline wrote.
+        let everything = written()
+        var captured: [String: Int] = [:]
+        for message in everything {
+            captured["\(message["stream"] as? String ?? "")#\(message["frame_id"] as? Int ?? -1)"] =
+                message["timestamp_ms"] as? Int
+        }
+        let streams = ["cam-1", "cam-2", "cam-3", "cam-4"]
+
+        // At 1x (before the switch to 16x), the replay page shows the moment after T, not the present.
+        let atOne = samples.filter { ($0["t"] as? Double ?? -1) >= 0 && ($0["t"] as? Double ?? 99) < 4 }
+        let shown = try #require(
+            atOne.first { sample in Set(frames(sample["replay"]).keys).isSuperset(of: streams) },
+            "the replay page never showed all four streams at 1x: \(atOne.last ?? [:])")
+        let banner = (shown["replay"] as? [String: Any])?["banner"] as? String ?? ""
+        #expect(banner.hasPrefix("replay ") && banner.contains("1×"), "banner: \(banner)")
+        let seconds = shown["t"] as? Double ?? 0
+        for stream in streams {
+            let frame = frames(shown["replay"])[stream] ?? -1
+            let time = captured["\(stream)#\(frame)"] ?? -1
+            #expect(
+                time >= replayFrom && time <= replayFrom + Int((seconds + 3) * 1000),
+                "\(stream) frame \(frame) captured at \(time - replayFrom) ms after T, shown \(seconds) s into the replay"
+            )
+            #expect(frame < (frames(shown["live"])[stream] ?? 0) - 50, "\(stream): the live page is far ahead")
+        }
+        // The live page is current all along: its last frame ids are the newest written, give or take 4 s.
+        let last = try #require(samples.last)
+        for stream in streams {
+            let newest =
+                everything.filter { $0["stream"] as? String == stream }.compactMap { $0["frame_id"] as? Int }
+                .max() ?? 0
+            #expect(frames(last["live"])[stream] ?? 0 >= newest - 20, "\(stream): live shows \(frames(last["live"]))")
+        }
+        // The live page's rendered updates per second: alone, and while the other browser replays at 16x.
+        func rate(_ window: [[String: Any]]) -> Double {
+            guard let a = window.first, let b = window.last, let ta = a["t"] as? Double, let tb = b["t"] as? Double,
+                tb > ta
+            else { return 0 }
+            let ua = (a["live"] as? [String: Any])?["updates"] as? Int ?? 0
+            let ub = (b["live"] as? [String: Any])?["updates"] as? Int ?? 0
+            return Double(ub - ua) / (tb - ta)
+        }
+        let alone = rate(samples.filter { ($0["t"] as? Double ?? 0) < 0 })
+        let during = rate(samples.filter { ($0["t"] as? Double ?? 0) >= 4 })
+        #expect(alone > 5 && during >= alone * 0.7, "live updates/s alone \(alone), during a 16x replay \(during)")
+        // The replay browser has gone: its session and consumer are freed.
+        #expect(
+            ChildProcess.waitUntil(atMost: 10) {
+                let metrics =
+                    (try? ChildProcess.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"]))?
+                    .stdout ?? ""
+                return metrics.contains("dashboard_replay_sessions 0")
+            }, "the replay session was not freed")
+        print(
+            "replay: the replay page showed frames captured \(streams.map { (captured["\($0)#\(frames(shown["replay"])[$0] ?? -1)"] ?? 0) - replayFrom }) ms after T at \(seconds) s; live updates/s alone \(String(format: "%.1f", alone)), during a 16x replay \(String(format: "%.1f", during))"
+        )
+    }
 }

@@ -139,6 +139,37 @@ struct ZoneEventsTests {
         let printed = tail.stdout.split(separator: "\n")
         #expect(printed.count == ours.0 + ours.1, "\(tail.stdout)\(tail.stderr.suffix(500))")
         #expect(printed.allSatisfy { $0.hasPrefix("walkway line_cross gate ") && $0.contains(" person #") })
+        // Events history: the counts over a window of event times, read back by time from the topic.
+        let stamps = events.compactMap { $0["timestamp_ms"] as? Int }.sorted()
+        let (from, until) = (stamps[stamps.count / 3], stamps[stamps.count * 2 / 3])
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        func iso(_ ms: Int) -> String { formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
+        let history = try ChildProcess.run(
+            try TestEnvironment.executable("realtime-analytics"),
+            [
+                "events", "--config", config.path, "--from", iso(from), "--until", iso(until), "--counts", "--seconds",
+                "30",
+            ],
+            timeout: 60)
+        var expectedCounts: [String: Int] = [:]
+        for event in events {
+            guard let time = event["timestamp_ms"] as? Int, time >= from, time < until else { continue }
+            let parts = [
+                event["stream"] as? String ?? "", (event["zone"] ?? event["line"]) as? String ?? "?",
+                event["event"] as? String ?? "", event["direction"] as? String ?? "",
+                event["class_name"] as? String ?? "",
+            ]
+            expectedCounts[parts.filter { !$0.isEmpty }.joined(separator: " "), default: 0] += 1
+        }
+        let tallied = Dictionary(
+            history.stdout.split(separator: "\n").compactMap { line -> (String, Int)? in
+                guard let colon = line.lastIndex(of: ":"),
+                    let count = Int(line[line.index(after: colon)...].dropFirst())
+                else { return nil }
+                return (String(line[..<colon]), count)
+            }, uniquingKeysWith: +)
+        #expect(history.status == 0 && tallied == expectedCounts, "\(history.stdout)\(history.stderr.suffix(400))")
         print(
             "zones: vtest one pass at full rate: line gate \(ours.0) left-to-right / \(ours.1) right-to-left (reference \(expected.left_to_right) / \(expected.right_to_left)), \(entries) zone entries (reference \(expected.zone_entries)), \(events.count) events, the same on the topic"
         )

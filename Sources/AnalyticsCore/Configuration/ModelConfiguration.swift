@@ -182,11 +182,16 @@ public struct DashboardConfiguration: Sendable, Equatable {
     public var staleAfterSeconds: Double = 3
     /// A stream with no message for this long is shown as offline.
     public var offlineAfterSeconds: Double = 15
+    /// Replay sessions (one per browser looking back) open at once; each holds a Kafka consumer and a board.
+    public var replayMaxSessions = 4
+    /// A replay paused for this long is closed (its consumer freed).
+    public var replayIdleTimeoutSeconds: Double = 600
 
     public init() {}
 
     static let keys = [
         "enabled", "host", "port", "access_token", "group_id", "start_at", "stale_after_s", "offline_after_s",
+        "replay_max_sessions", "replay_idle_timeout_s",
     ]
 
     init(_ section: YAMLSection) throws(ConfigurationError) {
@@ -203,6 +208,9 @@ public struct DashboardConfiguration: Sendable, Equatable {
         staleAfterSeconds = try section.double("stale_after_s", default: staleAfterSeconds, in: 0.1...3600, unit: " s")
         offlineAfterSeconds = try section.double(
             "offline_after_s", default: offlineAfterSeconds, in: 0.1...86400, unit: " s")
+        replayMaxSessions = try section.int("replay_max_sessions", default: replayMaxSessions, in: 0...64)
+        replayIdleTimeoutSeconds = try section.double(
+            "replay_idle_timeout_s", default: replayIdleTimeoutSeconds, in: 1...86400, unit: " s")
         guard offlineAfterSeconds > staleAfterSeconds else {
             throw section.error(
                 "offline_after_s", "got \(offlineAfterSeconds); allowed: more than stale_after_s (\(staleAfterSeconds))"

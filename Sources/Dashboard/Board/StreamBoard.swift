@@ -117,6 +117,7 @@ public final class StreamBoard: Sendable {
             state.messages += 1
             if !message.unknownFields.isEmpty { state.unknownFields += 1 }
             if let run = result.runID { entry.view.run_id = run }
+            entry.view.instance = result.instance
             entry.recent.append(nowMs)
             entry.recent.removeAll { $0 < nowMs - Self.rateWindowMs }
             entry.view.state = .online

@@ -25,7 +25,9 @@ public struct StreamView: Sendable, Encodable, Equatable {
     public var id: String
     /// The pipeline run its newest message came from (nil for producers without run ids).
     public var run_id: String?
-    /// How many times a new run replaced the one before on this board (pipeline restarts seen).
+    /// Fleet mode: the pipeline instance publishing the stream now.
+    public var instance: String?
+    /// How many times a new run replaced the one before on this board (pipeline restarts, fleet moves).
     public var restarts = 0
     public var state: Health
     /// Why it is not online: `no message yet` or `no message for N s`.

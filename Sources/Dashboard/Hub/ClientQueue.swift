@@ -13,6 +13,8 @@ public final class ClientQueue: Sendable {
         /// nil = every stream.
         var subscription: Set<String>?
         var coalesced = 0
+        /// While the client watches a replay, live updates are not queued for it (and replay updates only then).
+        var replaying = false
     }
 
     private let state = Mutex(State())
@@ -26,8 +28,28 @@ public final class ClientQueue: Sendable {
     /// Queues `payload` under `key`, replacing an unsent payload with the same key. `streamID` nil means "for
     /// everyone" (totals); otherwise it is filtered by the subscription.
     public func put(key: String, streamID: String?, payload: String) {
+        put(key: key, streamID: streamID, payload: payload, replay: false)
+    }
+
+    /// Queues an update of the client's replay session (ignored unless it is replaying).
+    public func putReplay(key: String, streamID: String?, payload: String) {
+        put(key: key, streamID: streamID, payload: payload, replay: true)
+    }
+
+    /// Switches the client to (or back from) a replay: what is pending of the other kind is dropped. Back in live
+    /// mode the hub sends the live board again (`WebSocketHub.resend`).
+    public func setReplaying(_ replaying: Bool) {
+        state.withLock { state in
+            guard state.replaying != replaying else { return }
+            state.replaying = replaying
+            state.pending.removeAll()
+            state.order.removeAll()
+        }
+    }
+
+    private func put(key: String, streamID: String?, payload: String, replay: Bool) {
         let resumed: (CheckedContinuation<[String]?, Never>, [String])? = state.withLock { state in
-            guard !state.closed else { return nil }
+            guard !state.closed, state.replaying == replay else { return nil }
             if let streamID, let subscription = state.subscription, !subscription.contains(streamID) { return nil }
             if state.pending.updateValue(payload, forKey: key) != nil {
                 state.coalesced += 1

@@ -31,6 +31,12 @@ public final class WebSocketHub: Sendable {
             return (clients.next, clients.queues.count)
         }
         clientsGauge.record(count)
+        resend(to: queue)
+        return (id, queue)
+    }
+
+    /// Queues the board's current snapshot for `queue` (a new client, or one back from a replay).
+    public func resend(to queue: ClientQueue) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         queue.put(key: Self.totalsKey, streamID: nil, payload: Self.encode(board.totals(nowMs: now)))
         let events = board.recentEvents(limit: Self.eventsShown)
@@ -43,7 +49,6 @@ public final class WebSocketHub: Sendable {
                 queue.put(key: Self.thumbnailKey(view.id), streamID: view.id, payload: Self.encode(thumbnail))
             }
         }
-        return (id, queue)
     }
 
     public func disconnect(_ id: Int) {

@@ -146,7 +146,10 @@ function updateStream(view) {
     element.querySelector("canvas:not(.overlay)").hidden = false;
   }
   tile.view = view;
-  element.title = view.run_id ? "run " + view.run_id + (view.restarts ? " (" + view.restarts + " restarts seen)" : "") : "";
+  element.title = view.run_id
+    ? "run " + view.run_id + (view.instance ? " on " + view.instance : "") +
+      (view.restarts ? " (" + view.restarts + " restarts or moves seen)" : "")
+    : "";
   element.classList.toggle("stale", view.state === "stale");
   element.classList.toggle("offline", view.state === "offline");
   element.classList.toggle("waiting", view.state === "waiting");
@@ -262,22 +265,132 @@ function setConnection(state, text) {
   pill.textContent = text;
 }
 
+// Replay: this browser alone looks back (`?at=` in the URL, or the controls); the server plays the topic from
+// that time into this socket instead of the live board, until "Back to live".
+const replay = { active: false, atMs: null, speed: 1, dropUntil: null };
+let socket = null;
+
+function send(request) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request));
+}
+
+function clearBoard() {
+  tiles.clear();
+  grid.replaceChildren();
+  closeModal();
+}
+
+function startReplay(from, speed) {
+  replay.active = true;
+  replay.speed = speed;
+  // Updates already on their way from the live board are dropped until the session's first status.
+  replay.dropUntil = "replay";
+  clearBoard();
+  const params = new URLSearchParams(location.search);
+  params.set("at", from);
+  params.set("speed", speed);
+  history.replaceState(null, "", "?" + params.toString());
+  send({ replay: { from: String(from), speed } });
+}
+
+function backToLive() {
+  replay.active = false;
+  replay.atMs = null;
+  replay.dropUntil = "live";
+  clearBoard();
+  const params = new URLSearchParams(location.search);
+  params.delete("at");
+  params.delete("speed");
+  const query = params.toString();
+  history.replaceState(null, "", query ? "?" + query : location.pathname);
+  send({ replay: { control: "live" } });
+  renderReplay(null);
+}
+
+function two(n) { return String(n).padStart(2, "0"); }
+
+function renderReplay(status) {
+  const banner = document.getElementById("replay-banner");
+  const playing = status && status.state === "playing", paused = status && status.state === "paused";
+  document.body.classList.toggle("replaying", replay.active);
+  document.getElementById("replay-start").hidden = replay.active;
+  document.getElementById("replay-live").hidden = !replay.active;
+  document.getElementById("replay-pause").hidden = !playing;
+  document.getElementById("replay-play").hidden = !paused;
+  document.getElementById("replay-step").hidden = !paused;
+  if (!status) { banner.hidden = true; return; }
+  banner.hidden = false;
+  banner.classList.toggle("failed", status.state === "failed");
+  if (status.state === "failed") {
+    banner.textContent = "replay not possible: " + (status.reason || "unknown reason");
+    return;
+  }
+  const at = new Date(status.at_ms);
+  const clock = two(at.getHours()) + ":" + two(at.getMinutes()) + ":" + two(at.getSeconds());
+  banner.textContent = "replay " + clock + " (" + at.toLocaleDateString() + ", " + status.speed + "×, " +
+    status.state + ", " + status.messages + " messages)" + (status.reason ? ": " + status.reason : "");
+}
+
+function updateReplay(status) {
+  if (status.state === "live") return;
+  if (status.state === "failed") {
+    replay.active = false;
+    const params = new URLSearchParams(location.search);
+    params.delete("at");
+    history.replaceState(null, "", params.toString() ? "?" + params.toString() : location.pathname);
+  } else if (status.at_ms) {
+    replay.atMs = status.at_ms;
+    replay.speed = status.speed;
+  }
+  renderReplay(status);
+}
+
+document.getElementById("replay-start").addEventListener("click", () => {
+  const input = document.getElementById("replay-at").value;
+  const from = input ? new Date(input).getTime() : Date.now() - 5 * 60 * 1000;
+  startReplay(from, Number(document.getElementById("replay-speed").value));
+});
+document.getElementById("replay-live").addEventListener("click", backToLive);
+document.getElementById("replay-pause").addEventListener("click", () => send({ replay: { control: "pause" } }));
+document.getElementById("replay-play").addEventListener("click", () => send({ replay: { control: "play" } }));
+document.getElementById("replay-step").addEventListener("click", () => send({ replay: { control: "step" } }));
+document.getElementById("replay-speed").addEventListener("change", (event) => {
+  if (replay.active) send({ replay: { control: "play", speed: Number(event.target.value) } });
+});
+
 let retryDelay = 500;
 function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  const socket = new WebSocket(scheme + location.host + "/ws" + tokenQuery);
+  socket = new WebSocket(scheme + location.host + "/ws" + tokenQuery);
   setConnection("connecting", "connecting…");
   socket.onopen = () => {
     retryDelay = 500;
     setConnection("live", "live");
+    // A replay in the URL (a link, or a reconnect during a replay) opens again where it was.
+    const params = new URLSearchParams(location.search);
+    const at = replay.atMs || params.get("at");
+    const speed = replay.atMs ? replay.speed : Number(params.get("speed")) || 1;
+    if (at) {
+      document.getElementById("replay-speed").value = String(speed);
+      startReplay(at, speed);
+    }
   };
   socket.onmessage = (event) => {
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
+    if (replay.dropUntil) {
+      if (message.type !== "replay") return;
+      const accepted = replay.dropUntil === "replay"
+        ? message.state !== "live"
+        : message.state === "live" || message.state === "failed";
+      if (!accepted) return;
+      replay.dropUntil = null;
+    }
     if (message.type === "stream") updateStream(message);
     else if (message.type === "thumbnail") updateThumbnail(message);
     else if (message.type === "totals") updateTotals(message);
     else if (message.type === "events") updateEvents(message.events);
+    else if (message.type === "replay") updateReplay(message);
   };
   socket.onclose = () => {
     setConnection("reconnecting", "reconnecting in " + (retryDelay / 1000).toFixed(1) + " s");

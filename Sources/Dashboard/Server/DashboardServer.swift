@@ -34,7 +34,8 @@ public enum DashboardServer {
     /// Builds the server application (a Service: run it in a ServiceGroup).
     public static func makeApplication(
         publisher: BoardPublisher, configuration: DashboardConfiguration, port: Int,
-        registry: PrometheusCollectorRegistry?, readiness: @escaping @Sendable () -> ReadinessReport, logger: Logger
+        registry: PrometheusCollectorRegistry?, readiness: @escaping @Sendable () -> ReadinessReport,
+        replay: ReplaySessions? = nil, logger: Logger
     ) throws -> some ApplicationProtocol {
         let files = try StaticFiles.load()
         let board = publisher.board
@@ -81,7 +82,11 @@ public enum DashboardServer {
         router.get("/readyz") { _, _ in MetricsEndpoint.response(readiness()) }
         router.ws("/ws") { inbound, outbound, context in
             let client = hub.connect()
-            defer { hub.disconnect(client.id) }
+            let replaying = replay.map { ReplaySessions.Connection(sessions: $0, queue: client.queue, hub: hub) }
+            defer {
+                replaying?.close()
+                hub.disconnect(client.id)
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Writer: the client's coalesced updates, as fast as the client reads them.
                 group.addTask {
@@ -89,11 +94,27 @@ public enum DashboardServer {
                         for payload in batch { try await outbound.write(.text(payload)) }
                     }
                 }
-                // Reader: subscription changes, {"subscribe": ["cam-1", …]} or {"subscribe": null} for all.
+                // Reader: subscription changes, {"subscribe": ["cam-1", …]} or {"subscribe": null} for all;
+                // replay, {"replay": {"from": "10m", "speed": 4}} or {"replay": {"control": "pause"}}.
                 group.addTask {
                     for try await message in inbound.messages(maxSize: 1 << 16) {
-                        guard case .text(let text) = message,
-                            let request = try? JSONDecoder().decode(SubscribeRequest.self, from: Data(text.utf8))
+                        guard case .text(let text) = message else { continue }
+                        if let request = try? JSONDecoder().decode(ReplayRequest.self, from: Data(text.utf8)) {
+                            if let replaying {
+                                replaying.handle(request.replay)
+                            } else {
+                                client.queue.put(
+                                    key: "replay", streamID: nil,
+                                    payload: WebSocketHub.encode(
+                                        ReplaySession.Status(
+                                            state: "failed", from_ms: 0, at_ms: 0, speed: 1, messages: 0,
+                                            reason:
+                                                "replay reads the Kafka topic back; this dashboard has none (set kafka.enabled, or use realtime-analytics-dashboard)"
+                                        )))
+                            }
+                            continue
+                        }
+                        guard let request = try? JSONDecoder().decode(SubscribeRequest.self, from: Data(text.utf8))
                         else { continue }
                         client.queue.setSubscription(request.subscribe.map(Set.init))
                         if let subscribe = request.subscribe {
@@ -127,5 +148,9 @@ public enum DashboardServer {
 
     struct SubscribeRequest: Decodable {
         var subscribe: [String]?
+    }
+
+    struct ReplayRequest: Decodable {
+        var replay: ReplaySessions.Request
     }
 }

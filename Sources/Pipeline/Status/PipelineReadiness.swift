@@ -52,8 +52,15 @@ public final class PipelineReadiness: Sendable {
 
     /// Why each stream that is not delivering frames is down (its source's last error), by stream id.
     public func sourceReasons() -> [String: String] {
-        let readers = runningReaders
+        let (readers, fleet) = (runningReaders, state.withLock { $0.fleet })
         var reasons: [String: String] = [:]
+        if fleet != nil {
+            // The embedded board shows only this instance's share; the standalone dashboard shows the fleet.
+            let here = Set(readers.map(\.stream.id))
+            for id in streamIDs where !here.contains(id) {
+                reasons[id] = "runs on another instance of the fleet (the standalone dashboard shows them all)"
+            }
+        }
         for reader in readers where reader.health.state != .online && reader.health.state != .ended {
             if let error = reader.health.lastError { reasons[reader.stream.id] = error }
         }

@@ -1,0 +1,197 @@
+import AnalyticsCore
+import Foundation
+import Kafka
+import Logging
+import Messages
+import Synchronization
+
+/// One browser's look back: a consumer of its own positioned at a capture time by the broker's offsets-for-times
+/// index (no group: the live dashboards' partitions and offsets are untouched), a board of its own, and a clock that
+/// plays the messages forward by their capture times at the chosen speed. Its updates go only to its client's
+/// queue, which takes no live updates meanwhile; the live board and its fan-out never see it.
+final class ReplaySession: Sendable {
+    /// What the client sees of the session (`{"type":"replay", …}`).
+    struct Status: Encodable, Equatable {
+        var type = "replay"
+        /// `playing`, `paused`, `ended` (closed or idle), `failed` (not opened), or `live` (back to the live board).
+        var state: String
+        var from_ms: Int64
+        /// The replay clock: the capture time being shown.
+        var at_ms: Int64
+        var speed: Double
+        var messages: Int
+        var reason: String?
+    }
+
+    private struct Control {
+        var speed: Double
+        var paused = false
+        var steps = 0
+        var closed = false
+        /// Wall-clock time of the last play/pause/step (for the idle timeout).
+        var lastActivityMs: Int64
+    }
+
+    static let speeds: [Double] = [1, 4, 16]
+    /// A silence on the bus longer than this (replay time) is skipped instead of waited through.
+    static let gapSkipMs: Int64 = 10_000
+
+    let fromMs: Int64
+    private let consumer: KafkaConsumer
+    private let board: StreamBoard
+    private let queue: ClientQueue
+    private let control: Mutex<Control>
+    private let idleTimeoutMs: Int64
+    private let logger: Logger
+
+    /// Opens the consumer at `fromMs` on `configuration.kafka.topic`. Throws a one-line reason when it cannot.
+    init(
+        configuration: Configuration, fromMs: Int64, speed: Double, queue: ClientQueue, idleTimeoutSeconds: Double,
+        logger: Logger
+    ) throws(KafkaError) {
+        let kafka = configuration.kafka
+        // Small buffer: a paused session holds at most this many messages (previews included) in memory.
+        consumer = try KafkaConsumer(
+            properties: kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false),
+            topics: [kafka.topic], start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32, logger: logger)
+        board = StreamBoard(
+            staleAfterSeconds: configuration.dashboard.staleAfterSeconds,
+            offlineAfterSeconds: configuration.dashboard.offlineAfterSeconds)
+        board.register(configuration.streams)
+        self.fromMs = fromMs
+        self.queue = queue
+        self.logger = logger
+        idleTimeoutMs = Int64(idleTimeoutSeconds * 1000)
+        control = Mutex(Control(speed: speed, lastActivityMs: Self.wallMs()))
+    }
+
+    private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    func play(speed: Double?) {
+        control.withLock {
+            $0.paused = false
+            if let speed { $0.speed = speed }
+            $0.lastActivityMs = Self.wallMs()
+        }
+    }
+
+    func pause() {
+        control.withLock {
+            $0.paused = true
+            $0.lastActivityMs = Self.wallMs()
+        }
+    }
+
+    /// While paused: shows the next message.
+    func step() {
+        control.withLock {
+            $0.paused = true
+            $0.steps += 1
+            $0.lastActivityMs = Self.wallMs()
+        }
+    }
+
+    /// Ends the session and frees its consumer (blocking for a moment: off the cooperative pool).
+    func close() {
+        let wasOpen = control.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard wasOpen else { return }
+        Thread { [consumer] in consumer.close() }.start()
+    }
+
+    /// Plays until closed, failed or idle; the topic's end just waits for more (it is live by then).
+    func run() async {
+        var clock = fromMs
+        var messages = 0
+        var lastStatusMs: Int64 = 0
+        var iterator = consumer.messages.makeAsyncIterator()
+        func send(_ state: String, reason: String? = nil) {
+            let speed = control.withLock { $0.speed }
+            queue.putReplay(
+                key: "replay", streamID: nil,
+                payload: WebSocketHub.encode(
+                    Status(
+                        state: state, from_ms: fromMs, at_ms: clock, speed: speed, messages: messages, reason: reason)))
+        }
+        send("playing")
+        do {
+            while let message = try await iterator.next() {
+                let decoded: DecodedFrameMessage
+                do {
+                    decoded = try FrameMessageDecoder.decode(message.value)
+                } catch {
+                    continue
+                }
+                // Positioned by the broker's timestamps (stamped after capture): the capture time decides.
+                let captured = decoded.result.timestampMs
+                guard captured >= fromMs else { continue }
+                // Wait until the replay clock reaches the message (or a step shows it).
+                var lastWall = Self.wallMs()
+                while true {
+                    let now = Self.wallMs()
+                    // A step (asked while paused) shows exactly one message.
+                    let (state, stepping) = control.withLock { state -> (Control, Bool) in
+                        guard state.paused && state.steps > 0 else { return (state, false) }
+                        state.steps -= 1
+                        return (state, true)
+                    }
+                    if state.closed { return send("ended", reason: "closed") }
+                    if stepping {
+                        clock = max(clock, captured)
+                        break
+                    }
+                    if state.paused {
+                        if now - state.lastActivityMs > idleTimeoutMs {
+                            close()
+                            return send("ended", reason: "paused for over \(idleTimeoutMs / 1000) s")
+                        }
+                        lastWall = now
+                        if now - lastStatusMs >= 250 {
+                            lastStatusMs = now
+                            send("paused")
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                        continue
+                    }
+                    clock += Int64(Double(now - lastWall) * state.speed)
+                    lastWall = now
+                    if captured - clock > Self.gapSkipMs { clock = captured }
+                    if clock >= captured { break }
+                    let waitMs = min(100, Double(captured - clock) / state.speed)
+                    try await Task.sleep(for: .milliseconds(max(1, Int(waitMs))))
+                }
+                messages += 1
+                if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: clock) {
+                    queue.putReplay(
+                        key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view))
+                    if let thumbnail {
+                        queue.putReplay(
+                            key: WebSocketHub.thumbnailKey(view.id), streamID: view.id,
+                            payload: WebSocketHub.encode(thumbnail))
+                    }
+                }
+                let now = Self.wallMs()
+                if now - lastStatusMs >= 250 {
+                    lastStatusMs = now
+                    for view in board.refresh(nowMs: clock) {
+                        queue.putReplay(
+                            key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view)
+                        )
+                    }
+                    queue.putReplay(
+                        key: WebSocketHub.totalsKey, streamID: nil,
+                        payload: WebSocketHub.encode(board.totals(nowMs: clock)))
+                    send(control.withLock { $0.paused } ? "paused" : "playing")
+                }
+            }
+            send("ended", reason: "the consumer stopped")
+        } catch is CancellationError {
+            send("ended", reason: "closed")
+        } catch {
+            logger.warning("replay from \(fromMs): \(error)")
+            send("failed", reason: "\(error)")
+        }
+    }
+}
