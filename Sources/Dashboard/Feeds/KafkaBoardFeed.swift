@@ -22,6 +22,13 @@ public struct KafkaBoardFeed: Service {
     private final class JumpCount: Sendable {
         let count = Atomic<Int>(0)
     }
+
+    /// Set once the consumer has left its group.
+    private final class LeaveFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
     private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
 
     public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
@@ -89,6 +96,7 @@ public struct KafkaBoardFeed: Service {
         }
         defer { lagSampler.cancel() }
         var backlog = BacklogPolicy()
+        let closed = LeaveFlag()
         try await withTaskCancellationOrGracefulShutdownHandler {
             for try await message in consumer.messages {
                 let origin = "\(message.topic) partition \(message.partition) offset \(message.offset)"
@@ -108,7 +116,16 @@ public struct KafkaBoardFeed: Service {
             }
         } onCancelOrGracefulShutdown: {
             // Leaving the group blocks for a moment: not on the cooperative pool.
-            Thread { consumer.close() }.start()
+            Thread {
+                consumer.close()
+                closed.set()
+            }.start()
+        }
+        // Wait (a little) for the leave: a process that exits first stays a member until its session times out,
+        // and a dashboard restarted in the group would get no partitions until then.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(3))
+        while !closed.isSet && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 }

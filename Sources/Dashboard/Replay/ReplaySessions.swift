@@ -72,6 +72,7 @@ public final class ReplaySessions: Sendable {
             }
             guard let speed = Self.speed(speed) else { return refuse("speed \(speed); allowed: 1, 4 or 16") }
             let limit = sessions.configuration.dashboard.replayMaxSessions
+            guard limit > 0 else { return refuse("replay is off here (dashboard.replay_max_sessions: 0)") }
             guard sessions.active.add(1, ordering: .relaxed).newValue <= limit else {
                 sessions.active.subtract(1, ordering: .relaxed)
                 sessions.refused.increment()

@@ -311,6 +311,7 @@ function two(n) { return String(n).padStart(2, "0"); }
 
 function renderReplay(status) {
   const banner = document.getElementById("replay-banner");
+  if (socket && socket.readyState === WebSocket.OPEN) setConnection("live", replay.active ? "connected" : "live");
   const playing = status && status.state === "playing", paused = status && status.state === "paused";
   document.body.classList.toggle("replaying", replay.active);
   document.getElementById("replay-start").hidden = replay.active;
