@@ -13,9 +13,7 @@ import json
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import headless_chromium
 
 PROBE = """
 const tiles = [...document.querySelectorAll('.tile')];
@@ -55,15 +53,10 @@ def main() -> int:
     parser.add_argument("--min-event-rows", type=int, default=0, help="also wait for this many rows of the events panel")
     args = parser.parse_args()
 
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # Record alerts instead of blocking on them: an XSS in a stream id would call alert().
+    driver = headless_chromium.start(
+        on_new_document="window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m));")
     try:
-        # Record alerts instead of blocking on them: an XSS in a stream id would call alert().
-        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-            "source": "window.__alerts = []; window.alert = (m) => window.__alerts.push(String(m));"})
         started = time.time()
         driver.get(args.url)
         report = {}

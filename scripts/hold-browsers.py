@@ -4,9 +4,7 @@ first one. Usage: hold-browsers.py URL --browsers 5 --seconds 30 --screenshot PA
 import argparse
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+import headless_chromium
 
 
 def main() -> None:
@@ -17,14 +15,10 @@ def main() -> None:
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--ready-file", help="created once every browser has loaded the page")
     args = parser.parse_args()
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1200"):
-        options.add_argument(flag)
     drivers = []
     try:
         for _ in range(args.browsers):
-            driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+            driver = headless_chromium.start(window_size="1600,1200")
             driver.get(args.url)
             drivers.append(driver)
         if args.ready_file:

@@ -13,10 +13,9 @@ import json
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import Select
+
+import headless_chromium
 
 # Counts every rendered change of a tile's frame id (the page's own updates, not our polling).
 COUNTER = """
@@ -42,14 +41,7 @@ return {frames, banner: banner.hidden ? null : banner.textContent, updates: wind
 
 
 def browser():
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1400,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COUNTER})
-    return driver
+    return headless_chromium.start(window_size="1400,900", on_new_document=COUNTER)
 
 
 def main() -> int:

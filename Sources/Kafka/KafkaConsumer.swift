@@ -220,10 +220,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         guard found == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(found, context: "the broker cannot look up offsets by time")
         }
+        for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(list.pointee.elems[index].err, context: "the broker cannot look up offsets by time")
+        }
+        // Waiting for the fetchers makes sure nothing fetched for the old position comes after; a partition whose
+        // fetcher is still starting (just after a rebalance) can make that wait fail at once. Then the seek goes
+        // asynchronously, which cannot fail: librdkafka drops what was fetched for the old position as it applies.
         if let failed = rd_kafka_seek_partitions(handle, list, 5_000) {
-            let text = KafkaError.text(rd_kafka_error_code(failed))
+            logger.debug(
+                "Kafka consumer: waiting seek failed (\(KafkaError.text(rd_kafka_error_code(failed)))); seeking asynchronously"
+            )
             rd_kafka_error_destroy(failed)
-            throw KafkaError("cannot seek: \(text)")
+            if let again = rd_kafka_seek_partitions(handle, list, 0) { rd_kafka_error_destroy(again) }
         }
         // What was fetched before the seek and not read yet belongs to the old position.
         buffer.discardWaiting()

@@ -30,14 +30,7 @@ extension RealtimeAnalytics {
         @Option(help: "Consumer group id (default: a new group, so every run sees every message).")
         var groupID: String?
 
-        @Option(help: "Read from this long ago: 90s, 10m, 2h or 1d (captured then or later).")
-        var since: String?
-
-        @Option(help: "Read the messages captured at or after this time: 2026-12-04T02:13:00Z (or with .123 ms).")
-        var from: String?
-
-        @Option(help: "With --since or --from: stop at this capture time, after the topic's end is reached.")
-        var until: String?
+        @OptionGroup var time: TimeWindowOptions
 
         @Option(help: "Only this stream's messages.")
         var stream: String?
@@ -50,7 +43,7 @@ extension RealtimeAnalytics {
 
         /// The capture-time window asked for, in ms since the epoch.
         var window: (from: Int64, until: Int64?)? {
-            get throws { try TimeWindow.make(since: since, from: from, until: until) }
+            get throws { try time.window }
         }
 
         func validate() throws {

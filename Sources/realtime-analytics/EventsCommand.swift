@@ -31,14 +31,7 @@ extension RealtimeAnalytics {
         @Option(help: "Stop after this many seconds.")
         var seconds: Double?
 
-        @Option(help: "Read the events from this long ago: 90s, 10m, 2h or 1d (by the time they happened).")
-        var since: String?
-
-        @Option(help: "Read the events that happened at or after this time: 2026-12-04T02:13:00Z.")
-        var from: String?
-
-        @Option(help: "With --since or --from: stop at this time, after the topic's end is reached.")
-        var until: String?
+        @OptionGroup var time: TimeWindowOptions
 
         @Flag(
             help:
@@ -48,7 +41,7 @@ extension RealtimeAnalytics {
 
         /// The window asked for, in ms since the epoch.
         var window: (from: Int64, until: Int64?)? {
-            get throws { try TimeWindow.make(since: since, from: from, until: until) }
+            get throws { try time.window }
         }
 
         static let types = ["zone_enter", "zone_exit", "dwell", "line_cross"]

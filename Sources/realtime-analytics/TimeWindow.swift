@@ -2,8 +2,24 @@ import ArgumentParser
 import Foundation
 import Messages
 
-/// The window `consume` and `events` read back from the topic: `--since` or `--from`, and optionally `--until`, in
-/// ms since the epoch. nil when neither start is given (live tail).
+/// The window `consume` and `events` read back from the topic: `--since` or `--from`, and optionally `--until`.
+/// Times are when a frame was captured or an event happened (the broker's index only positions the read).
+struct TimeWindowOptions: ParsableArguments {
+    @Option(help: "Read from this long ago: 90s, 10m, 2h or 1d (captured or happened then or later).")
+    var since: String?
+
+    @Option(help: "Read from this time: 2026-12-04T02:13:00Z (or with .123 ms).")
+    var from: String?
+
+    @Option(help: "With --since or --from: stop at this time, once the topic's end is reached.")
+    var until: String?
+
+    /// In ms since the epoch; nil when neither start is given (live tail).
+    var window: (from: Int64, until: Int64?)? {
+        get throws { try TimeWindow.make(since: since, from: from, until: until) }
+    }
+}
+
 enum TimeWindow {
     static func make(since: String?, from: String?, until: String?) throws -> (from: Int64, until: Int64?)? {
         if since != nil && from != nil { throw ValidationError("--since and --from both give the start; use one") }

@@ -35,11 +35,9 @@ struct FleetTests {
         "3 instances, 12 streams: each stream published by exactly one instance, 4 each; SIGTERM moves an instance's streams within 5 s (no session timeout); a restart rebalances with overlaps no longer than the rebalance"
     )
     func shareMoveAndRebalance() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
-        defer { _ = owned }
-        let topic = KafkaBroker.uniqueTopic("fleet-frames")
-        let directory = try TestEnvironment.makeTemporaryDirectory("fleet")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let bed = try KafkaTestBed("fleet")
+        defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
+        let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let config = directory.appendingPathComponent("fleet.yaml")
         // One file for every instance. 12 partitions for 12 streams: one stream per partition, so the group's
         // balanced partitions are balanced streams. A 6 s session timeout: SIGTERM must move streams faster.

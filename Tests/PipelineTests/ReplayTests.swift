@@ -9,11 +9,9 @@ struct ReplayTests {
         "consume --from T --until U prints exactly the messages captured in [T, U), per stream in order; --stream and --since filter; bad times are one-line errors"
     )
     func consumeFromTime() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
-        defer { _ = owned }
-        let topic = KafkaBroker.uniqueTopic("replay")
-        let directory = try TestEnvironment.makeTemporaryDirectory("replay")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let bed = try KafkaTestBed("replay")
+        defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
+        let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let output = directory.appendingPathComponent("out.jsonl")
         let config = directory.appendingPathComponent("config.yaml")
         try """
@@ -87,11 +85,9 @@ struct ReplayTests {
         "a browser replay from T shows the frame ids captured at T while a second browser stays live; the live page's update rate holds during a 16x replay; leaving frees the session"
     )
     func replayInBrowser() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
-        defer { _ = owned }
-        let topic = KafkaBroker.uniqueTopic("replay-browser")
-        let directory = try TestEnvironment.makeTemporaryDirectory("replay-browser")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let bed = try KafkaTestBed("replay-browser")
+        defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
+        let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let output = directory.appendingPathComponent("out.jsonl")
         let port = try TestEnvironment.freePort()
         let config = directory.appendingPathComponent("config.yaml")
@@ -101,7 +97,7 @@ struct ReplayTests {
         pipeline: {detect_fps: 5, status_interval_s: 0}
         output: {jsonl: {enabled: true, path: "\(output.path)"}}
         kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(topic)}
-        dashboard: {group_id: \(topic)-dashboard}
+        dashboard: {group_id: \(topic)-dashboard, replay_max_sessions: 1}
         """.write(to: config, atomically: true, encoding: .utf8)
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
@@ -193,6 +189,40 @@ struct ReplayTests {
                     .stdout ?? ""
                 return metrics.contains("dashboard_replay_sessions 0")
             }, "the replay session was not freed")
+        // Sessions are bounded, and a bad time is a one-line answer (raw WebSocket clients, websocket-client).
+        let probe = try ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import json, sys, time, websocket
+                def status(ws):
+                    deadline = time.time() + 10
+                    while time.time() < deadline:
+                        message = json.loads(ws.recv())
+                        if message.get("type") == "replay":
+                            return message
+                url = sys.argv[1]
+                first, second, third = (websocket.create_connection(url, timeout=10) for _ in range(3))
+                first.send(json.dumps({"replay": {"from": "10m", "speed": 4}}))
+                print(json.dumps(status(first)))
+                second.send(json.dumps({"replay": {"from": "10m"}}))
+                print(json.dumps(status(second)))
+                third.send(json.dumps({"replay": {"from": "yesterday"}}))
+                print(json.dumps(status(third)))
+                """,
+                "ws://127.0.0.1:\(port)/ws",
+            ], timeout: 60)
+        let answers = probe.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(answers.count == 3, "\(probe.stdout)\(probe.stderr.suffix(500))")
+        let states = answers.map { $0["state"] as? String ?? "" }
+        let reasons = answers.map { $0["reason"] as? String ?? "" }
+        #expect(states == ["playing", "failed", "failed"], "\(answers)")
+        #expect(answers.first?["speed"] as? Double == 4, "\(answers)")
+        #expect(reasons.dropFirst().first?.contains("dashboard.replay_max_sessions") == true, "\(reasons)")
+        #expect(reasons.last?.contains("'yesterday' is not a past time") == true, "\(reasons)")
         print(
             "replay: the replay page showed frames captured \(streams.map { (captured["\($0)#\(frames(shown["replay"])[$0] ?? -1)"] ?? 0) - replayFrom }) ms after T at \(seconds) s; live updates/s alone \(String(format: "%.1f", alone)), during a 16x replay \(String(format: "%.1f", during))"
         )
@@ -202,11 +232,9 @@ struct ReplayTests {
         "a dashboard restarted behind 60 s of backlog skips to the present: every stream current within 5 s, lag near zero, the backlog not replayed"
     )
     func backlogSkipped() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
-        defer { _ = owned }
-        let topic = KafkaBroker.uniqueTopic("backlog")
-        let directory = try TestEnvironment.makeTemporaryDirectory("backlog")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let bed = try KafkaTestBed("backlog")
+        defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
+        let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let port = try TestEnvironment.freePort()
         let config = directory.appendingPathComponent("config.yaml")
         try """

@@ -33,8 +33,6 @@ final class ReplaySession: Sendable {
     }
 
     static let speeds: [Double] = [1, 4, 16]
-    /// A silence on the bus longer than this (replay time) is skipped instead of waited through.
-    static let gapSkipMs: Int64 = 10_000
 
     let fromMs: Int64
     private let consumer: KafkaConsumer
@@ -103,7 +101,7 @@ final class ReplaySession: Sendable {
 
     /// Plays until closed, failed or idle; the topic's end just waits for more (it is live by then).
     func run() async {
-        var clock = fromMs
+        var clock = ReplayClock(fromMs: fromMs, speed: control.withLock { $0.speed })
         var messages = 0
         var lastStatusMs: Int64 = 0
         var iterator = consumer.messages.makeAsyncIterator()
@@ -113,7 +111,8 @@ final class ReplaySession: Sendable {
                 key: "replay", streamID: nil,
                 payload: WebSocketHub.encode(
                     Status(
-                        state: state, from_ms: fromMs, at_ms: clock, speed: speed, messages: messages, reason: reason)))
+                        state: state, from_ms: fromMs, at_ms: clock.atMs, speed: speed, messages: messages,
+                        reason: reason)))
         }
         send("playing")
         do {
@@ -128,8 +127,7 @@ final class ReplaySession: Sendable {
                 let captured = decoded.result.timestampMs
                 guard captured >= fromMs else { continue }
                 // Wait until the replay clock reaches the message (or a step shows it).
-                var lastWall = Self.wallMs()
-                while true {
+                waiting: while true {
                     let now = Self.wallMs()
                     // A step (asked while paused) shows exactly one message.
                     let (state, stepping) = control.withLock { state -> (Control, Bool) in
@@ -139,7 +137,7 @@ final class ReplaySession: Sendable {
                     }
                     if state.closed { return send("ended", reason: "closed") }
                     if stepping {
-                        clock = max(clock, captured)
+                        clock.jump(to: captured, wallMs: now)
                         break
                     }
                     if state.paused {
@@ -147,7 +145,7 @@ final class ReplaySession: Sendable {
                             close()
                             return send("ended", reason: "paused for over \(idleTimeoutMs / 1000) s")
                         }
-                        lastWall = now
+                        clock.hold(wallMs: now)
                         if now - lastStatusMs >= 250 {
                             lastStatusMs = now
                             send("paused")
@@ -155,15 +153,14 @@ final class ReplaySession: Sendable {
                         try await Task.sleep(for: .milliseconds(50))
                         continue
                     }
-                    clock += Int64(Double(now - lastWall) * state.speed)
-                    lastWall = now
-                    if captured - clock > Self.gapSkipMs { clock = captured }
-                    if clock >= captured { break }
-                    let waitMs = min(100, Double(captured - clock) / state.speed)
-                    try await Task.sleep(for: .milliseconds(max(1, Int(waitMs))))
+                    clock.speed = state.speed
+                    switch clock.due(captured, wallMs: now) {
+                    case .show: break waiting
+                    case .wait(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+                    }
                 }
                 messages += 1
-                if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: clock) {
+                if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: clock.atMs) {
                     queue.putReplay(
                         key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view))
                     if let thumbnail {
@@ -175,14 +172,14 @@ final class ReplaySession: Sendable {
                 let now = Self.wallMs()
                 if now - lastStatusMs >= 250 {
                     lastStatusMs = now
-                    for view in board.refresh(nowMs: clock) {
+                    for view in board.refresh(nowMs: clock.atMs) {
                         queue.putReplay(
                             key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view)
                         )
                     }
                     queue.putReplay(
                         key: WebSocketHub.totalsKey, streamID: nil,
-                        payload: WebSocketHub.encode(board.totals(nowMs: clock)))
+                        payload: WebSocketHub.encode(board.totals(nowMs: clock.atMs)))
                     send(control.withLock { $0.paused } ? "paused" : "playing")
                 }
             }
