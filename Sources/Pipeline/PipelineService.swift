@@ -68,10 +68,10 @@ public struct PipelineService: Service {
         }
         let sink = SinkFanout(sinks)
         // Activity weighting for live sources only: a file read as fast as possible analyses every frame it delivers.
+        // Each stream's lane (tracker, zones, previews) is installed by the roster when the stream starts.
         let scheduler = FrameScheduler(
             detectFPS: streams.map { $0.detectFPS ?? pipeline.detectFPS },
-            idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds },
-            lanes: StreamLane.lanes(for: configuration, runID: runID))
+            idleCheckSeconds: streams.map { $0.source.isFile && !$0.realtime ? 0 : pipeline.idleCheckSeconds })
         let fleet = configuration.fleet
         let roster = StreamRoster(
             configuration: configuration, scheduler: scheduler, logger: logger,

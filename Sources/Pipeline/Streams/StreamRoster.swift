@@ -44,21 +44,21 @@ final class StreamRoster: Sendable {
     func start(_ indices: some Sequence<Int>, runID: String? = nil) {
         for index in indices {
             let stream = configuration.streams[index]
-            let started: StreamReader? = running.withLock { entries in
+            let started: Running? = running.withLock { entries in
                 guard entries[index] == nil else { return nil }
-                let exited = ThreadLatch(count: 1)
-                let reader = StreamReader(
-                    stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger)
-                entries[index] = Running(reader: reader, exited: exited)
-                return reader
+                let entry = Running(
+                    reader: StreamReader(
+                        stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger),
+                    exited: ThreadLatch(count: 1))
+                entries[index] = entry
+                return entry
             }
-            guard let reader = started else { continue }
+            guard let started else { continue }
             scheduler.renew(
                 StreamLane(for: configuration, index: index, runID: runID ?? RunID.make(), instance: instance))
-            let exited = running.withLock { $0[index]?.exited }
             let allEnded = self.allEnded
-            reader.start(onExit: {
-                exited?.arrive()
+            started.reader.start(onExit: {
+                started.exited.arrive()
                 allEnded.arrive()
             })
         }
