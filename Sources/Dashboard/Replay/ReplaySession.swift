@@ -7,7 +7,7 @@ import Synchronization
 
 /// One browser's look back: a consumer of its own positioned at a capture time by the broker's offsets-for-times
 /// index (no group: the live dashboards' partitions and offsets are untouched), a board of its own, and a clock that
-/// plays the messages forward by their capture times at the chosen speed. Its updates go only to its client's
+/// plays the frame messages and the zone and line events forward by their capture times at the chosen speed. Its updates go only to its client's
 /// queue, which takes no live updates meanwhile; the live board and its fan-out never see it.
 final class ReplaySession: Sendable {
     /// What the client sees of the session (`{"type":"replay", …}`).
@@ -36,6 +36,8 @@ final class ReplaySession: Sendable {
 
     let fromMs: Int64
     private let consumer: KafkaConsumer
+    /// Its zone and line events replay into the events panel, paced like the frames.
+    private let eventsTopic: String
     private let board: StreamBoard
     private let queue: ClientQueue
     private let control: Mutex<Control>
@@ -51,7 +53,9 @@ final class ReplaySession: Sendable {
         // Small buffer: a paused session holds at most this many messages (previews included) in memory.
         consumer = try KafkaConsumer(
             properties: kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false),
-            topics: [kafka.topic], start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32, logger: logger)
+            topics: [kafka.topic, kafka.eventsTopic], start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32,
+            logger: logger)
+        eventsTopic = kafka.eventsTopic
         board = StreamBoard(
             staleAfterSeconds: configuration.dashboard.staleAfterSeconds,
             offlineAfterSeconds: configuration.dashboard.offlineAfterSeconds)
@@ -117,14 +121,17 @@ final class ReplaySession: Sendable {
         send("playing")
         do {
             while let message = try await iterator.next() {
-                let decoded: DecodedFrameMessage
-                do {
-                    decoded = try FrameMessageDecoder.decode(message.value)
-                } catch {
-                    continue
+                // A frame, or a zone or line event; anything else is skipped (the live board counts it).
+                let frame: DecodedFrameMessage?
+                let captured: Int64
+                if message.topic == eventsTopic {
+                    guard let event = ZoneEventMessage.decode(message.value) else { continue }
+                    (frame, captured) = (nil, event.timestamp_ms)
+                } else {
+                    guard let decoded = try? FrameMessageDecoder.decode(message.value) else { continue }
+                    (frame, captured) = (decoded, decoded.result.timestampMs)
                 }
                 // Positioned by the broker's timestamps (stamped after capture): the capture time decides.
-                let captured = decoded.result.timestampMs
                 guard captured >= fromMs else { continue }
                 // Wait until the replay clock reaches the message (or a step shows it).
                 waiting: while true {
@@ -160,6 +167,15 @@ final class ReplaySession: Sendable {
                     }
                 }
                 messages += 1
+                guard let decoded = frame else {
+                    if board.ingestEvent(message.value) != nil {
+                        queue.putReplay(
+                            key: WebSocketHub.eventsKey, streamID: nil,
+                            payload: WebSocketHub.encode(
+                                EventsView(events: board.recentEvents(limit: WebSocketHub.eventsShown))))
+                    }
+                    continue
+                }
                 if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: clock.atMs) {
                     queue.putReplay(
                         key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view))

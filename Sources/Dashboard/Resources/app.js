@@ -278,6 +278,9 @@ function clearBoard() {
   tiles.clear();
   grid.replaceChildren();
   closeModal();
+  // The events panel shows the events of the board it belongs to: the replay's, or the live ones.
+  latestEvents = [];
+  renderEvents();
 }
 
 function startReplay(from, speed) {
