@@ -86,6 +86,8 @@ public final class KafkaConsumer: @unchecked Sendable {
                 partitionsToFinish = finishAtEnd ? assigned : 0
             }
         } catch {
+            // Every stored property is set by now, so deinit runs (and would close the handle again).
+            isClosed = true
             rd_kafka_destroy(handle)
             throw error
         }

@@ -80,6 +80,22 @@ struct KafkaClientTests {
         #expect(messages.allSatisfy { $0.header("schema-version") == Array("1".utf8) })
     }
 
+    @Test("reading a missing topic from a time is a one-line error, and the failed consumer is cleaned up once")
+    func missingTopicByTime() throws {
+        let (address, broker) = try KafkaBroker.addressForTest()
+        defer { _ = broker }
+        let missing = KafkaBroker.uniqueTopic("missing")
+        do {
+            _ = try KafkaConsumer(
+                properties: KafkaConsumer.properties(
+                    bootstrapServers: address, groupID: "test-\(UUID().uuidString.prefix(8))", startAtNewest: false),
+                topics: [missing], start: .time(0, finishAtEnd: true), logger: logger)
+            Issue.record("a consumer of missing topic \(missing) was made")
+        } catch {
+            #expect(error.description.contains(missing), "\(error)")
+        }
+    }
+
     @Test(
         "a group consumer behind a backlog reports its lag, and a seek by time moves it to the first message stamped then (what was fetched before is dropped)"
     )

@@ -51,10 +51,17 @@ final class ReplaySession: Sendable {
     ) throws(KafkaError) {
         let kafka = configuration.kafka
         // Small buffer: a paused session holds at most this many messages (previews included) in memory.
-        consumer = try KafkaConsumer(
-            properties: kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false),
-            topics: [kafka.topic, kafka.eventsTopic], start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32,
-            logger: logger)
+        func open(_ topics: [String]) throws(KafkaError) -> KafkaConsumer {
+            try KafkaConsumer(
+                properties: kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false),
+                topics: topics, start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32, logger: logger)
+        }
+        do {
+            consumer = try open([kafka.topic, kafka.eventsTopic])
+        } catch {
+            // No events topic (no stream has zones or lines, or none has fired yet): the frames alone.
+            consumer = try open([kafka.topic])
+        }
         eventsTopic = kafka.eventsTopic
         board = StreamBoard(
             staleAfterSeconds: configuration.dashboard.staleAfterSeconds,
