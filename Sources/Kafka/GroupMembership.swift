@@ -98,21 +98,10 @@ public final class GroupMembership: @unchecked Sendable {
         }
         events = Events(settings: settings, logger: logger, onAssignment: onAssignment)
         let conf = try properties.makeConf()
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+        events.install(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { client, code, partitions, opaque in
             guard let client, let opaque else { return }
             Unmanaged<Events>.fromOpaque(opaque).takeUnretainedValue().rebalance(client, code, partitions)
-        }
-        rd_kafka_conf_set_error_cb(conf) { _, code, reason, opaque in
-            guard let opaque else { return }
-            Unmanaged<Events>.fromOpaque(opaque).takeUnretainedValue()
-                .clientError(code, reason: reason.map { String(cString: $0) } ?? "")
-        }
-        rd_kafka_conf_set_log_cb(conf) { client, _, facility, message in
-            guard let client, let opaque = rd_kafka_opaque(client) else { return }
-            Unmanaged<Events>.fromOpaque(opaque).takeUnretainedValue().logger.debug(
-                "librdkafka \(facility.map { String(cString: $0) } ?? ""): \(message.map { String(cString: $0) } ?? "")"
-            )
         }
         handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "fleet member")
         rd_kafka_poll_set_consumer(handle)
@@ -146,7 +135,7 @@ public final class GroupMembership: @unchecked Sendable {
     }
 
     /// The member's state, reached from librdkafka's callbacks through the opaque pointer.
-    final class Events: Sendable {
+    final class Events: ClientEvents {
         let logger: Logger
         let settings: Settings
         let state: Mutex<Snapshot>

@@ -60,19 +60,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         buffer = MessageBuffer(capacity: bufferCapacity)
         events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
         let conf = try properties.makeConf()
-        // librdkafka would print its own log lines to stderr; route them (and errors) through the logger instead.
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
-        rd_kafka_conf_set_error_cb(conf) { _, code, reason, opaque in
-            guard let opaque else { return }
-            Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue()
-                .clientError(code, reason: reason.map { String(cString: $0) } ?? "")
-        }
-        rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
-            guard let client, let opaque = rd_kafka_opaque(client) else { return }
-            Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue().logger.debug(
-                "librdkafka \(facility.map { String(cString: $0) } ?? ""): \(message.map { String(cString: $0) } ?? "")"
-            )
-        }
+        events.install(on: conf)
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -265,7 +253,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Errors and logs of the consumer's handle (reached through the opaque pointer, no global state).
-    final class ConsumerEvents: Sendable {
+    final class ConsumerEvents: ClientEvents {
         let logger: Logger
         let bootstrapServers: String
         private let unreachableWarned = Atomic<Bool>(false)

@@ -41,17 +41,9 @@ extension RealtimeAnalytics {
         @Flag(help: "With --json: keep the frame_jpeg previews.")
         var previews = false
 
-        /// The capture-time window asked for, in ms since the epoch.
-        var window: (from: Int64, until: Int64?)? {
-            get throws { try time.window }
-        }
-
         func validate() throws {
-            let window = try self.window
             if previews && !json { throw ValidationError("--previews goes with --json") }
-            if window != nil && fromBeginning {
-                throw ValidationError("--from-beginning and a start time exclude each other")
-            }
+            try time.validate(fromBeginning: fromBeginning)
         }
 
         /// `value` without its `frame_jpeg` member (our producer's data URLs hold no quotes).
@@ -64,10 +56,10 @@ extension RealtimeAnalytics {
         }
 
         func run() async throws {
-            let window = try self.window
+            let window = try time.window
             let tail = try TopicTail.open(
                 options: options, name: "consume", groupID: groupID, fromBeginning: fromBeginning, seconds: seconds,
-                start: window.map { .time($0.from, finishAtEnd: $0.until != nil) } ?? .group, topic: \.topic)
+                start: window?.start ?? .group, topic: \.topic)
             let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
             var count = 0
             var invalid = 0
@@ -76,12 +68,7 @@ extension RealtimeAnalytics {
                 if let stream, message.keyString != stream { continue }
                 do {
                     let decoded = try FrameMessageDecoder.decode(message.value)
-                    if let window {
-                        // Positioned by the broker's timestamps (set when produced, after capture): the window is
-                        // decided by the capture time in the message.
-                        let captured = decoded.result.timestampMs
-                        guard captured >= window.from, window.until.map({ captured < $0 }) ?? true else { continue }
-                    }
+                    if let window, !window.contains(decoded.result.timestampMs) { continue }
                     if json {
                         FileHandle.standardOutput.write(
                             Data(previews ? message.value : Self.withoutPreview(message.value)) + Data([0x0A]))

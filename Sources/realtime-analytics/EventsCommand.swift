@@ -39,17 +39,10 @@ extension RealtimeAnalytics {
         )
         var counts = false
 
-        /// The window asked for, in ms since the epoch.
-        var window: (from: Int64, until: Int64?)? {
-            get throws { try time.window }
-        }
-
         static let types = ["zone_enter", "zone_exit", "dwell", "line_cross"]
 
         func validate() throws {
-            if try window != nil && fromBeginning {
-                throw ValidationError("--from-beginning and a start time exclude each other")
-            }
+            try time.validate(fromBeginning: fromBeginning)
             if let type, !Self.types.contains(type) {
                 throw ValidationError(
                     "--type \(type) is not an event type; use one of \(Self.types.joined(separator: ", "))")
@@ -57,17 +50,16 @@ extension RealtimeAnalytics {
         }
 
         func run() async throws {
-            let window = try self.window
+            let window = try time.window
             let tail = try TopicTail.open(
                 options: options, name: "events", fromBeginning: fromBeginning, seconds: seconds,
-                start: window.map { .time($0.from, finishAtEnd: $0.until != nil) } ?? .group, topic: \.eventsTopic)
+                start: window?.start ?? .group, topic: \.eventsTopic)
             var printed = 0
             var tally = EventTally()
             for try await message in tail.consumer.messages {
-                if let window, let event = ZoneEventMessage.decode(message.value) {
-                    // Positioned by the broker's timestamps (stamped after the event): the event's own time decides.
-                    guard event.timestamp_ms >= window.from, window.until.map({ event.timestamp_ms < $0 }) ?? true
-                    else { continue }
+                if let window, let event = ZoneEventMessage.decode(message.value), !window.contains(event.timestamp_ms)
+                {
+                    continue
                 }
                 if counts {
                     guard let event = ZoneEventMessage.decode(message.value),

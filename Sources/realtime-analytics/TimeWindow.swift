@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import Messages
 
 /// The window `consume` and `events` read back from the topic: `--since` or `--from`, and optionally `--until`.
@@ -14,14 +15,32 @@ struct TimeWindowOptions: ParsableArguments {
     @Option(help: "With --since or --from: stop at this time, once the topic's end is reached.")
     var until: String?
 
-    /// In ms since the epoch; nil when neither start is given (live tail).
-    var window: (from: Int64, until: Int64?)? {
+    /// nil when neither start is given (live tail).
+    var window: TimeWindow? {
         get throws { try TimeWindow.make(since: since, from: from, until: until) }
+    }
+
+    /// The command's own checks plus this one: a window and `--from-beginning` exclude each other.
+    func validate(fromBeginning: Bool) throws {
+        if try window != nil && fromBeginning {
+            throw ValidationError("--from-beginning and a start time exclude each other")
+        }
     }
 }
 
-enum TimeWindow {
-    static func make(since: String?, from: String?, until: String?) throws -> (from: Int64, until: Int64?)? {
+/// A window of capture (or event) times, in ms since the epoch: from `from`, before `until` when set.
+struct TimeWindow {
+    let from: Int64
+    let until: Int64?
+
+    /// Where a consumer starts reading it: the broker's offsets-for-times index, ending at the topic's end when the
+    /// window has an end.
+    var start: KafkaConsumer.Start { .time(from, finishAtEnd: until != nil) }
+
+    /// Positioned by the broker's timestamps (stamped after capture): the message's own time decides.
+    func contains(_ ms: Int64) -> Bool { ms >= from && until.map { ms < $0 } ?? true }
+
+    static func make(since: String?, from: String?, until: String?) throws -> TimeWindow? {
         if since != nil && from != nil { throw ValidationError("--since and --from both give the start; use one") }
         var start: Int64?
         if let since {
@@ -47,6 +66,6 @@ enum TimeWindow {
             return nil
         }
         if let end, end <= start { throw ValidationError("--until must be after the start") }
-        return (start, end)
+        return TimeWindow(from: start, until: end)
     }
 }

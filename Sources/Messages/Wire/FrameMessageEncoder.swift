@@ -25,14 +25,8 @@ public struct FrameMessageEncoder: Sendable {
         appendString(result.streamID)
         append(",\"frame_id\":")
         appendInteger(result.frameID)
-        if let runID = result.runID {
-            append(",\"run_id\":")
-            appendString(runID)
-        }
-        if let instance = result.instance {
-            append(",\"instance\":")
-            appendString(instance)
-        }
+        appendMember(",\"run_id\":", result.runID)
+        appendMember(",\"instance\":", result.instance)
         append(",\"timestamp_ms\":")
         appendInteger(result.timestampMs)
         append(",\"width\":")
@@ -48,10 +42,7 @@ public struct FrameMessageEncoder: Sendable {
             appendInteger(Int64(track.trackID))
             append(",\"class_id\":")
             appendInteger(Int64(track.classID))
-            if let name = track.className {
-                append(",\"class_name\":")
-                appendString(name)
-            }
+            appendMember(",\"class_name\":", track.className)
             append(",\"confidence\":")
             appendFloat(track.confidence)
             append(",\"bbox_xyxy\":")
@@ -97,10 +88,7 @@ public struct FrameMessageEncoder: Sendable {
         bytes.removeAll(keepingCapacity: true)
         append("{\"stream\":")
         appendString(result.streamID)
-        if let runID = result.runID {
-            append(",\"run_id\":")
-            appendString(runID)
-        }
+        appendMember(",\"run_id\":", result.runID)
         append(",\"event\":")
         appendString(event.kind.rawValue)
         append(event.kind == .lineCross ? ",\"line\":" : ",\"zone\":")
@@ -109,14 +97,8 @@ public struct FrameMessageEncoder: Sendable {
         appendInteger(Int64(event.trackID))
         append(",\"class_id\":")
         appendInteger(Int64(event.classID))
-        if let name = event.className {
-            append(",\"class_name\":")
-            appendString(name)
-        }
-        if let direction = event.direction {
-            append(",\"direction\":")
-            appendString(direction.rawValue)
-        }
+        appendMember(",\"class_name\":", event.className)
+        appendMember(",\"direction\":", event.direction?.rawValue)
         if let duration = event.durationSeconds {
             append(",\"duration_s\":")
             appendFloat(Float((duration * 1000).rounded() / 1000))
@@ -157,6 +139,13 @@ public struct FrameMessageEncoder: Sendable {
             appendInteger(Int64(counts[name]!))
         }
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// `,"key":"value"` when there is a value; nothing otherwise (optional members are left out, not null).
+    private mutating func appendMember(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        append(key)
+        appendString(value)
     }
 
     private mutating func append(_ literal: StaticString) {
