@@ -41,7 +41,8 @@ let package = Package(
         // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
         // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
         .target(name: "Messages", dependencies: ["Tracking", "Zones"]),
-        // The configuration file (one parser, so `validate` reports every problem in file order) and small shared
+        // The configuration file as a document (each section type reads itself, next to the code that uses it), the
+        // sections every process reads (kafka, dashboard, streams: `ConsumerConfiguration`), and small shared
         // utilities (clock, throttled logging).
         .target(
             name: "AnalyticsCore",
@@ -167,7 +168,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Messages", "Pipeline", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones", "Tracking", "TestSupport"]),
+            name: "PipelineTests",
+            dependencies: [
+                "Messages", "Pipeline", "Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones",
+                "Tracking", "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

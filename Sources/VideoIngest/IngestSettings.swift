@@ -1,6 +1,4 @@
-import AnalyticsCore
-
-/// What every reader needs from `pipeline:`.
+/// What every reader needs from `pipeline:` (the pipeline makes it from its `PipelineConfiguration`).
 public struct IngestSettings: Sendable {
     public var width: Int
     public var height: Int
@@ -19,13 +17,5 @@ public struct IngestSettings: Sendable {
         self.reconnectInitialSeconds = reconnectInitialSeconds
         self.reconnectMaximumSeconds = reconnectMaximumSeconds
         self.ioTimeoutMs = ioTimeoutMs
-    }
-
-    public init(_ pipeline: PipelineConfiguration) {
-        self.init(
-            width: pipeline.width, height: pipeline.height, decoderThreads: pipeline.decoderThreads,
-            reconnectInitialSeconds: Double(pipeline.reconnectInitialBackoffMs) / 1000,
-            reconnectMaximumSeconds: Double(pipeline.reconnectMaxBackoffMs) / 1000,
-            ioTimeoutMs: pipeline.ioTimeoutMs)
     }
 }

@@ -29,9 +29,9 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        let configuration: Configuration
+        let configuration: ConsumerConfiguration
         do {
-            configuration = try Configuration.load(path: options.config)
+            configuration = try ConsumerConfiguration.load(path: options.config)
         } catch {
             let lines = error.all.map { "configuration error: \($0)\n" }.joined()
             FileHandle.standardError.write(Data(lines.utf8))

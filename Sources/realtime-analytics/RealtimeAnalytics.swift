@@ -121,7 +121,7 @@ extension RealtimeAnalytics {
                     port: configuration.dashboard.port, registry: registry, readiness: { readiness.report() },
                     // Replay reads the topic back: only when this pipeline publishes to one.
                     replay: configuration.kafka.enabled
-                        ? ReplaySessions(configuration: configuration, logger: logger) : nil,
+                        ? ReplaySessions(configuration: configuration.consumer, logger: logger) : nil,
                     logger: logger)
                 services.append(.init(service: app))
                 services.append(

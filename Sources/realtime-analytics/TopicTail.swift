@@ -6,10 +6,10 @@ import Kafka
 import Logging
 import Pipeline
 
-/// What `consume` and `events` share: the configuration, a consumer of one topic in a group of its own (so every
+/// What `consume` and `events` share: the consumers' part of the configuration, a consumer of one topic in a group of its own (so every
 /// run sees every message), an optional time limit, and a clean close.
 struct TopicTail {
-    let configuration: Configuration
+    let configuration: ConsumerConfiguration
     let consumer: KafkaConsumer
     private let timer: Task<Void, Never>
 
@@ -19,9 +19,10 @@ struct TopicTail {
         options: CommonOptions, name: String, groupID: String? = nil, fromBeginning: Bool, seconds: Double?,
         start: KafkaConsumer.Start = .group, topic: (KafkaConfiguration) -> String
     ) throws -> TopicTail {
-        let configuration: Configuration
+        // Only the consumers' sections: these commands run on hosts without the model or the cameras' files.
+        let configuration: ConsumerConfiguration
         do {
-            configuration = try Configuration.load(path: options.config)
+            configuration = try ConsumerConfiguration.load(path: options.config)
         } catch {
             ConfigurationExit.exit(error)
         }

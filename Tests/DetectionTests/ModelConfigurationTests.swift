@@ -1,4 +1,5 @@
 import AnalyticsCore
+import Detection
 import Foundation
 import TestSupport
 import Testing
@@ -14,8 +15,13 @@ struct ModelConfigurationTests {
               - id: a
                 url: file.mp4
             """
+        func model(_ yaml: String, file: String) throws(ConfigurationError) -> ModelConfiguration {
+            let document = try ConfigurationDocument.parse(yaml: yaml, file: file)
+            return try ModelConfiguration(
+                document.section("model", allowedKeys: ModelConfiguration.keys), baseDirectory: document.baseDirectory)
+        }
         do {
-            _ = try Configuration.parse(yaml: yaml, file: "bad.yaml")
+            _ = try model(yaml, file: "bad.yaml")
             Issue.record("an unknown class was accepted")
         } catch {
             let message = "\(error)"
@@ -23,9 +29,8 @@ struct ModelConfigurationTests {
             #expect(message.hasPrefix("bad.yaml:2: model.classes: got 'persn'"), "\(message)")
             #expect(message.contains("did you mean 'person'?"), "\(message)")
         }
-        var good = Configuration()
-        good = try Configuration.parse(yaml: yaml.replacingOccurrences(of: "persn", with: "truck"), file: "ok.yaml")
-        #expect(good.model.classFilter == [0, 2, 7])
+        let good = try model(yaml.replacingOccurrences(of: "persn", with: "truck"), file: "ok.yaml")
+        #expect(good.classFilter == [0, 2, 7])
     }
 
     @Test("`realtime-analytics validate` reports it the same way and exits 2")

@@ -85,7 +85,7 @@ struct TrackingQualityTests {
         // Ours as the pipeline runs it by default (the `tracker:` section's defaults, the publish gate included).
         let ours = MOTSequenceTracking.run(
             detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every,
-            parameters: TrackerConfiguration().parameters)
+            parameters: ByteTracker.Parameters())
         let published = MOTSequenceTracking.run(
             detections: input, lastFrame: lastFrame, fps: Self.fps, every: scenario.every, parameters: .published)
         let reference = try ChildProcess.run(

@@ -19,7 +19,7 @@ public enum COCOLabels {
     ]
 
     /// The message for a class name that `labels` lacks, with the label file's own name for it or the closest one.
-    static func unknownClass(_ name: String, in labels: [String]) -> String {
+    public static func unknownClass(_ name: String, in labels: [String]) -> String {
         var message = "got '\(name)'; allowed: a class name of the model's labels"
         if let alias = darknetAliases[name.lowercased()], labels.contains(alias) {
             message += "; did you mean '\(alias)' (this label file's name for it)?"

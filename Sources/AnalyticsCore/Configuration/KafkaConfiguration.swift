@@ -32,14 +32,14 @@ public struct KafkaConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = [
+    public static let keys = [
         "enabled", "bootstrap_servers", "topic", "linger_ms", "max_batch_size", "include_frames", "frame_quality",
         "properties", "events_topic",
     ]
     /// Properties the typed keys above own; setting them under `properties` would be ambiguous.
     static let reservedProperties = ["bootstrap.servers", "linger.ms", "queue.buffering.max.ms", "batch.size"]
 
-    init(_ section: YAMLSection) throws(ConfigurationError) {
+    public init(_ section: YAMLSection) throws(ConfigurationError) {
         enabled = try section.bool("enabled", default: enabled)
         bootstrapServers = try section.string("bootstrap_servers", default: bootstrapServers)
         for server in bootstrapServers.split(separator: ",", omittingEmptySubsequences: false) {
@@ -74,7 +74,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
     }
 
     /// A topic name under `key`: what Kafka accepts.
-    static func topicName(
+    public static func topicName(
         _ section: YAMLSection, _ key: String, default fallback: String
     ) throws(ConfigurationError)
         -> String

@@ -32,13 +32,40 @@ public struct StreamConfiguration: Sendable, Equatable {
         self.detectFPS = detectFPS
     }
 
-    static let keys = ["id", "url", "count", "loop", "realtime", "include_frames", "detect_fps", "zones", "lines"]
+    public static let keys = [
+        "id", "url", "count", "loop", "realtime", "include_frames", "detect_fps", "zones", "lines",
+    ]
     static let maximumCount = 4096
+
+    /// Reads `streams:`, each entry's first problem kept in `problems`; ids must be unique across entries.
+    /// `labels`: the class names zones and lines may name (nil: not checked, in a process without the model).
+    public static func readAll(
+        _ document: ConfigurationDocument, labels: [String]?, problems: ConfigurationProblems
+    ) -> [StreamConfiguration] {
+        var streams: [StreamConfiguration] = []
+        problems.attempt { () throws(ConfigurationError) in
+            var firstDeclaration: [String: String] = [:]
+            for (node, path) in try document.root.sequence("streams") {
+                problems.attempt { () throws(ConfigurationError) in
+                    let entry = try YAMLSection(node, path: path, file: document.file, allowedKeys: keys)
+                    for stream in try read(entry, baseDirectory: document.baseDirectory, labels: labels) {
+                        if let earlier = firstDeclaration[stream.id] {
+                            throw entry.error(
+                                "id", "stream id '\(stream.id)' is already used by \(earlier); ids must be unique")
+                        }
+                        firstDeclaration[stream.id] = path
+                        streams.append(stream)
+                    }
+                }
+            }
+        }
+        return streams
+    }
 
     /// Reads one list entry, which declares one stream, or `count` streams over one source with ids made from the
     /// `{n}` placeholder (1-based), e.g. `id: "cam-{n}", count: 32`.
     static func read(
-        _ section: YAMLSection, baseDirectory: String, labels: [String] = COCOLabels.names
+        _ section: YAMLSection, baseDirectory: String, labels: [String]?
     ) throws(ConfigurationError) -> [StreamConfiguration] {
         guard section.has("id") else { throw section.error("id", "is missing; every stream needs an id") }
         guard section.has("url") else {

@@ -7,9 +7,9 @@ import Zones
 /// Every accessor reports problems as a `ConfigurationError` naming the key's full YAML path and line, and a section
 /// rejects keys it does not know (with a suggestion) as soon as it is opened, so a typo never silently falls back to
 /// a default.
-struct YAMLSection {
-    let file: String
-    let path: String
+public struct YAMLSection {
+    public let file: String
+    public let path: String
     let node: Node
     private let entries: [String: Node]
 
@@ -57,25 +57,25 @@ struct YAMLSection {
         self.entries = entries
     }
 
-    func has(_ key: String) -> Bool { entries[key].map { !Self.isNull($0) } ?? false }
+    public func has(_ key: String) -> Bool { entries[key].map { !Self.isNull($0) } ?? false }
 
-    func keyPath(_ key: String) -> String { Self.join(path, key) }
+    public func keyPath(_ key: String) -> String { Self.join(path, key) }
 
-    func error(_ key: String, _ message: String) -> ConfigurationError {
+    public func error(_ key: String, _ message: String) -> ConfigurationError {
         ConfigurationError(
             file: file, line: entries[key].flatMap(Self.line(of:)) ?? Self.line(of: node),
             path: keyPath(key), message: message)
     }
 
-    func section(_ key: String, allowedKeys: [String]) throws(ConfigurationError) -> YAMLSection {
+    public func section(_ key: String, allowedKeys: [String]) throws(ConfigurationError) -> YAMLSection {
         try YAMLSection(entries[key], path: keyPath(key), file: file, allowedKeys: allowedKeys)
     }
 
-    func bool(_ key: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
+    public func bool(_ key: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
         try optionalBool(key) ?? defaultValue
     }
 
-    func optionalBool(_ key: String) throws(ConfigurationError) -> Bool? {
+    public func optionalBool(_ key: String) throws(ConfigurationError) -> Bool? {
         guard let value = entries[key], !Self.isNull(value) else { return nil }
         guard let scalar = value.scalar, let result = Bool(yamlBoolean: scalar.string) else {
             throw error(key, "got \(Self.describe(value)); allowed: true or false")
@@ -83,7 +83,7 @@ struct YAMLSection {
         return result
     }
 
-    func int(
+    public func int(
         _ key: String, default defaultValue: Int, in range: ClosedRange<Int>, unit: String = ""
     )
         throws(ConfigurationError) -> Int
@@ -91,7 +91,9 @@ struct YAMLSection {
         try optionalInt(key, in: range, unit: unit) ?? defaultValue
     }
 
-    func optionalInt(_ key: String, in range: ClosedRange<Int>, unit: String = "") throws(ConfigurationError) -> Int? {
+    public func optionalInt(
+        _ key: String, in range: ClosedRange<Int>, unit: String = ""
+    ) throws(ConfigurationError) -> Int? {
         guard let value = entries[key], !Self.isNull(value) else { return nil }
         let allowed = "an integer from \(range.lowerBound) to \(range.upperBound)\(unit)"
         guard let scalar = value.scalar, scalar.style == .plain, let result = Int(scalar.string) else {
@@ -138,13 +140,14 @@ struct YAMLSection {
         return NormalizedPoint(x: x, y: y)
     }
 
-    /// `416` (square) or `[416, 320]` (width, height); each side a multiple of 32 from 64 to 2048.
-    func inputSize(_ key: String, default defaultValue: InputSize) throws(ConfigurationError) -> InputSize {
-        guard let value = entries[key], !Self.isNull(value) else { return defaultValue }
-        let allowed = "a multiple of 32 from 64 to 2048, or [width, height] of two, e.g. 416 or [416, 320]"
+    /// A size written as one number (square) or `[width, height]`, each side accepted by `side`; nil when absent.
+    /// `allowed` says what is accepted, for the error.
+    public func size(
+        _ key: String, allowed: String, side accepts: (Int) -> Bool
+    ) throws(ConfigurationError) -> (width: Int, height: Int)? {
+        guard let value = entries[key], !Self.isNull(value) else { return nil }
         func side(_ node: Node) -> Int? {
-            guard let scalar = node.scalar, scalar.style == .plain, let side = Int(scalar.string),
-                (64...2048).contains(side), side % 32 == 0
+            guard let scalar = node.scalar, scalar.style == .plain, let side = Int(scalar.string), accepts(side)
             else { return nil }
             return side
         }
@@ -152,13 +155,13 @@ struct YAMLSection {
             guard sequence.count == 2, let width = side(sequence[0]), let height = side(sequence[1]) else {
                 throw error(key, "got \(Self.describe(value)); allowed: \(allowed)")
             }
-            return InputSize(width: width, height: height)
+            return (width, height)
         }
         guard let square = side(value) else { throw error(key, "got \(Self.describe(value)); allowed: \(allowed)") }
-        return .square(square)
+        return (square, square)
     }
 
-    func double(
+    public func double(
         _ key: String, default defaultValue: Double, in range: ClosedRange<Double>, unit: String = ""
     )
         throws(ConfigurationError) -> Double
@@ -166,7 +169,7 @@ struct YAMLSection {
         try optionalDouble(key, in: range, unit: unit) ?? defaultValue
     }
 
-    func optionalDouble(
+    public func optionalDouble(
         _ key: String, in range: ClosedRange<Double>, unit: String = ""
     )
         throws(ConfigurationError) -> Double?
@@ -184,7 +187,7 @@ struct YAMLSection {
         return result
     }
 
-    func string(
+    public func string(
         _ key: String, default defaultValue: String, allowEmpty: Bool = false
     ) throws(ConfigurationError)
         -> String
@@ -192,7 +195,7 @@ struct YAMLSection {
         try optionalString(key, allowEmpty: allowEmpty) ?? defaultValue
     }
 
-    func optionalString(_ key: String, allowEmpty: Bool = false) throws(ConfigurationError) -> String? {
+    public func optionalString(_ key: String, allowEmpty: Bool = false) throws(ConfigurationError) -> String? {
         guard let value = entries[key], !Self.isNull(value) else { return nil }
         guard let scalar = value.scalar else {
             throw error(key, "got \(Self.describe(value)); allowed: a string")
@@ -203,7 +206,7 @@ struct YAMLSection {
         return scalar.string
     }
 
-    func stringList(_ key: String) throws(ConfigurationError) -> [String] {
+    public func stringList(_ key: String) throws(ConfigurationError) -> [String] {
         guard let value = entries[key], !Self.isNull(value) else { return [] }
         guard case .sequence(let sequence) = value else {
             throw error(key, "got \(Self.describe(value)); allowed: a list of strings, e.g. [person, car]")
@@ -221,7 +224,7 @@ struct YAMLSection {
     }
 
     /// A mapping of free-form keys to scalar values (numbers and booleans as written), in file order.
-    func scalarMapping(_ key: String) throws(ConfigurationError) -> [(key: String, value: String)] {
+    public func scalarMapping(_ key: String) throws(ConfigurationError) -> [(key: String, value: String)] {
         guard let value = entries[key], !Self.isNull(value) else { return [] }
         guard case .mapping(let mapping) = value else {
             throw error(

@@ -5,9 +5,9 @@ enum ZoneConfiguration {
     static let zoneKeys = ["name", "polygon", "classes", "dwell_s", "anchor"]
     static let lineKeys = ["name", "from", "to", "classes", "anchor"]
 
-    /// `labels`: the model's class names, which `classes` must come from.
+    /// `labels`: the model's class names, which `classes` must come from (nil: not checked).
     static func read(
-        _ section: YAMLSection, labels: [String]
+        _ section: YAMLSection, labels: [String]?
     ) throws(ConfigurationError) -> (
         zones: [ZoneDefinition], lines: [LineDefinition]
     ) {
@@ -57,8 +57,9 @@ enum ZoneConfiguration {
         return (zones, lines)
     }
 
-    private static func classes(_ entry: YAMLSection, labels: [String]) throws(ConfigurationError) -> [String] {
+    private static func classes(_ entry: YAMLSection, labels: [String]?) throws(ConfigurationError) -> [String] {
         let classes = try entry.stringList("classes")
+        guard let labels else { return classes }
         for name in classes where !labels.contains(name) {
             throw entry.error("classes", COCOLabels.unknownClass(name, in: labels))
         }

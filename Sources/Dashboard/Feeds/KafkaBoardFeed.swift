@@ -31,7 +31,7 @@ public struct KafkaBoardFeed: Service {
     }
     private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
 
-    public init(configuration: Configuration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
+    public init(configuration: ConsumerConfiguration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
         let properties = configuration.kafka.consumerProperties(
             groupID: configuration.dashboard.groupID, startAtNewest: configuration.dashboard.startAtNewest)
         consumer = try KafkaConsumer(

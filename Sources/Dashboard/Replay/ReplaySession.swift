@@ -46,7 +46,8 @@ final class ReplaySession: Sendable {
 
     /// Opens the consumer at `fromMs` on `configuration.kafka.topic`. Throws a one-line reason when it cannot.
     init(
-        configuration: Configuration, fromMs: Int64, speed: Double, queue: ClientQueue, idleTimeoutSeconds: Double,
+        configuration: ConsumerConfiguration, fromMs: Int64, speed: Double, queue: ClientQueue,
+        idleTimeoutSeconds: Double,
         logger: Logger
     ) throws(KafkaError) {
         let kafka = configuration.kafka

@@ -9,13 +9,13 @@ import Synchronization
 /// and up to 32 fetched messages), each closed when its client leaves, goes back to live, or stays paused for
 /// `dashboard.replay_idle_timeout_s`.
 public final class ReplaySessions: Sendable {
-    private let configuration: Configuration
+    private let configuration: ConsumerConfiguration
     private let logger: Logger
     private let active = Atomic<Int>(0)
     private let gauge = Gauge(label: "dashboard_replay_sessions")
     private let refused = Counter(label: "dashboard_replay_refused_total")
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: ConsumerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }

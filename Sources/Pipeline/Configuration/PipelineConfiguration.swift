@@ -1,3 +1,6 @@
+import AnalyticsCore
+import VideoIngest
+
 /// `pipeline:` — how frames are decoded, scaled and scheduled.
 public struct PipelineConfiguration: Sendable, Equatable {
     /// Working width in pixels every frame is scaled to.
@@ -26,13 +29,13 @@ public struct PipelineConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = [
+    public static let keys = [
         "width", "height", "detect_fps", "detector_workers", "decoder_threads", "reconnect", "io_timeout_ms",
         "status_interval_s", "idle_check_s", "ready_max_streams_down",
     ]
-    static let reconnectKeys = ["initial_backoff_ms", "max_backoff_ms"]
+    public static let reconnectKeys = ["initial_backoff_ms", "max_backoff_ms"]
 
-    init(_ section: YAMLSection) throws(ConfigurationError) {
+    public init(_ section: YAMLSection) throws(ConfigurationError) {
         width = try section.int("width", default: width, in: 16...7680, unit: " pixels")
         if width % 2 != 0 { throw section.error("width", "got \(width); allowed: an even number of pixels") }
         height = try section.int("height", default: height, in: 0...4320, unit: " pixels (0 = keep aspect ratio)")
@@ -62,5 +65,16 @@ public struct PipelineConfiguration: Sendable, Equatable {
             "idle_check_s", default: idleCheckSeconds, in: 0...3600, unit: " s (0 = every stream alike)")
         readyMaxStreamsDown = try section.int(
             "ready_max_streams_down", default: readyMaxStreamsDown, in: 0...100_000, unit: " streams")
+    }
+}
+
+extension IngestSettings {
+    /// The readers' part of `pipeline:`.
+    public init(_ pipeline: PipelineConfiguration) {
+        self.init(
+            width: pipeline.width, height: pipeline.height, decoderThreads: pipeline.decoderThreads,
+            reconnectInitialSeconds: Double(pipeline.reconnectInitialBackoffMs) / 1000,
+            reconnectMaximumSeconds: Double(pipeline.reconnectMaxBackoffMs) / 1000,
+            ioTimeoutMs: pipeline.ioTimeoutMs)
     }
 }

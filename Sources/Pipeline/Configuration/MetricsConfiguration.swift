@@ -1,3 +1,5 @@
+import AnalyticsCore
+
 /// `metrics:` — the pipeline's Prometheus endpoint (`GET /metrics`). With `dashboard.enabled` the embedded dashboard
 /// serves the same registry at its own /metrics too.
 public struct MetricsConfiguration: Sendable, Equatable {
@@ -8,9 +10,9 @@ public struct MetricsConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = ["enabled", "host", "port"]
+    public static let keys = ["enabled", "host", "port"]
 
-    init(_ section: YAMLSection) throws(ConfigurationError) {
+    public init(_ section: YAMLSection) throws(ConfigurationError) {
         enabled = try section.bool("enabled", default: enabled)
         host = try section.string("host", default: host)
         port = try section.int("port", default: port, in: 1...65535)

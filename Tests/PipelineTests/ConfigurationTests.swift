@@ -1,5 +1,7 @@
 import AnalyticsCore
+import Detection
 import Foundation
+import Pipeline
 import TestSupport
 import Testing
 import Zones
@@ -40,6 +42,40 @@ struct ConfigurationTests {
             #expect(stream.lines.map(\.name) == ["gate"] && stream.lines[0].anchor == .centre)
             #expect(stream.lines[0].from == NormalizedPoint(x: 0.5, y: 0.3))
         }
+    }
+
+    @Test(
+        "the consumers' view of a file reads kafka, dashboard and streams only: a model and labels not on this host do not stop it; the pipeline's view names them"
+    )
+    func consumersReadTheirSectionsOnly() throws {
+        let yaml = """
+            streams:
+              - id: dock-1
+                url: rtsp://10.0.0.5/stream
+                zones:
+                  - {name: bay, polygon: [[0.1, 0.1], [0.9, 0.1], [0.9, 0.9]], classes: [forklift]}
+            model: {path: /opt/models/detector.xml, labels: /opt/models/warehouse.names, batch: 99}
+            tracker: {lost_track_s: -1}
+            kafka: {bootstrap_servers: "broker-1:9092", topic: dock}
+            dashboard: {port: 8099}
+            """
+        let consumer = try ConsumerConfiguration.parse(yaml: yaml, file: "shared.yaml")
+        #expect(consumer.kafka.bootstrapServers == "broker-1:9092" && consumer.kafka.topic == "dock")
+        #expect(consumer.dashboard.port == 8099)
+        #expect(consumer.streams.map(\.id) == ["dock-1"] && consumer.streams[0].zones[0].classes == ["forklift"])
+        do {
+            _ = try Configuration.parse(yaml: yaml, file: "shared.yaml")
+            Issue.record("the pipeline accepted a model that is not there")
+        } catch {
+            #expect(
+                error.all.map(\.path) == ["streams[0].zones[0].classes", "model.path", "tracker.lost_track_s"],
+                "\(error.all.map(\.description))")
+        }
+        // What the pipeline makes of the same file for its own consumers (the embedded dashboard's replay).
+        let pipeline = try Configuration.parse(yaml: "kafka: {topic: dock}\ndashboard: {port: 8099}\n")
+        #expect(
+            try pipeline.consumer
+                == ConsumerConfiguration.parse(yaml: "kafka: {topic: dock}\ndashboard: {port: 8099}\n"))
     }
 
     @Test("model.input_size: one side for a square input, or [width, height]")

@@ -1,3 +1,5 @@
+import AnalyticsCore
+
 /// `fleet:` — several pipeline instances, started with the same file, share the streams through a Kafka consumer
 /// group: each instance runs the streams whose partitions of `assignment_topic` the group assigns to it.
 public struct FleetConfiguration: Sendable, Equatable {
@@ -25,9 +27,9 @@ public struct FleetConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = ["enabled", "group", "assignment_topic", "partitions", "assignor", "session_timeout_ms"]
+    public static let keys = ["enabled", "group", "assignment_topic", "partitions", "assignor", "session_timeout_ms"]
 
-    init(_ section: YAMLSection) throws(ConfigurationError) {
+    public init(_ section: YAMLSection) throws(ConfigurationError) {
         enabled = try section.bool("enabled", default: enabled)
         group = try section.string("group", default: group)
         assignmentTopic = try KafkaConfiguration.topicName(section, "assignment_topic", default: assignmentTopic)

@@ -1,0 +1,115 @@
+import Foundation
+import Yams
+
+/// A configuration file read as YAML: its top-level sections and the folder its relative paths start from.
+///
+/// Each process reads the sections it uses from one document (the pipeline every one, `ConsumerConfiguration` the
+/// few a consumer of the bus needs) and accepts the others unread. Every section type reads itself from its
+/// `YAMLSection`, next to the code that uses it.
+public struct ConfigurationDocument {
+    /// Every top-level section a file may have; anything else is a typo, reported with a suggestion.
+    public static let sectionNames = [
+        "kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview", "metrics", "fleet",
+    ]
+
+    /// The file as the user named it (for error messages).
+    public let file: String
+    /// Relative paths in the file are relative to this folder.
+    public let baseDirectory: String
+    /// The top-level mapping.
+    public let root: YAMLSection
+
+    /// Reads a configuration file. Relative paths inside it are resolved against its folder, made absolute so they do
+    /// not depend on the working directory of whoever runs the command.
+    public static func load(path: String) throws(ConfigurationError) -> ConfigurationDocument {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ConfigurationError(
+                file: path, line: nil, path: "",
+                message:
+                    "the configuration file is a directory; pass a YAML file with --config, e.g. config/sample-pipeline.yaml"
+            )
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason =
+                FileManager.default.fileExists(atPath: path)
+                ? "cannot be read as UTF-8 text (check its permissions and encoding)"
+                : "does not exist; pass an existing YAML file with --config"
+            throw ConfigurationError(file: path, line: nil, path: "", message: "the configuration file \(reason)")
+        }
+        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(yaml: text, file: path, baseDirectory: directory)
+    }
+
+    /// Parses YAML text. `file` is only used in error messages.
+    public static func parse(
+        yaml: String, file: String = "<config>", baseDirectory: String = "."
+    ) throws(ConfigurationError) -> ConfigurationDocument {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ConfigurationError(
+                file: file, line: Self.line(of: error), path: "",
+                message: "is not valid YAML: \(Self.summary(of: error))"
+            )
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "", message: "is not valid YAML: \(error)")
+        }
+        return ConfigurationDocument(
+            file: file, baseDirectory: baseDirectory,
+            root: try YAMLSection(root, path: "", file: file, allowedKeys: sectionNames))
+    }
+
+    private init(file: String, baseDirectory: String, root: YAMLSection) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.root = root
+    }
+
+    /// A top-level section, which may contain only `allowedKeys`; a missing one is empty (all defaults).
+    public func section(_ key: String, allowedKeys: [String]) throws(ConfigurationError) -> YAMLSection {
+        try root.section(key, allowedKeys: allowedKeys)
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func summary(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate keys \(duplicates.joined(separator: ", ")); keep one of each"
+        default:
+            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "parse error"
+        }
+    }
+}
+
+/// The problems found while the sections of a document are read. Every section (and every stream entry) is read even
+/// after a problem, keeping each one's first problem, so one pass reports them all, in file order.
+public final class ConfigurationProblems {
+    private var errors: [ConfigurationError] = []
+
+    public init() {}
+
+    /// Runs `body`, keeping its problem instead of stopping.
+    public func attempt(_ body: () throws(ConfigurationError) -> Void) {
+        do { try body() } catch { errors.append(error) }
+    }
+
+    /// Throws every problem kept, as one error in file order; nothing when there were none.
+    public func throwIfAny() throws(ConfigurationError) {
+        if let error = ConfigurationError.combined(errors) { throw error }
+    }
+}
