@@ -2,47 +2,74 @@ import CRdKafka
 import Foundation
 import Synchronization
 
-/// Whether a client's cluster answers, as readiness checks need to know: a metadata request for the broker list
-/// (no topics) every few seconds, made on the client's own poll thread (it blocks up to `timeoutMs` when no broker
-/// answers; librdkafka's error callbacks say when brokers go down, but never that they came back).
+/// Whether a client's cluster answers, as readiness checks need to know (librdkafka's error callbacks say when
+/// brokers go down, but never that they came back).
+///
+/// It reads the broker states of librdkafka's own statistics (`statistics.interval.ms`), served on the client's
+/// poll thread, and sends nothing. An earlier version asked the cluster for its broker list every few seconds: during
+/// an outage those requests pushed librdkafka's reconnect backoff up, and delivery resumed about 6 s later after the
+/// broker came back (measured by the outage test: 7 s instead of 1 s).
 public final class BrokerProbe: Sendable {
     public enum Status: Sendable, Equatable {
-        /// Not probed yet (the first probe runs within a second of the client's start).
+        /// No statistics yet (they come every `intervalMs`, the first one that long after the client starts).
         case unknown
         case reachable
-        /// No broker answered; the reason as librdkafka gives it.
+        /// No connection to a broker is up; the brokers and their states as librdkafka gives them.
         case unreachable(String)
     }
 
-    private let state = Mutex<(status: Status, lastProbeNs: UInt64)>((.unknown, 0))
-    private let intervalNs: UInt64
-    private let timeoutMs: Int32
+    /// How often librdkafka reports its statistics, unless the client's properties set `statistics.interval.ms`.
+    static let intervalMs = 2000
 
-    public init(intervalSeconds: Double = 5, timeoutMs: Int32 = 2000) {
-        intervalNs = UInt64(intervalSeconds * 1e9)
-        self.timeoutMs = timeoutMs
+    private let state = Mutex<Status>(.unknown)
+
+    public init() {}
+
+    public var status: Status { state.withLock { $0 } }
+
+    /// Turns on librdkafka's statistics in `conf` (unless its properties already did) and routes them to the
+    /// `brokerProbe` of `conf`'s opaque, which must be a `BrokerProbing` object.
+    static func install(on conf: OpaquePointer) {
+        var buffer = [CChar](repeating: 0, count: 32)
+        var size = buffer.count
+        let current =
+            rd_kafka_conf_get(conf, "statistics.interval.ms", &buffer, &size) == RD_KAFKA_CONF_OK
+            ? KafkaError.text(of: buffer) : "0"
+        if current == "0" {
+            var error = [CChar](repeating: 0, count: 256)
+            _ = rd_kafka_conf_set(conf, "statistics.interval.ms", "\(intervalMs)", &error, error.count)
+        }
+        rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+            guard let json, let opaque,
+                let owner = Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue() as? any BrokerProbing
+            else { return 0 }
+            owner.brokerProbe.update(statistics: Data(bytes: json, count: length))
+            return 0  // librdkafka frees the JSON
+        }
     }
 
-    public var status: Status { state.withLock { $0.status } }
-
-    /// Probes when the interval has passed since the last probe. Call from the client's poll thread.
-    func probeIfDue(_ client: OpaquePointer) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let due = state.withLock { state in
-            guard state.lastProbeNs == 0 || now &- state.lastProbeNs >= intervalNs else { return false }
-            state.lastProbeNs = now
-            return true
-        }
-        guard due else { return }
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let error = rd_kafka_metadata(client, 0, nil, &metadata, timeoutMs)
-        let status: Status
-        if error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
-            status = metadata.pointee.broker_cnt > 0 ? .reachable : .unreachable("the cluster lists no brokers")
-        } else {
-            status = .unreachable(KafkaError.text(error))
-        }
-        if let metadata { rd_kafka_metadata_destroy(metadata) }
-        state.withLock { $0.status = status }
+    /// Takes the broker states of one statistics document: reachable when a connection to any broker is up.
+    func update(statistics: Data) {
+        guard let document = try? JSONSerialization.jsonObject(with: statistics) as? [String: Any],
+            let brokers = document["brokers"] as? [String: [String: Any]]
+        else { return }
+        state.withLock { $0 = Self.status(of: brokers) }
     }
+
+    /// The status the brokers of a statistics document give (librdkafka's internal broker left out).
+    static func status(of brokers: [String: [String: Any]]) -> Status {
+        let external = brokers.filter { $0.value["source"] as? String != "internal" }
+        if external.values.contains(where: { $0["state"] as? String == "UP" }) { return .reachable }
+        let states = external.map { name, broker in
+            // "127.0.0.1:9092/bootstrap" or "127.0.0.1:9092/1": the address is what a user can act on.
+            "\(name.split(separator: "/").first.map(String.init) ?? name) \(broker["state"] as? String ?? "?")"
+        }
+        return .unreachable(
+            states.isEmpty ? "no broker known" : "no connection up: \(states.sorted().joined(separator: ", "))")
+    }
+}
+
+/// A client's callback target that carries a `BrokerProbe` (reached through librdkafka's opaque pointer).
+protocol BrokerProbing: AnyObject {
+    var brokerProbe: BrokerProbe { get }
 }

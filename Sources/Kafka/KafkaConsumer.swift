@@ -29,6 +29,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             // A subscribed topic that appears later (the events topic is created by the first event) is found
             // within 5 s, not librdkafka's default 5 min.
             ("topic.metadata.refresh.interval.ms", "5000"),
+            // Reading again within a second of a broker's return (librdkafka's default backoff grows to 10 s).
+            ("reconnect.backoff.max.ms", "1000"),
         ])
     }
 
@@ -61,6 +63,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
         let conf = try properties.makeConf()
         events.install(on: conf)
+        BrokerProbe.install(on: conf)
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -89,7 +92,6 @@ public final class KafkaConsumer: @unchecked Sendable {
                 usleep(50_000)
                 return
             }
-            events.brokerProbe.probeIfDue(client.pointer)
             events.countAssignmentIfDue(client.pointer)
             guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
             defer { rd_kafka_message_destroy(message) }
@@ -253,7 +255,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Errors and logs of the consumer's handle (reached through the opaque pointer, no global state).
-    final class ConsumerEvents: ClientEvents {
+    final class ConsumerEvents: ClientEvents, BrokerProbing {
         let logger: Logger
         let bootstrapServers: String
         private let unreachableWarned = Atomic<Bool>(false)

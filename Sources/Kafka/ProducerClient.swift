@@ -11,6 +11,7 @@ final class ProducerClient {
     init(properties: KafkaProperties, events: ProducerEvents) throws(KafkaError) {
         let conf = try properties.makeConf()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+        BrokerProbe.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().deliveryReport(message)
@@ -33,10 +34,8 @@ final class ProducerClient {
         }
         let handle = try KafkaError.newClient(RD_KAFKA_PRODUCER, conf: conf, role: "producer")
         self.handle = handle
-        let probe = events.brokerProbe
         pollLoop = PollLoop(name: "kafka producer poll", client: ClientHandle(pointer: handle)) { client in
             rd_kafka_poll(client.pointer, 100)
-            probe.probeIfDue(client.pointer)
         }
     }
 

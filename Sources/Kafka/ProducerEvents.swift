@@ -6,9 +6,9 @@ import Synchronization
 /// The target of a producer's librdkafka callbacks (delivery reports, errors, logs), reached through the opaque
 /// pointer: no Swift global state. Callbacks run on the producer's poll thread (delivery reports, errors) or on
 /// librdkafka's internal threads (logs), so everything here is thread-safe.
-final class ProducerEvents: Sendable {
+final class ProducerEvents: BrokerProbing, Sendable {
     let ledger = DeliveryLedger()
-    /// Whether the cluster answers (probed from the poll thread; outlives a replaced client).
+    /// Whether the cluster answers (from the client's statistics; outlives a replaced client).
     let brokerProbe = BrokerProbe()
     let logger: Logger
     let bootstrapServers: String

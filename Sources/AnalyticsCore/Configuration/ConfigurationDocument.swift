@@ -96,6 +96,26 @@ public struct ConfigurationDocument {
     }
 }
 
+/// A view of the configuration file that reads itself from a document; `load` and `parse` come with it.
+public protocol ConfigurationReading {
+    /// Reads and checks this view's sections of `document`, every problem reported (one line each, in file order).
+    static func read(_ document: ConfigurationDocument) throws(ConfigurationError) -> Self
+}
+
+extension ConfigurationReading {
+    /// Loads a configuration file. Relative paths inside it are resolved against its folder.
+    public static func load(path: String) throws(ConfigurationError) -> Self {
+        try read(ConfigurationDocument.load(path: path))
+    }
+
+    /// Parses YAML text. `file` is only used in error messages.
+    public static func parse(
+        yaml: String, file: String = "<config>", baseDirectory: String = "."
+    ) throws(ConfigurationError) -> Self {
+        try read(ConfigurationDocument.parse(yaml: yaml, file: file, baseDirectory: baseDirectory))
+    }
+}
+
 /// The problems found while the sections of a document are read. Every section (and every stream entry) is read even
 /// after a problem, keeping each one's first problem, so one pass reports them all, in file order.
 public final class ConfigurationProblems {
@@ -106,6 +126,14 @@ public final class ConfigurationProblems {
     /// Runs `body`, keeping its problem instead of stopping.
     public func attempt(_ body: () throws(ConfigurationError) -> Void) {
         do { try body() } catch { errors.append(error) }
+    }
+
+    /// Opens the top-level section `key` of `document` and runs `body` on it, keeping a problem instead of stopping.
+    public func read(
+        _ key: String, allowedKeys: [String], of document: ConfigurationDocument,
+        _ body: (YAMLSection) throws(ConfigurationError) -> Void
+    ) {
+        attempt { () throws(ConfigurationError) in try body(document.section(key, allowedKeys: allowedKeys)) }
     }
 
     /// Throws every problem kept, as one error in file order; nothing when there were none.

@@ -4,7 +4,7 @@
 /// Only `kafka:`, `dashboard:` and `streams:` (ids, zones and lines) are read and checked; the other sections are
 /// accepted unread. So a consumer starts on a host that has neither the model nor the pipeline's output folders, with
 /// the same file as the pipeline (whose own checks of those stay with the pipeline).
-public struct ConsumerConfiguration: Sendable, Equatable {
+public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
     public var kafka = KafkaConfiguration()
     public var dashboard = DashboardConfiguration()
     /// The configured streams: the board lists them (waiting until their first message) with their zones and lines.
@@ -19,33 +19,29 @@ public struct ConsumerConfiguration: Sendable, Equatable {
         self.streams = streams
     }
 
-    /// Loads a configuration file and reads the consumers' sections of it.
-    public static func load(path: String) throws(ConfigurationError) -> ConsumerConfiguration {
-        try read(ConfigurationDocument.load(path: path))
-    }
-
-    /// Parses YAML text and reads the consumers' sections of it. `file` is only used in error messages.
-    public static func parse(
-        yaml: String, file: String = "<config>", baseDirectory: String = "."
-    ) throws(ConfigurationError) -> ConsumerConfiguration {
-        try read(ConfigurationDocument.parse(yaml: yaml, file: file, baseDirectory: baseDirectory))
-    }
-
     /// Reads `kafka:`, `dashboard:` and `streams:` of a document, each one's first problem reported. Zone and line
     /// classes are not checked against the model's labels here: the labels file is the pipeline's.
     public static func read(_ document: ConfigurationDocument) throws(ConfigurationError) -> ConsumerConfiguration {
-        var configuration = ConsumerConfiguration()
         let problems = ConfigurationProblems()
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.kafka = try KafkaConfiguration(
-                document.section("kafka", allowedKeys: KafkaConfiguration.keys))
-        }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.dashboard = try DashboardConfiguration(
-                document.section("dashboard", allowedKeys: DashboardConfiguration.keys))
-        }
-        configuration.streams = StreamConfiguration.readAll(document, labels: nil, problems: problems)
+        let configuration = read(document, labels: nil, problems: problems)
         try problems.throwIfAny()
+        return configuration
+    }
+
+    /// Reads the consumers' sections, keeping their problems in `problems` (the pipeline reads them this way too,
+    /// with its model's `labels` for the zones' and lines' classes).
+    public static func read(
+        _ document: ConfigurationDocument, labels: [String]?, problems: ConfigurationProblems
+    ) -> ConsumerConfiguration {
+        var configuration = ConsumerConfiguration()
+        problems.read("kafka", allowedKeys: KafkaConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
+            configuration.kafka = try KafkaConfiguration(section)
+        }
+        problems.read("dashboard", allowedKeys: DashboardConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in configuration.dashboard = try DashboardConfiguration(section)
+        }
+        configuration.streams = StreamConfiguration.readAll(document, labels: labels, problems: problems)
         return configuration
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// to the code that uses it (the detector's `model:` in Detection, the consumers' `kafka:`, `dashboard:` and
 /// `streams:` in AnalyticsCore, the rest here); this reads them all from one document, so `validate` reports every
 /// problem in one pass, in file order.
-public struct Configuration: Sendable, Equatable {
+public struct Configuration: ConfigurationReading, Sendable, Equatable {
     public var kafka = KafkaConfiguration()
     public var streams: [StreamConfiguration] = []
     public var pipeline = PipelineConfiguration()
@@ -23,75 +23,52 @@ public struct Configuration: Sendable, Equatable {
 
     public init() {}
 
-    /// Loads and validates a configuration file. Relative paths inside it are resolved against its folder.
-    public static func load(path: String) throws(ConfigurationError) -> Configuration {
-        try read(ConfigurationDocument.load(path: path))
-    }
-
-    /// Parses and validates YAML text. `file` is only used in error messages.
-    public static func parse(
-        yaml: String, file: String = "<config>", baseDirectory: String = "."
-    ) throws(ConfigurationError) -> Configuration {
-        try read(ConfigurationDocument.parse(yaml: yaml, file: file, baseDirectory: baseDirectory))
-    }
-
     /// Reads and validates every section of a document, each one's first problem reported.
     public static func read(_ document: ConfigurationDocument) throws(ConfigurationError) -> Configuration {
         var configuration = Configuration()
         let problems = ConfigurationProblems()
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.kafka = try KafkaConfiguration(
-                document.section("kafka", allowedKeys: KafkaConfiguration.keys))
+        // The model first: its labels are the class names the streams' zones and lines may use.
+        problems.read("model", allowedKeys: ModelConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
+            configuration.model = try ModelConfiguration(section, baseDirectory: document.baseDirectory)
         }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.pipeline = try PipelineConfiguration(
-                document.section("pipeline", allowedKeys: PipelineConfiguration.keys))
+        let consumer = ConsumerConfiguration.read(document, labels: configuration.model.labels, problems: problems)
+        (configuration.kafka, configuration.dashboard, configuration.streams) =
+            (consumer.kafka, consumer.dashboard, consumer.streams)
+        problems.read("pipeline", allowedKeys: PipelineConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in configuration.pipeline = try PipelineConfiguration(section)
         }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.model = try ModelConfiguration(
-                document.section("model", allowedKeys: ModelConfiguration.keys), baseDirectory: document.baseDirectory)
+        problems.read("tracker", allowedKeys: TrackerConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in configuration.tracker = try TrackerConfiguration(section)
         }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.tracker = try TrackerConfiguration(
-                document.section("tracker", allowedKeys: TrackerConfiguration.keys))
+        problems.read("output", allowedKeys: OutputConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
+            configuration.output = try OutputConfiguration(section, baseDirectory: document.baseDirectory)
         }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.dashboard = try DashboardConfiguration(
-                document.section("dashboard", allowedKeys: DashboardConfiguration.keys))
+        problems.read("preview", allowedKeys: PreviewConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in configuration.preview = try PreviewConfiguration(section)
         }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.output = try OutputConfiguration(
-                document.section("output", allowedKeys: OutputConfiguration.keys), baseDirectory: document.baseDirectory
-            )
-        }
-        problems.attempt { () throws(ConfigurationError) in
-            configuration.preview = try PreviewConfiguration(
-                document.section("preview", allowedKeys: PreviewConfiguration.keys))
-        }
-        problems.attempt { () throws(ConfigurationError) in
-            let section = try document.section("metrics", allowedKeys: MetricsConfiguration.keys)
+        problems.read("metrics", allowedKeys: MetricsConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
             configuration.metrics = try MetricsConfiguration(section)
-            if configuration.metrics.enabled && configuration.dashboard.enabled
-                && configuration.metrics.port == configuration.dashboard.port
-            {
+            let (metrics, dashboard) = (configuration.metrics, configuration.dashboard)
+            if metrics.enabled && dashboard.enabled && metrics.port == dashboard.port {
                 throw section.error(
                     "port",
-                    "got \(configuration.metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
+                    "got \(metrics.port), the embedded dashboard's port; allowed: another port (the dashboard serves /metrics too)"
                 )
             }
         }
-        problems.attempt { () throws(ConfigurationError) in
-            let section = try document.section("fleet", allowedKeys: FleetConfiguration.keys)
+        problems.read("fleet", allowedKeys: FleetConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
             configuration.fleet = try FleetConfiguration(section)
-            let fleet = configuration.fleet, kafka = configuration.kafka
+            let (fleet, kafka) = (configuration.fleet, configuration.kafka)
             if fleet.enabled && [kafka.topic, kafka.eventsTopic].contains(fleet.assignmentTopic) {
                 throw section.error(
                     "assignment_topic",
                     "is '\(fleet.assignmentTopic)', a topic results are published to; allowed: a topic of its own")
             }
         }
-        configuration.streams = StreamConfiguration.readAll(
-            document, labels: configuration.model.labels, problems: problems)
         try problems.throwIfAny()
         return configuration
     }
