@@ -19,7 +19,7 @@ public final class BrokerProbe: Sendable {
     }
 
     /// How often librdkafka reports its statistics, unless the client's properties set `statistics.interval.ms`.
-    static let intervalMs = 2000
+    static let intervalMs = 1000
 
     private let state = Mutex<Status>(.unknown)
 
