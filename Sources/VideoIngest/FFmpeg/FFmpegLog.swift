@@ -1,3 +1,4 @@
+import AnalyticsCore
 import CFFmpeg
 import Foundation
 import Logging
@@ -47,7 +48,7 @@ public enum FFmpegLog {
     static func record(level: Int32, line: String, thread: pthread_t) {
         let text = tidy(line)
         guard !text.isEmpty else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nowNanoseconds()
         let (logger, repeats, stream): (Logger?, Int?, String?) = state.withLock { state in
             let stream = state.streams[thread]
             let key = "\(stream ?? "")\u{1}\(text)"
