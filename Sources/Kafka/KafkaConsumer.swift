@@ -63,7 +63,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
         let conf = try properties.makeConf()
         events.install(on: conf)
-        BrokerProbe.install(on: conf)
+        // Readiness needs the broker states of a group member only. A consumer positioned by time (a replay, a read
+        // of a window) may sit paused on a full buffer for minutes, and statistics nobody polls would pile up.
+        if case .group = start { BrokerProbe.install(on: conf) }
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -185,7 +187,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
     }
 
-    /// Whether the cluster answered the last probe (every 5 s), for readiness checks.
+    /// Whether a connection to a broker is up (from librdkafka's statistics, every second), for readiness checks;
+    /// `.unknown` for a consumer positioned by time.
     public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
 
     /// Messages between this consumer's position and the end of its partitions (checked every second from the

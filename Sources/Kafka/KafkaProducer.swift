@@ -47,7 +47,7 @@ public final class KafkaProducer: Sendable {
         close(waitingAtMost: 0)
     }
 
-    /// Whether the cluster answered the last probe (every 5 s), for readiness checks.
+    /// Whether a connection to a broker is up (from librdkafka's statistics, every second), for readiness checks.
     public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
 
     /// Every message's outcome so far (a consistent snapshot).
