@@ -1,8 +1,10 @@
 # The two commands of the README: `make demo` and `make test`. Both run the idempotent set-up first.
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
-# OpenVINO's pkg-config file, written by scripts/openvino.sh (the library comes from its PyPI wheel, not Debian).
-export PKG_CONFIG_PATH := $(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+# OpenVINO's and librdkafka's pkg-config files, written by scripts/openvino.sh and scripts/librdkafka.sh (both
+# libraries come from PyPI wheels, not Debian). RDKAFKA=system builds against the system's librdkafka instead.
+RDKAFKA_PKG_CONFIG := $(if $(filter system,$(RDKAFKA)),,$(CURDIR)/runtime/librdkafka/lib/pkgconfig:)
+export PKG_CONFIG_PATH := $(RDKAFKA_PKG_CONFIG)$(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
 .PHONY: setup build release test test-faults demo bench fidelity soak clean
 

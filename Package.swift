@@ -6,6 +6,10 @@ import PackageDescription
 /// output, so the executables get it here: they find libopenvino_c without LD_LIBRARY_PATH.
 let openVINOLibraries = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("runtime/openvino/lib").path
+/// librdkafka 2.16, unpacked from the confluent-kafka wheel by scripts/librdkafka.sh; found the same way. With
+/// `RDKAFKA=system` (the Makefile) pkg-config names the system's library instead and this folder is not used.
+let librdkafkaLibraries = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("runtime/librdkafka/lib").path
 
 let package = Package(
     name: "realtime-analytics",
@@ -33,6 +37,8 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // librdkafka: Debian's headers, the library from the confluent-kafka wheel (scripts/librdkafka.sh writes the
+        // pkg-config file the Makefile and scripts put first on PKG_CONFIG_PATH).
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         // OpenVINO from the PyPI wheel (not a Debian package): scripts/openvino.sh writes its pkg-config file, and
         // the Makefile and scripts put it on PKG_CONFIG_PATH.
@@ -66,7 +72,8 @@ let package = Package(
         // Owning Swift types over librdkafka: producer with delivery accounting, consumer as an AsyncSequence.
         .target(
             name: "Kafka",
-            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", librdkafkaLibraries])]
         ),
         // Multi-object tracking: ByteTrack (linear assignment, Kalman filter) and MOTChallenge evaluation.
         .target(name: "Tracking"),
@@ -115,7 +122,8 @@ let package = Package(
             name: "realtime-analytics",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka", "Dashboard",
+                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka",
+                "Dashboard",
                 "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -150,15 +158,20 @@ let package = Package(
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
-        .testTarget(name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),
+        .testTarget(
+            name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),
         .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "CFFmpeg", "TestSupport"]),
-        .testTarget(name: "VideoIngestTests", dependencies: ["Messages", "VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "PreviewTests", dependencies: ["Messages", "Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
+        .testTarget(
+            name: "VideoIngestTests",
+            dependencies: ["Messages", "VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
+        .testTarget(
+            name: "PreviewTests", dependencies: ["Messages", "Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Messages", "Tracking", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "Tracking"]),
         .testTarget(
-            name: "DetectionTests", dependencies: ["Messages", "Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
+            name: "DetectionTests",
+            dependencies: ["Messages", "Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "DashboardTests",
             dependencies: [

@@ -51,6 +51,8 @@ if ! python3 -c "import trackers" 2>/dev/null; then
   python3 -m pip install --quiet --no-deps "trackers==2.6.1"
 fi
 
+# librdkafka 2.16 from the confluent-kafka wheel (Debian's 2.0.2 is too old for current brokers), then both brokers.
+scripts/librdkafka.sh install
 scripts/broker.sh install
 # OpenVINO's C API for the detector (and its Python API for the converter), then the yolov4-tiny model as IR.
 scripts/openvino.sh install

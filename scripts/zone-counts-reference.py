@@ -9,8 +9,9 @@ A track's position is the bottom centre of its box, in fractions of the frame. A
 between the track's last two positions clearly (more than --hysteresis) on either side of the line crosses the line's
 segment; left_to_right means from the left-hand to the right-hand side of someone walking the line from its first
 point to its second on the picture. A zone entry is counted when a track is inside the polygon, more than
---hysteresis from its edges, and was not already in it. Prints {"left_to_right": N, "right_to_left": N,
-"zone_entries": N, "tracks": N} as JSON.
+--hysteresis from its edges, and was not already in it; a zone exit when a track in it is outside, more than
+--hysteresis from its edges, or when its track ends inside before the file's last frame (the object is gone). Prints
+{"left_to_right": N, "right_to_left": N, "zone_entries": N, "zone_exits": N, "tracks": N} as JSON.
 """
 import argparse
 import collections
@@ -80,7 +81,8 @@ def main():
             x -= 1  # MOTChallenge boxes are 1-based
             y -= 1
             paths[track].append((frame, (x + w / 2) / args.width, (y + h) / args.height))
-    counts = {"left_to_right": 0, "right_to_left": 0, "zone_entries": 0, "tracks": len(paths)}
+    counts = {"left_to_right": 0, "right_to_left": 0, "zone_entries": 0, "zone_exits": 0, "tracks": len(paths)}
+    last_frame = max((frame for points in paths.values() for frame, _, _ in points), default=0)
     for points in paths.values():
         points.sort()
         last = None  # (point, side)
@@ -99,6 +101,9 @@ def main():
                 counts["zone_entries"] += 1
             elif in_zone and not now_inside and clear:
                 in_zone = False
+                counts["zone_exits"] += 1
+        if in_zone and points[-1][0] < last_frame:
+            counts["zone_exits"] += 1
     print(json.dumps(counts))
 
 

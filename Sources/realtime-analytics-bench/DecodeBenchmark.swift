@@ -1,6 +1,7 @@
 import AnalyticsCore
 import ArgumentParser
 import Foundation
+import Kafka
 import Logging
 import Messages
 import Synchronization
@@ -12,7 +13,7 @@ struct RealtimeAnalyticsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics-bench",
         abstract: "Benchmarks (not tests): prints throughput figures of the project's own components.",
-        version: ProductVersion.description,
+        version: "\(ProductVersion.description), librdkafka \(KafkaLibrary.version)",
         subcommands: [Decode.self, Messages.self, TrackerUpdate.self, DetectorThroughput.self, LiveFidelityScore.self])
 }
 

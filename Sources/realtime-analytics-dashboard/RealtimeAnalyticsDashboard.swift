@@ -20,7 +20,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
             port, access_token, group_id, start_at, stale_after_s, offline_after_s). Serves the page at /, \
             /api/streams, /healthz, /readyz, /metrics and the WebSocket at /ws. Stops cleanly on SIGINT/SIGTERM.
             """,
-        version: ProductVersion.description
+        version: "\(ProductVersion.description), librdkafka \(KafkaLibrary.version)"
     )
 
     @OptionGroup var options: CommonOptions

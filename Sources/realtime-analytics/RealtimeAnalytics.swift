@@ -17,7 +17,7 @@ struct RealtimeAnalytics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "realtime-analytics",
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
-        version: ProductVersion.description,
+        version: "\(ProductVersion.description), librdkafka \(KafkaLibrary.version)",
         subcommands: [Run.self, Validate.self, Consume.self, Events.self, TrackMOT.self],
         defaultSubcommand: Run.self
     )

@@ -1,7 +1,7 @@
 import AnalyticsCore
 import Testing
 
-@Suite("Consumer configuration")
+@Suite("Consumer configuration", .timeLimit(.minutes(1)))
 struct ConsumerConfigurationTests {
     @Test(
         "the sections a consumer reads are checked as strictly as the pipeline's: every problem, one line each, in file order"

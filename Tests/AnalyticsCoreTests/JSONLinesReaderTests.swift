@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The reader every JSON-lines test relies on must see corrupt output, not skip it.
-@Suite("JSON-lines reader of the tests")
+@Suite("JSON-lines reader of the tests", .timeLimit(.minutes(1)))
 struct JSONLinesReaderTests {
     private let good = #"{"stream":"a","frame_id":1}"#
 

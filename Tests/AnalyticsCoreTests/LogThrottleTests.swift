@@ -25,7 +25,7 @@ private final class LineCollector: Sendable {
     var logger: Logger { Logger(label: "test") { _ in Handler(collector: self) } }
 }
 
-@Suite("Log throttle")
+@Suite("Log throttle", .timeLimit(.minutes(1)))
 struct LogThrottleTests {
     @Test(
         "the first occurrence is logged, then one line per interval saying how many there were and how many went unlogged"

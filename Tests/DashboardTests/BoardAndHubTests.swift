@@ -18,7 +18,7 @@ private func message(
     return encoder.encode(result)
 }
 
-@Suite("Stream board")
+@Suite("Stream board", .timeLimit(.minutes(1)))
 struct StreamBoardTests {
     @Test("a message updates its stream: latest result, latency, rate, last seen")
     func ingest() throws {

@@ -22,15 +22,17 @@ struct DashboardProcessTests {
         let file = directory.appendingPathComponent("tracks.jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let result = try ChildProcess.run(
-            "/bin/sh", ["-c", "kcat -P -b \(broker) -t \(topic) -k annotated-1 -l \(file.path)"], timeout: 30)
+            "/bin/sh", ["-c", "\(KafkaBroker.kcat) -P -b \(broker) -t \(topic) -k annotated-1 -l \(file.path)"],
+            timeout: 30)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
     @Test(
-        "a real browser shows live thumbnails and track rows within 20 s; a hostile stream id is shown as text; the API, health, metrics and token work"
+        "a real browser shows live thumbnails and track rows within 20 s; a hostile stream id is shown as text; the API, health, metrics and token work",
+        arguments: BrokerKind.allCases
     )
-    func browserSeesTheDashboard() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+    func browserSeesTheDashboard(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let topic = KafkaBroker.uniqueTopic("dashboard")
         let port = try TestEnvironment.freePort()
@@ -132,7 +134,9 @@ struct DashboardProcessTests {
         #expect(stop.status == 0 && stop.seconds < 10, "\(dashboard.stderr.suffix(1000))")
     }
 
-    @Test("embedded mode: the pipeline serves the same dashboard in-process, without Kafka")
+    @Test(
+        "embedded mode: the pipeline serves the same dashboard in-process, without Kafka, behind its access_token (401 without it, a wrong one or the token plus 256 NUL bytes)"
+    )
     func embedded() throws {
         let port = try TestEnvironment.freePort()
         let directory = try TestEnvironment.makeTemporaryDirectory("embedded")
@@ -143,8 +147,9 @@ struct DashboardProcessTests {
           - {id: "cam-{n}", count: 2, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
           - {id: never, url: "\(directory.path)/no-such-camera.mp4"}
         kafka: {enabled: false, include_frames: true}
-        dashboard: {enabled: true, port: \(port)}
+        dashboard: {enabled: true, port: \(port), access_token: "emb3dded"}
         """.write(to: config, atomically: true, encoding: .utf8)
+        let token = ["-H", "Authorization: Bearer emb3dded"]
         let pipeline = try ChildProcess(
             try TestEnvironment.executable("realtime-analytics"), ["--config", config.path], directory: directory,
             label: "pipeline")
@@ -152,7 +157,7 @@ struct DashboardProcessTests {
         #expect(KafkaBroker.waitForPort(port, seconds: 20), "\(pipeline.stderr)")
         var ids: Set<String> = []
         _ = ChildProcess.waitUntil(atMost: 15) {
-            let body = (try? curl(["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
+            let body = (try? curl(token + ["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
             let streams =
                 ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
                     as? [[String: Any]]) ?? []
@@ -164,7 +169,7 @@ struct DashboardProcessTests {
         // A configured stream that never came up is listed, waiting, with its source's reason.
         var never: [String: Any] = [:]
         _ = ChildProcess.waitUntil(atMost: 10) {
-            let body = (try? curl(["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
+            let body = (try? curl(token + ["http://127.0.0.1:\(port)/api/streams"]).body) ?? ""
             let streams =
                 ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
                     as? [[String: Any]]) ?? []
@@ -173,16 +178,25 @@ struct DashboardProcessTests {
         }
         #expect(never["state"] as? String == "waiting", "\(never)")
         #expect((never["reason"] as? String)?.contains("file not found") == true, "\(never)")
-        #expect(try curl(["http://127.0.0.1:\(port)/"]).body.contains("realtime-analytics"))
+        #expect(try curl(token + ["http://127.0.0.1:\(port)/"]).body.contains("realtime-analytics"))
+        // The embedded server has the same guard as the dashboard process.
+        let nuls = String(repeating: "%00", count: 256)
+        for path in ["/", "/api/streams", "/api/events", "/ws", "/api/streams?token=wrong", "/?token=emb3dded\(nuls)"] {
+            let denied = try curl(["http://127.0.0.1:\(port)\(path)"])
+            #expect(denied.status == "401", "\(path) without the token: \(denied.status)")
+        }
+        #expect(try curl(["http://127.0.0.1:\(port)/?token=emb3dded"]).status == "200")
+        #expect(try curl(["http://127.0.0.1:\(port)/healthz"]).status == "200")
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0 && stop.seconds < 5, "\(pipeline.stderr.suffix(1000))")
     }
 
     @Test(
-        "10,000 malformed, truncated, mistyped and oversized messages on the topic are counted and skipped; valid ones after them still show"
+        "10,000 malformed, truncated, mistyped and oversized messages on the topic are counted and skipped; valid ones after them still show",
+        arguments: BrokerKind.allCases
     )
-    func survivesMalformedMessages() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+    func survivesMalformedMessages(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let topic = KafkaBroker.uniqueTopic("malformed")
         let port = try TestEnvironment.freePort()
@@ -212,7 +226,7 @@ struct DashboardProcessTests {
         let file = directory.appendingPathComponent("bad.txt")
         try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let produced = try ChildProcess.run(
-            "/bin/sh", ["-c", "kcat -P -b \(broker) -t \(topic) -l \(file.path)"], timeout: 120)
+            "/bin/sh", ["-c", "\(KafkaBroker.kcat) -P -b \(broker) -t \(topic) -l \(file.path)"], timeout: 120)
         try #require(produced.status == 0, "\(produced.stderr)")
 
         let config = directory.appendingPathComponent("config.yaml")

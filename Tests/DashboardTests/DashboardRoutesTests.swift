@@ -1,11 +1,13 @@
 import AnalyticsCore
-import Dashboard
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSTesting
 import Logging
 import Messages
 import Testing
+
+@testable import Dashboard
 
 /// The HTTP routes and the access token, in process (HummingbirdTesting's router client: no socket, no browser).
 @Suite("Dashboard routes", .timeLimit(.minutes(1)))
@@ -112,4 +114,103 @@ struct DashboardRoutesTests {
             }
         }
     }
+
+    @Test(
+        "the token comparison: equal only when equal; a guess longer or shorter by 1, 255, 256, 257, 512 or 65,536 bytes never passes (the token followed by 256 NUL bytes passed before 0.7.0)"
+    )
+    func tokenComparison() {
+        typealias Guard = AccessTokenMiddleware<BasicRequestContext>
+        let token = "s3cret"
+        #expect(Guard.constantTimeEquals(Substring(token), token))
+        #expect(!Guard.constantTimeEquals("s3creT", token))
+        #expect(!Guard.constantTimeEquals("", token))
+        #expect(!Guard.constantTimeEquals(Substring(token), ""))
+        for extra in [1, 255, 256, 257, 512, 768, 65_536] {
+            let padded = token + String(repeating: "\0", count: extra)
+            #expect(!Guard.constantTimeEquals(Substring(padded), token), "token + \(extra) NUL bytes")
+            #expect(!Guard.constantTimeEquals(Substring(token), padded), "token against token + \(extra) NUL bytes")
+        }
+    }
+
+    @Test(
+        "with a token, every route but /healthz answers 401 without it, with a wrong one and with the token plus 256 NUL bytes, and serves with the right one"
+    )
+    func everyRouteIsGuarded() async throws {
+        let (app, publisher) = try application(token: "s3cret")
+        publisher.ingest(message(stream: "cam-1"))
+        let nuls = String(repeating: "%00", count: 256)
+        try await app.test(.router) { client in
+            for path in ["/", "/app.js", "/api/streams", "/api/events", "/metrics", "/readyz", "/ws"] {
+                let separator = path.contains("?") ? "&" : "?"
+                for denied in [path, "\(path)\(separator)token=wrong", "\(path)\(separator)token=s3cret\(nuls)"] {
+                    try await client.execute(uri: denied, method: .get) { response in
+                        #expect(response.status == .unauthorized, "\(denied.prefix(60)): \(response.status)")
+                    }
+                }
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer wrong"]) {
+                    response in
+                    #expect(response.status == .unauthorized, "\(path) with a wrong bearer: \(response.status)")
+                }
+                if path != "/ws" {
+                    try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer s3cret"]) {
+                        response in
+                        #expect(response.status != .unauthorized, "\(path) with the token: \(response.status)")
+                    }
+                }
+            }
+            try await client.execute(uri: "/api/events", method: .get, headers: [.authorization: "Bearer s3cret"]) {
+                response in
+                #expect(response.status == .ok && String(buffer: response.body).contains(#""events""#))
+            }
+        }
+    }
+
+    @Test(
+        "/ws with a token: the upgrade is refused without it, with a wrong one or the token plus 256 NUL bytes; with it (bearer or ?token=) the live feed and the replay control answer"
+    )
+    func webSocketIsGuarded() async throws {
+        let (app, publisher) = try application(token: "s3cret")
+        publisher.ingest(message(stream: "cam-1"))
+        let nuls = String(repeating: "%00", count: 256)
+        try await app.test(.live) { client in
+            for (path, headers) in [
+                ("/ws", [:]), ("/ws?token=wrong", [:]), ("/ws?token=s3cret\(nuls)", [:]),
+                ("/ws", [.authorization: "Bearer wrong"]),
+            ] as [(String, HTTPFields)] {
+                await #expect(throws: (any Error).self, "\(path.prefix(30)) \(headers)") {
+                    try await client.ws(path, configuration: .init(additionalHeaders: headers)) { _, _, _ in }
+                }
+            }
+            for (path, headers) in [
+                ("/ws", [.authorization: "Bearer s3cret"]), ("/ws?token=s3cret", [:]),
+            ] as [(String, HTTPFields)] {
+                let seen = SeenTexts()
+                try await client.ws(path, configuration: .init(additionalHeaders: headers)) { inbound, outbound, _ in
+                    // Replay control: this in-process dashboard has no topic to replay, and says so.
+                    try await outbound.write(.text(#"{"replay":{"from":"10m","speed":1}}"#))
+                    for try await message in inbound.messages(maxSize: 1 << 22) {
+                        guard case .text(let text) = message else { continue }
+                        seen.add(text)
+                        if seen.sawLive && seen.sawReplay { break }
+                    }
+                }
+                #expect(seen.sawLive, "\(path): the live board reached the client")
+                #expect(seen.sawReplay, "\(path): the replay control answered")
+            }
+        }
+    }
+}
+
+/// What a WebSocket test client received: the live board (cam-1) and the replay control's answer.
+private final class SeenTexts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var live = false, replay = false
+    func add(_ text: String) {
+        lock.withLock {
+            live = live || text.contains("cam-1")
+            replay = replay || text.contains("replay reads the Kafka topic back")
+        }
+    }
+    var sawLive: Bool { lock.withLock { live } }
+    var sawReplay: Bool { lock.withLock { replay } }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Dashboard
 
 /// The replay's pacing, driven with explicit wall times: no sleeping.
-@Suite("Replay clock")
+@Suite("Replay clock", .timeLimit(.minutes(1)))
 struct ReplayClockTests {
     @Test("at 1x a message is due when as much wall time has passed as capture time separates it from the start")
     func realTime() {

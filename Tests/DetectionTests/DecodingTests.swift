@@ -4,7 +4,7 @@ import Testing
 
 @testable import Detection
 
-@Suite("Detection post-processing")
+@Suite("Detection post-processing", .timeLimit(.minutes(1)))
 struct DecodingTests {
     @Test("NMS keeps the best box per overlapping cluster and class, and boxes of other classes")
     func nms() {

@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Model configuration")
+@Suite("Model configuration", .timeLimit(.minutes(1)))
 struct ModelConfigurationTests {
     @Test("an unknown class name in model.classes is a one-line error naming the line, the key and a suggestion")
     func unknownClass() throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Kafka
 
-@Suite("Broker probe")
+@Suite("Broker probe", .timeLimit(.minutes(1)))
 struct BrokerProbeTests {
     /// The `brokers` part of librdkafka's statistics, as librdkafka 2.0 writes it (abridged).
     static func statistics(_ states: [(name: String, source: String, state: String)]) -> Data {

@@ -52,9 +52,11 @@ struct KafkaClientTests {
         }
     }
 
-    @Test("messages go out with key and headers, come back in order, and every one is counted as delivered")
-    func roundTrip() async throws {
-        let (address, broker) = try KafkaBroker.addressForTest()
+    @Test(
+        "messages go out with key and headers, come back in order, and every one is counted as delivered",
+        arguments: BrokerKind.allCases)
+    func roundTrip(_ kind: BrokerKind) async throws {
+        let (address, broker) = try KafkaBroker.addressForTest(kind)
         defer { _ = broker }
         let topic = KafkaBroker.uniqueTopic("roundtrip")
         let producer = try producer(address)
@@ -74,15 +76,25 @@ struct KafkaClientTests {
 
         let messages = try await read(try consumer(address, topic: topic), count: 100, seconds: 30)
         #expect(messages.count == 100)
-        #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == (0..<100).map { "{\"n\":\($0)}" })
-        #expect(messages.enumerated().allSatisfy { $0.element.keyString == "cam-\($0.offset % 4)" })
+        // Kafka orders per partition, and so per key: Tansu auto-creates a topic with several partitions (noida-db
+        // with one), so the four keys' messages may interleave in any way, each key's in the order sent.
+        let byKey = Dictionary(grouping: messages, by: { $0.keyString ?? "" }).mapValues {
+            $0.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        for key in 0..<4 {
+            #expect(
+                byKey["cam-\(key)"] == stride(from: key, to: 100, by: 4).map { "{\"n\":\($0)}" },
+                "cam-\(key): \(byKey["cam-\(key)"]?.prefix(5) ?? [])")
+        }
         #expect(messages.allSatisfy { $0.header("content-type") == Array("application/json".utf8) })
         #expect(messages.allSatisfy { $0.header("schema-version") == Array("1".utf8) })
     }
 
-    @Test("reading a missing topic from a time is a one-line error, and the failed consumer is cleaned up once")
-    func missingTopicByTime() throws {
-        let (address, broker) = try KafkaBroker.addressForTest()
+    @Test(
+        "reading a missing topic from a time is a one-line error, and the failed consumer is cleaned up once",
+        arguments: BrokerKind.allCases)
+    func missingTopicByTime(_ kind: BrokerKind) throws {
+        let (address, broker) = try KafkaBroker.addressForTest(kind)
         defer { _ = broker }
         let missing = KafkaBroker.uniqueTopic("missing")
         do {
@@ -97,10 +109,11 @@ struct KafkaClientTests {
     }
 
     @Test(
-        "a group consumer behind a backlog reports its lag, and a seek by time moves it to the first message stamped then (what was fetched before is dropped)"
+        "a group consumer behind a backlog reports its lag, and a seek by time moves it to the first message stamped then (what was fetched before is dropped)",
+        arguments: BrokerKind.allCases
     )
-    func seekByTime() async throws {
-        let (address, broker) = try KafkaBroker.addressForTest()
+    func seekByTime(_ kind: BrokerKind) async throws {
+        let (address, broker) = try KafkaBroker.addressForTest(kind)
         defer { _ = broker }
         let topic = KafkaBroker.uniqueTopic("seek")
         let producer = try producer(address)
@@ -131,8 +144,9 @@ struct KafkaClientTests {
                 return lag != nil
             })
         #expect((lag ?? -1) >= 0 && (lag ?? 0) <= 399, "lag \(lag.map(String.init) ?? "unknown")")
+        // One position per partition of the topic (noida-db auto-creates one, Tansu several).
         let moved = try consumer.seek(toTimestampMs: split)
-        #expect(moved == 1)
+        #expect(moved >= 1)
         var numbers: [Int] = []
         while numbers.last != 399, let message = try await iterator.next() {
             let text = String(decoding: message.value, as: UTF8.self)
@@ -145,8 +159,10 @@ struct KafkaClientTests {
         consumer.close()
     }
 
-    @Test("a producer started before its broker queues, then delivers once the broker appears")
-    func brokerAppearsLater() throws {
+    @Test(
+        "a producer started before its broker queues, then delivers once the broker appears",
+        arguments: BrokerKind.allCases)
+    func brokerAppearsLater(_ kind: BrokerKind) throws {
         let port = try TestEnvironment.freePort()
         let producer = try producer("127.0.0.1:\(port)", [("reconnect.backoff.max.ms", "500")])
         let topic = KafkaBroker.uniqueTopic("late")
@@ -156,7 +172,7 @@ struct KafkaClientTests {
         }
         Thread.sleep(forTimeInterval: 1)
         #expect(producer.counters.inFlight == 10 && producer.counters.delivered == 0)
-        let broker = try KafkaBroker(port: port)
+        let broker = try KafkaBroker(kind, port: port)
         #expect(producer.flush(waitingAtMost: 20))
         #expect(producer.counters.delivered == 10)
         producer.close(waitingAtMost: 2)
@@ -207,9 +223,11 @@ struct KafkaClientTests {
         #expect(throws: KafkaError.self) { try KafkaProperties([("no.such.property", "1")]).validate() }
     }
 
-    @Test("a topic the cluster does not create is reported as missing; an existing one is found")
-    func topicCheck() throws {
-        let (address, broker) = try KafkaBroker.addressForTest()
+    @Test(
+        "a topic the cluster does not create is reported as missing; an existing one is found",
+        arguments: BrokerKind.allCases)
+    func topicCheck(_ kind: BrokerKind) throws {
+        let (address, broker) = try KafkaBroker.addressForTest(kind)
         defer { _ = broker }
         let strict = try producer(address, [("allow.auto.create.topics", "false")])
         #expect(strict.topicStatus(KafkaBroker.uniqueTopic("missing"), waitingAtMost: 10) == .missing)

@@ -3,7 +3,7 @@ import Foundation
 import Messages
 import Testing
 
-@Suite("Frame message encoder")
+@Suite("Frame message encoder", .timeLimit(.minutes(1)))
 struct FrameMessageEncoderTests {
     @Test("the seed's example message, with the additive fields, byte for byte")
     func golden() {
@@ -54,7 +54,7 @@ struct FrameMessageEncoderTests {
     }
 }
 
-@Suite("Run ids")
+@Suite("Run ids", .timeLimit(.minutes(1)))
 struct RunIDTests {
     @Test("run ids are fixed width and sort by start time; the random part tells same-millisecond starts apart")
     func ordering() {
@@ -72,7 +72,7 @@ struct RunIDTests {
     }
 }
 
-@Suite("Frame message decoder")
+@Suite("Frame message decoder", .timeLimit(.minutes(1)))
 struct FrameMessageDecoderTests {
     @Test("random results survive encode → decode unchanged (with and without previews)")
     func roundTrip() throws {

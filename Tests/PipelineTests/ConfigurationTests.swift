@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import Zones
 
-@Suite("Configuration")
+@Suite("Configuration", .timeLimit(.minutes(1)))
 struct ConfigurationTests {
     @Test("the sample config loads: 32 streams over the sample media, documented defaults")
     func sampleConfigLoads() throws {

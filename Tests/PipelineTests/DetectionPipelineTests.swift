@@ -150,9 +150,10 @@ struct DetectionPipelineTests {
 @Suite("Pipeline metrics endpoint", .serialized, .timeLimit(.minutes(3)))
 struct PipelineMetricsTests {
     @Test(
-        "metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory")
-    func prometheusEndpoint() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+        "metrics.enabled serves Prometheus text with per-stream counters, timing histograms, Kafka delivery and memory",
+        arguments: BrokerKind.allCases)
+    func prometheusEndpoint(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let directory = try TestEnvironment.makeTemporaryDirectory("metrics")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -194,6 +195,26 @@ struct PipelineMetricsTests {
             #"kafka_dropped_messages{reason="queue_full"} 0"#,
         ] {
             #expect(text.contains(name), "missing \(name) in:\n\(text.prefix(3000))")
+        }
+        // The counters move: a second scrape 3 s later shows more frames decoded, analysed and delivered.
+        func value(_ series: String, in text: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+                .flatMap { Double($0.dropFirst(series.count + 1).prefix { !$0.isWhitespace }) }
+        }
+        Thread.sleep(forTimeInterval: 3)
+        let later =
+            (try? ChildProcess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"], timeout: 5))?.stdout
+            ?? ""
+        for series in [
+            #"pipeline_frames_decoded_total{stream="m-1"}"#, #"pipeline_frames_analysed_total{stream="m-2"}"#,
+            #"pipeline_output_messages{output="kafka",outcome="written"}"#, "pipeline_tracker_seconds_count",
+            "kafka_queued_bytes_total",
+        ] {
+            let before = value(series, in: text), after = value(series, in: later)
+            #expect(
+                before != nil && after != nil && after! > before!,
+                "\(series) did not move in 3 s: \(before.map { "\($0)" } ?? "absent") then \(after.map { "\($0)" } ?? "absent")"
+            )
         }
         let health = try ChildProcess.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"], timeout: 5)
         #expect(health.stdout.contains("ok"))

@@ -6,7 +6,7 @@ import VideoFrames
 @testable import Pipeline
 
 /// How fleet mode maps streams to partitions, and how a stream that moves gets a clean lane.
-@Suite("Fleet partitioning and moving streams")
+@Suite("Fleet partitioning and moving streams", .timeLimit(.minutes(1)))
 struct FleetPartitioningTests {
     private func ids(_ count: Int, prefix: String = "camera-") -> [String] { (1...count).map { "\(prefix)\($0)" } }
 

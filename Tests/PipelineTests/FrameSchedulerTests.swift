@@ -23,7 +23,7 @@ extension SchedulerState.Decision {
 }
 
 /// The scheduling policy, driven with explicit times: no threads, no sleeps.
-@Suite("Scheduler policy")
+@Suite("Scheduler policy", .timeLimit(.minutes(1)))
 struct SchedulerStateTests {
     @Test("a newer frame replaces an untaken one, which is counted as dropped")
     func newestFrameWins() {

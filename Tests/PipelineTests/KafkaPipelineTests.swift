@@ -39,7 +39,7 @@ struct KafkaPipelineTests {
             "/bin/sh",
             [
                 "-c",
-                "kcat -C -b \(broker) -t \(topic) -o beginning -e -J -q -X fetch.max.bytes=52428800 -X receive.message.max.bytes=104857600 > \(dump.path)",
+                "\(KafkaBroker.kcat) -C -b \(broker) -t \(topic) -o beginning -e -J -q -X fetch.max.bytes=52428800 -X receive.message.max.bytes=104857600 > \(dump.path)",
             ],
             timeout: 60)
         #expect(kcat.status == 0, "\(kcat.stderr)")
@@ -66,10 +66,11 @@ struct KafkaPipelineTests {
     }
 
     @Test(
-        "4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size"
+        "4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size",
+        arguments: BrokerKind.allCases
     )
-    func previewsEndToEnd() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+    func previewsEndToEnd(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let topic = KafkaBroker.uniqueTopic("previews")
         let run = try makeRun(
@@ -101,9 +102,10 @@ struct KafkaPipelineTests {
     }
 
     @Test(
-        "broker unreachable at start, then a 10 s outage mid-run: no crash, one warning, delivery resumes within 5 s of the broker's return, accounting exact"
+        "broker unreachable at start, then a 10 s outage mid-run: no crash, one warning, delivery resumes within 5 s of the broker's return, nothing failed or dropped, the topic holds every message but what the killed broker loses",
+        arguments: BrokerKind.allCases
     )
-    func brokerOutage() throws {
+    func brokerOutage(_ kind: BrokerKind) throws {
         let port = try TestEnvironment.freePort()
         let topic = KafkaBroker.uniqueTopic("outage")
         let run = try makeRun(
@@ -124,7 +126,7 @@ struct KafkaPipelineTests {
             ChildProcess.waitUntil(atMost: 15) { pipeline.stderr.contains("Kafka: cannot reach 127.0.0.1:\(port)") },
             "\(pipeline.stderr)")
 
-        let broker = try KafkaBroker(port: port)
+        let broker = try KafkaBroker(kind, port: port)
         func written() -> Int {
             let line = pipeline.stderr.split(separator: "\n").last { $0.hasPrefix("status") } ?? ""
             guard let range = line.range(of: "kafka ") else { return 0 }
@@ -134,6 +136,9 @@ struct KafkaPipelineTests {
             ChildProcess.waitUntil(atMost: 20) { written() > 20 },
             "delivery starts once the broker appears: \(pipeline.stderr.suffix(1500))")
 
+        // What the broker acknowledged in the 2 s before the kill: noida-db loses up to its last second of them.
+        let twoSecondsBeforeKill = written()
+        Thread.sleep(forTimeInterval: 2)
         broker.stop()
         Thread.sleep(forTimeInterval: 10)
         #expect(pipeline.isRunning, "the pipeline survives the outage")
@@ -151,31 +156,43 @@ struct KafkaPipelineTests {
         let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
         #expect(accounting.pending == 0)
         #expect(accounting.produced == accounting.written + accounting.failed + accounting.dropped)
+        // Both outages were shorter than message.timeout.ms (30 s) and the local queue held them: nothing failed,
+        // nothing dropped.
+        #expect(accounting.failed == 0 && accounting.dropped == 0, "\(accounting)")
         // An independent consumer finds on the topic what the pipeline counted as written (a retry after a lost
-        // acknowledgement may write a message twice: each distinct frame counts once). The killed broker may lose
-        // what it acknowledged in its last second (it is not durable against SIGKILL): everything the restarted
-        // broker acknowledged must be there, and nothing the pipeline did not count.
+        // acknowledgement may write a message twice: each distinct frame counts once), minus what the killed broker
+        // itself loses: noida-db is not durable against SIGKILL and loses up to its last second of acknowledged
+        // writes (bounded here by what it acknowledged in the 2 s before the kill); Tansu keeps messages in memory
+        // and loses every one acknowledged before the kill, and nothing after the restart.
         let report = try Self.readTopic(topic, broker: "127.0.0.1:\(port)", directory: run.directory)
         let distinct = report.frame_ids.values.map { Set($0).count }.reduce(0, +)
         let lostByBroker = accounting.written - distinct
         #expect(
             distinct <= accounting.written,
             "\(distinct) distinct frames on the topic, \(accounting.written) counted written")
-        #expect(
-            distinct >= accounting.written - beforeRestart,
-            "\(distinct) distinct frames on the topic; the restarted broker alone acknowledged \(accounting.written - beforeRestart)"
-        )
+        switch kind {
+        case .noida:
+            #expect(
+                lostByBroker <= beforeRestart - twoSecondsBeforeKill,
+                "noida-db lost \(lostByBroker) acknowledged messages; it acknowledged \(beforeRestart - twoSecondsBeforeKill) in the 2 s before the kill"
+            )
+        case .tansu:
+            #expect(
+                distinct == accounting.written - beforeRestart,
+                "\(distinct) distinct frames on the topic; the restarted Tansu acknowledged \(accounting.written - beforeRestart)"
+            )
+        }
         // Two outages (absent at start, killed mid-run): one warning each, not one per retry.
         let warnings = pipeline.stderr.components(separatedBy: "Kafka: cannot reach").count - 1
         #expect(warnings == 2, "\(warnings) warnings for two outages")
         print(
-            "fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed \(String(format: "%.1f", resumedAfter)) s after the broker's return (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(lostByBroker) lost by the killed broker, \(report.messages) messages), \(warnings) warnings"
+            "fault: broker absent at start, then killed for 10 s mid-run; held: no crash, delivery resumed \(String(format: "%.1f", resumedAfter)) s after the broker's return (\(beforeRestart) written before the restart), exit \(stop.status.map(String.init) ?? "?"), \(accounting.produced) produced = \(accounting.written) written + \(accounting.failed) failed + \(accounting.dropped) dropped, 0 pending; \(distinct) distinct frames on the topic (\(lostByBroker) lost by the killed \(kind), of \(beforeRestart - twoSecondsBeforeKill) acknowledged in its last 2 s and \(beforeRestart) in all; \(report.messages) messages), \(warnings) warnings"
         )
     }
 
-    @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted")
-    func sigtermUnderLoad() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+    @Test("SIGTERM under load: flush, exit within 10 s, nothing left uncounted", arguments: BrokerKind.allCases)
+    func sigtermUnderLoad(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let topic = KafkaBroker.uniqueTopic("load")
         let run = try makeRun(
@@ -205,9 +222,11 @@ struct KafkaPipelineTests {
                 accounting.dropped, report.messages))
     }
 
-    @Test("a topic the cluster will not create gives a clear error; the pipeline keeps running")
-    func missingTopic() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest()
+    @Test(
+        "a topic the cluster will not create gives a clear error; the pipeline keeps running",
+        arguments: BrokerKind.allCases)
+    func missingTopic(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let topic = KafkaBroker.uniqueTopic("absent")
         let run = try makeRun(

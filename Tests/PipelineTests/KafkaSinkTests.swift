@@ -87,7 +87,7 @@ private func sink(_ producer: ScriptedProducer) -> KafkaSink {
     return KafkaSink(configuration: configuration, producer: producer, logger: Logger(label: "test"))
 }
 
-@Suite("Kafka sink in process (scripted producer)")
+@Suite("Kafka sink in process (scripted producer)", .timeLimit(.minutes(1)))
 struct KafkaSinkTests {
     @Test(
         "a frame with its preview and its events: one frame message keyed by stream with the headers, one message per event on the events topic"

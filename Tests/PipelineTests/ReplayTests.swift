@@ -6,10 +6,11 @@ import Testing
 @Suite("Replay from the topic", .serialized, .timeLimit(.minutes(4)))
 struct ReplayTests {
     @Test(
-        "consume --from T --until U prints exactly the messages captured in [T, U), per stream in order; --stream and --since filter; bad times are one-line errors"
+        "consume --from T --until U prints exactly the messages captured in [T, U), per stream in order; --stream and --since filter; bad times are one-line errors",
+        arguments: BrokerKind.allCases
     )
-    func consumeFromTime() throws {
-        let bed = try KafkaTestBed("replay")
+    func consumeFromTime(_ kind: BrokerKind) throws {
+        let bed = try KafkaTestBed("replay", on: kind)
         defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
         let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let output = directory.appendingPathComponent("out.jsonl")
@@ -82,10 +83,11 @@ struct ReplayTests {
     }
 
     @Test(
-        "a browser replay from T shows the frame ids captured at T while a second browser stays live; the live page's update rate holds during a 16x replay; leaving frees the session"
+        "a browser replay from T shows the frame ids captured at T while a second browser stays live; the live page's update rate holds during a 16x replay; leaving frees the session",
+        arguments: BrokerKind.allCases
     )
-    func replayInBrowser() throws {
-        let bed = try KafkaTestBed("replay-browser")
+    func replayInBrowser(_ kind: BrokerKind) throws {
+        let bed = try KafkaTestBed("replay-browser", on: kind)
         defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
         let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let output = directory.appendingPathComponent("out.jsonl")
@@ -229,10 +231,11 @@ struct ReplayTests {
     }
 
     @Test(
-        "a dashboard restarted behind 60 s of backlog skips to the present: every stream current within 5 s, lag near zero, the backlog not replayed"
+        "a dashboard restarted behind 60 s of backlog skips to the present: every stream current within 5 s, lag near zero, the backlog not replayed",
+        arguments: BrokerKind.allCases
     )
-    func backlogSkipped() throws {
-        let bed = try KafkaTestBed("backlog")
+    func backlogSkipped(_ kind: BrokerKind) throws {
+        let bed = try KafkaTestBed("backlog", on: kind)
         defer { withExtendedLifetime(bed) {} }  // the folder and a private broker live to the end
         let (broker, topic, directory) = (bed.broker, bed.topic, bed.directory)
         let port = try TestEnvironment.freePort()

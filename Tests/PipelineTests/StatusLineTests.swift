@@ -2,7 +2,7 @@ import Testing
 
 @testable import Pipeline
 
-@Suite("Status line")
+@Suite("Status line", .timeLimit(.minutes(1)))
 struct StatusLineTests {
     @Test("few streams: one segment per stream")
     func detailed() {

@@ -61,7 +61,7 @@ private func expectSource(
     expectColor(image, x, y, RGB(value, value, value), tolerance: 8, sourceLocation: sourceLocation)
 }
 
-@Suite("Preview renderer")
+@Suite("Preview renderer", .timeLimit(.minutes(1)))
 struct PreviewRendererTests {
     @Test("boxes in the class colour, untouched interior, labels above or inside")
     func boxesAndLabels() throws {

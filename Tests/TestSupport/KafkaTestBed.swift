@@ -8,8 +8,8 @@ public final class KafkaTestBed: @unchecked Sendable {
     public let directory: URL
     private let owned: KafkaBroker?
 
-    public init(_ label: String) throws {
-        (broker, owned) = try KafkaBroker.addressForTest()
+    public init(_ label: String, on kind: BrokerKind = .noida) throws {
+        (broker, owned) = try KafkaBroker.addressForTest(kind)
         topic = KafkaBroker.uniqueTopic(label)
         directory = try TestEnvironment.makeTemporaryDirectory(label)
     }

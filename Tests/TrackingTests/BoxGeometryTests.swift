@@ -1,7 +1,7 @@
 import Testing
 import Tracking
 
-@Suite("Box geometry")
+@Suite("Box geometry", .timeLimit(.minutes(1)))
 struct BoxGeometryTests {
     @Test("IoU of equal, disjoint, half-overlapping and empty boxes")
     func intersectionOverUnion() {

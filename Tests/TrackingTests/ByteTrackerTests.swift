@@ -2,7 +2,7 @@ import Testing
 
 @testable import Tracking
 
-@Suite("ByteTrack")
+@Suite("ByteTrack", .timeLimit(.minutes(1)))
 struct ByteTrackerTests {
     func detection(
         _ x: Double, _ y: Double, score: Double = 0.9, classID: Int = 0, size: Double = 40

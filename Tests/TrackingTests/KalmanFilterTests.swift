@@ -2,7 +2,7 @@ import Testing
 
 @testable import Tracking
 
-@Suite("Kalman filter")
+@Suite("Kalman filter", .timeLimit(.minutes(1)))
 struct KalmanFilterTests {
     @Test("a box moving at constant velocity is learned and extrapolated over a time gap")
     func constantVelocity() {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Tracking
 
-@Suite("Linear assignment")
+@Suite("Linear assignment", .timeLimit(.minutes(1)))
 struct LinearAssignmentTests {
     /// The objective the solver minimises: matched costs plus limit/2 per unmatched row and column.
     static func objective(_ solution: LinearAssignment.Solution, cost: [Double], columns: Int, limit: Double) -> Double

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Tracking
 
-@Suite("Live fidelity scoring")
+@Suite("Live fidelity scoring", .timeLimit(.minutes(1)))
 struct LiveFidelityTests {
     /// Two objects walking right through a 10-frame clip.
     private let reference: [MOTEntry] = (1...10).flatMap { frame in

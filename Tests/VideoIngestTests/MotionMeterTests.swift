@@ -2,7 +2,7 @@ import Testing
 
 @testable import VideoIngest
 
-@Suite("Motion meter")
+@Suite("Motion meter", .timeLimit(.minutes(1)))
 struct MotionMeterTests {
     /// A 640x360 luma plane: mid-grey with noise of ±`noise` levels, and a dark 24x48 box at `boxX` (nil: none).
     private func frame(boxX: Int?, noise: Int, seed: inout UInt64) -> [UInt8] {

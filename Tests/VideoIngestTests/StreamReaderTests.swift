@@ -182,7 +182,7 @@ struct StreamReaderTests {
     }
 }
 
-@Suite("Reconnect backoff and pacing")
+@Suite("Reconnect backoff and pacing", .timeLimit(.minutes(1)))
 struct BackoffAndPacingTests {
     @Test("backoff doubles from the initial delay up to the maximum, and resets")
     func backoffGrowth() {

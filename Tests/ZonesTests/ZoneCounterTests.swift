@@ -27,7 +27,7 @@ private func run(_ counter: ZoneCounter, _ steps: [(time: Double, tracks: [ZoneO
     steps.flatMap { counter.update($0.tracks, width: 100, height: 100, time: $0.time) }
 }
 
-@Suite("Zone counter")
+@Suite("Zone counter", .timeLimit(.minutes(1)))
 struct ZoneCounterTests {
     @Test("crossings in both directions, each once, with their direction and class; counts per direction")
     func bothDirections() {

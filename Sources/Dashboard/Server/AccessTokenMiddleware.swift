@@ -30,13 +30,15 @@ struct AccessTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    /// Compares without an early exit, so response time does not reveal how much of a guess was right.
+    /// Compares without an early exit, so response time does not reveal how much of a guess was right. The whole
+    /// length difference takes part: folded into 8 bits (as before 0.7.0), the token followed by 256 NUL bytes
+    /// compared equal.
     static func constantTimeEquals(_ lhs: Substring, _ rhs: String) -> Bool {
         let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var bytes: UInt8 = 0
         for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+            bytes |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
         }
-        return difference == 0
+        return a.count == b.count && bytes == 0
     }
 }
