@@ -10,6 +10,8 @@
 #   scripts/broker.sh start PORT [noida|tansu] start on 127.0.0.1:PORT (noida-db on a fresh data folder), wait
 #                                             until it listens; noida by default
 #   scripts/broker.sh stop PORT               stop it (whichever kind it is)
+#   scripts/broker.sh restart PORT            stop it and start it again on the same data (noida-db keeps what it
+#                                             wrote; Tansu comes back empty)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 noida=runtime/bin/noida-db
@@ -80,8 +82,9 @@ case "${1:-}" in
     case "$kind" in
       noida)
         install_noida
-        # A fresh data folder each start: the broker's CPU use grows with the data it holds.
-        rm -rf "$data"; mkdir -p "$data"
+        # A fresh data folder each start (the broker's CPU use grows with the data it holds), unless restarting.
+        [ "${KEEP_DATA:-}" = 1 ] || rm -rf "$data"
+        mkdir -p "$data"
         nohup "$noida" start --data-dir "$data" --host 127.0.0.1 --only kafka --kafka-port "$port" \
           >"$data.log" 2>&1 </dev/null &
         ;;
@@ -116,8 +119,14 @@ case "${1:-}" in
     # Return only once the port is free, so that an immediate start on it works.
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; sleep 0.1; done
     ;;
+  restart)
+    port=${2:?usage: broker.sh restart PORT}
+    kind=$(cat "var/broker-$port.kind" 2>/dev/null || echo noida)
+    "$0" stop "$port"
+    KEEP_DATA=1 "$0" start "$port" "$kind"
+    ;;
   *)
-    echo "usage: scripts/broker.sh install | start PORT [noida|tansu] | stop PORT" >&2
+    echo "usage: scripts/broker.sh install | start PORT [noida|tansu] | stop PORT | restart PORT" >&2
     exit 2
     ;;
 esac

@@ -54,6 +54,8 @@ fi
 # librdkafka 2.16 from the confluent-kafka wheel (Debian's 2.0.2 is too old for current brokers), then both brokers.
 scripts/librdkafka.sh install
 scripts/broker.sh install
+# The same wheel's Python client, for the demo's and the soak's topic chores (scripts/kafka-topics.py).
+python3 -c "import confluent_kafka" 2>/dev/null || python3 -m pip install --quiet "confluent-kafka==2.16.2"
 # OpenVINO's C API for the detector (and its Python API for the converter), then the yolov4-tiny model as IR.
 scripts/openvino.sh install
 scripts/model.sh install

@@ -64,6 +64,22 @@ final class MessageBuffer: @unchecked Sendable {
         return dropped
     }
 
+    /// Reader: the next buffered message without waiting; nil when none is buffered (`next()` then waits, or says
+    /// how the sequence ended).
+    func nextIfBuffered() -> KafkaMessage? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard head < items.count else { return nil }
+        let message = items[head]
+        head += 1
+        if head > 1024 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return message
+    }
+
     var isFinished: Bool {
         condition.lock()
         defer { condition.unlock() }

@@ -102,7 +102,7 @@ struct ConfigurationTests {
         #expect(configuration.dashboard.host == "127.0.0.1")
         let fleet = configuration.fleet
         #expect(!fleet.enabled && fleet.group == "realtime-analytics" && fleet.assignmentTopic == "analytics.fleet")
-        #expect(fleet.partitions == 64 && fleet.assignor == .roundrobin && fleet.sessionTimeoutMs == 10_000)
+        #expect(fleet.partitions == 64 && fleet.assignor == .cooperativeSticky && fleet.sessionTimeoutMs == 10_000)
         #expect(throws: ConfigurationError.self) { try configuration.validateForPipeline(file: "x") }
     }
 

@@ -121,6 +121,18 @@ struct ReplayTests {
             directory: directory, label: "dashboard")
         defer { dashboard.stop() }
         #expect(KafkaBroker.waitForPort(port, seconds: 20), "dashboard did not listen: \(dashboard.stderr)")
+        // The live board has its partitions (a new group's first join takes a few seconds: Tansu holds it for about
+        // half the session timeout, Apache Kafka for group.initial.rebalance.delay.ms) before the browsers look.
+        #expect(
+            ChildProcess.waitUntil(atMost: 30) {
+                let body =
+                    (try? ChildProcess.run("/usr/bin/curl", ["-s", "-m", "5", "http://127.0.0.1:\(port)/api/streams"]))?
+                    .stdout ?? ""
+                let views =
+                    ((try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["streams"]
+                        as? [[String: Any]]) ?? []
+                return views.filter { $0["state"] as? String == "online" }.count == 4
+            }, "the live board never showed the 4 streams: \(dashboard.stderr.suffix(600))")
 
         let check = try ChildProcess.run(
             "/usr/bin/env",
@@ -292,7 +304,9 @@ struct ReplayTests {
             return current
         }
         let seconds = try #require(currentAfter, "the board never became current: \(dashboard.stderr.suffix(800))")
-        #expect(seconds < 5, "every stream current \(seconds) s after the restart")
+        // Tansu holds a group's join for about half the session timeout (the consumers' 10 s): 5 s more there.
+        let bound = kind == .tansu ? 10.0 : 5.0
+        #expect(seconds < bound, "every stream current \(seconds) s after the restart (bound \(bound) s on \(kind))")
         var lag: Double?
         #expect(
             ChildProcess.waitUntil(atMost: 15) {
@@ -300,7 +314,11 @@ struct ReplayTests {
                 return (lag ?? .infinity) <= 40
             }, "lag \(String(describing: lag))")
         #expect(metric("dashboard_backlog_jumps_total") == 1, "\(dashboard.stderr.suffix(600))")
-        #expect(dashboard.stderr.contains("skipped to the last 3 s"), "\(dashboard.stderr.suffix(600))")
+        // The seek itself may finish after the board is current (what arrives meanwhile from the backlog is passed
+        // over): on Tansu the offsets-for-times lookup and the seek took seconds.
+        #expect(
+            ChildProcess.waitUntil(atMost: 15) { dashboard.stderr.contains("skipped to the last 3 s") },
+            "\(dashboard.stderr.suffix(600))")
         // The backlog (about 60 s x 40 messages/s) was skipped, not replayed.
         let ingested = streams().map { $0["messages"] as? Int ?? 0 }.reduce(0, +)
         #expect(ingested < 800, "the restarted board ingested \(ingested) messages")

@@ -17,10 +17,15 @@ public struct KafkaBoardFeed: Service {
     /// Live mode (`start_at: newest`): a backlog is skipped rather than replayed.
     private let skipsBacklog: Bool
     private let jumps = Counter(label: "dashboard_backlog_jumps_total")
+    private let passedOver = Counter(label: "dashboard_backlog_skipped_messages_total")
     private let backlogJumps = JumpCount()
 
     private final class JumpCount: Sendable {
         let count = Atomic<Int>(0)
+        /// While a skip's seek runs: the time it skips to (ms), else 0. The broker's offsets-for-times lookup takes
+        /// a moment (on Tansu long enough for a debug build to read 2,600 backlog messages), and what arrives
+        /// stamped before that time meanwhile is the backlog being skipped, not shown.
+        let skippingTo = Atomic<Int64>(0)
     }
 
     /// Set once the consumer has left its group.
@@ -47,8 +52,10 @@ public struct KafkaBoardFeed: Service {
     /// Moves the consumer to the last few seconds of every partition (a blocking broker lookup: on a thread of its
     /// own), so the board shows what is current within a moment instead of replaying the backlog at its own pace.
     private func skipBacklog(behindBy seconds: Int64, to timestampMs: Int64) {
-        let consumer = self.consumer, logger = self.logger, lag = consumer.lag
+        let consumer = self.consumer, logger = self.logger, lag = consumer.lag, jumps = backlogJumps
+        jumps.skippingTo.store(timestampMs, ordering: .releasing)
         Thread {
+            defer { jumps.skippingTo.store(0, ordering: .releasing) }
             do {
                 let moved = try consumer.seek(toTimestampMs: timestampMs)
                 logger.info(
@@ -107,6 +114,11 @@ public struct KafkaBoardFeed: Service {
                     jumpCount.count.add(1, ordering: .relaxed)
                     jumps.increment()
                     skipBacklog(behindBy: (nowMs - stamped) / 1000, to: nowMs - 3000)
+                }
+                let skippingTo = jumpCount.skippingTo.load(ordering: .acquiring)
+                if skippingTo > 0, let stamped = message.timestampMs, stamped < skippingTo {
+                    passedOver.increment()
+                    continue
                 }
                 if message.topic == eventsTopic {
                     publisher.ingestEvent(message.value, origin: origin)

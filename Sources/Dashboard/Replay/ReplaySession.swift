@@ -51,11 +51,16 @@ final class ReplaySession: Sendable {
         logger: Logger
     ) throws(KafkaError) {
         let kafka = configuration.kafka
-        // Small buffer: a paused session holds at most this many messages (previews included) in memory.
+        // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside
+        // the merge's `mergeCapacity`.
         func open(_ topics: [String]) throws(KafkaError) -> KafkaConsumer {
-            try KafkaConsumer(
-                properties: kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false),
-                topics: topics, start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32, logger: logger)
+            var properties = kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false)
+            // Small fetches per partition (about a dozen previews) keep the partitions' batches short, so the merge
+            // by capture time has every partition's next messages at hand (a user's kafka.properties wins).
+            if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }
+            return try KafkaConsumer(
+                properties: properties, topics: topics, start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32,
+                logger: logger)
         }
         do {
             consumer = try open([kafka.topic, kafka.eventsTopic])
@@ -111,12 +116,23 @@ final class ReplaySession: Sendable {
         Thread { [consumer] in consumer.close() }.start()
     }
 
+    /// What a replay shows: a frame message, or a zone or line event (its bytes, as the board takes them).
+    private enum Replayed {
+        case frame(DecodedFrameMessage)
+        case event([UInt8])
+    }
+
+    /// How many fetched messages a session holds for the merge of its partitions (a few fetches' worth of each
+    /// partition; with previews about 10 MB).
+    static let mergeCapacity = 512
+
     /// Plays until closed, failed or idle; the topic's end just waits for more (it is live by then).
     func run() async {
         var clock = ReplayClock(fromMs: fromMs, speed: control.withLock { $0.speed })
         var messages = 0
         var lastStatusMs: Int64 = 0
         var iterator = consumer.messages.makeAsyncIterator()
+        var merge = ReplayMerge<Replayed>(capacity: Self.mergeCapacity)
         func send(_ state: String, reason: String? = nil) {
             let speed = control.withLock { $0.speed }
             queue.putReplay(
@@ -126,57 +142,66 @@ final class ReplaySession: Sendable {
                         state: state, from_ms: fromMs, at_ms: clock.atMs, speed: speed, messages: messages,
                         reason: reason)))
         }
+        func take(_ message: KafkaMessage) {
+            // A frame, or a zone or line event; anything else is skipped (the live board counts it).
+            let item: Replayed
+            let captured: Int64
+            if message.topic == eventsTopic {
+                guard let event = ZoneEventMessage.decode(message.value) else { return }
+                (item, captured) = (.event(message.value), event.timestamp_ms)
+            } else {
+                guard let decoded = try? FrameMessageDecoder.decode(message.value) else { return }
+                (item, captured) = (.frame(decoded), decoded.result.timestampMs)
+            }
+            // Positioned by the broker's timestamps (stamped after capture): the capture time decides.
+            guard captured >= fromMs else { return }
+            merge.add(item, captured: captured, from: .init(topic: message.topic, partition: message.partition))
+        }
         send("playing")
         do {
-            while let message = try await iterator.next() {
-                // A frame, or a zone or line event; anything else is skipped (the live board counts it).
-                let frame: DecodedFrameMessage?
-                let captured: Int64
-                if message.topic == eventsTopic {
-                    guard let event = ZoneEventMessage.decode(message.value) else { continue }
-                    (frame, captured) = (nil, event.timestamp_ms)
+            playing: while true {
+                // Whatever has been fetched joins the merge before the earliest message is chosen.
+                while !merge.isFull, let message = consumer.nextBuffered() { take(message) }
+                guard let captured = merge.earliestCaptured else {
+                    guard let message = try await iterator.next() else { break playing }
+                    take(message)
+                    continue playing
+                }
+                // Wait until the replay clock reaches the earliest message (or a step shows it), looking again
+                // at least every 100 ms: control changes, and earlier messages from another partition, may come.
+                let now = Self.wallMs()
+                // A step (asked while paused) shows exactly one message.
+                let (state, stepping) = control.withLock { state -> (Control, Bool) in
+                    guard state.paused && state.steps > 0 else { return (state, false) }
+                    state.steps -= 1
+                    return (state, true)
+                }
+                if state.closed { return send("ended", reason: "closed") }
+                if stepping {
+                    clock.jump(to: captured, wallMs: now)
+                } else if state.paused {
+                    if now - state.lastActivityMs > idleTimeoutMs {
+                        close()
+                        return send("ended", reason: "paused for over \(idleTimeoutMs / 1000) s")
+                    }
+                    clock.hold(wallMs: now)
+                    if now - lastStatusMs >= 250 {
+                        lastStatusMs = now
+                        send("paused")
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                    continue playing
                 } else {
-                    guard let decoded = try? FrameMessageDecoder.decode(message.value) else { continue }
-                    (frame, captured) = (decoded, decoded.result.timestampMs)
-                }
-                // Positioned by the broker's timestamps (stamped after capture): the capture time decides.
-                guard captured >= fromMs else { continue }
-                // Wait until the replay clock reaches the message (or a step shows it).
-                waiting: while true {
-                    let now = Self.wallMs()
-                    // A step (asked while paused) shows exactly one message.
-                    let (state, stepping) = control.withLock { state -> (Control, Bool) in
-                        guard state.paused && state.steps > 0 else { return (state, false) }
-                        state.steps -= 1
-                        return (state, true)
-                    }
-                    if state.closed { return send("ended", reason: "closed") }
-                    if stepping {
-                        clock.jump(to: captured, wallMs: now)
-                        break
-                    }
-                    if state.paused {
-                        if now - state.lastActivityMs > idleTimeoutMs {
-                            close()
-                            return send("ended", reason: "paused for over \(idleTimeoutMs / 1000) s")
-                        }
-                        clock.hold(wallMs: now)
-                        if now - lastStatusMs >= 250 {
-                            lastStatusMs = now
-                            send("paused")
-                        }
-                        try await Task.sleep(for: .milliseconds(50))
-                        continue
-                    }
                     clock.speed = state.speed
-                    switch clock.due(captured, wallMs: now) {
-                    case .show: break waiting
-                    case .wait(let milliseconds): try await Task.sleep(for: .milliseconds(milliseconds))
+                    if case .wait(let milliseconds) = clock.due(captured, wallMs: now) {
+                        try await Task.sleep(for: .milliseconds(milliseconds))
+                        continue playing
                     }
                 }
+                guard let (_, replayed) = merge.removeEarliest() else { continue playing }
                 messages += 1
-                guard let decoded = frame else {
-                    if board.ingestEvent(message.value) != nil {
+                guard case .frame(let decoded) = replayed else {
+                    if case .event(let bytes) = replayed, board.ingestEvent(bytes) != nil {
                         queue.putReplay(
                             key: WebSocketHub.eventsKey, streamID: nil,
                             payload: WebSocketHub.encode(
@@ -193,9 +218,9 @@ final class ReplaySession: Sendable {
                             payload: WebSocketHub.encode(thumbnail))
                     }
                 }
-                let now = Self.wallMs()
-                if now - lastStatusMs >= 250 {
-                    lastStatusMs = now
+                let shownMs = Self.wallMs()
+                if shownMs - lastStatusMs >= 250 {
+                    lastStatusMs = shownMs
                     for view in board.refresh(nowMs: clock.atMs) {
                         queue.putReplay(
                             key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view)
