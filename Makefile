@@ -4,6 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # OpenVINO's and librdkafka's pkg-config files, written by scripts/openvino.sh and scripts/librdkafka.sh (both
 # libraries come from PyPI wheels, not Debian). RDKAFKA=system builds against the system's librdkafka instead.
 RDKAFKA_PKG_CONFIG := $(if $(filter system,$(RDKAFKA)),,$(CURDIR)/runtime/librdkafka/lib/pkgconfig:)
+export RDKAFKA
 export PKG_CONFIG_PATH := $(RDKAFKA_PKG_CONFIG)$(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
 .PHONY: setup build release test test-faults demo bench fidelity soak clean
@@ -40,9 +41,10 @@ bench: release
 fidelity: release
 	scripts/fidelity.sh $(or $(CONFIG),config/sample-pipeline.yaml) $(or $(FIDELITY_SECONDS),75)
 
-# 32 streams for MINUTES (default 10): RSS, latency and drop rate over time, first vs last window.
+# The demo for MINUTES (default 10) on BROKER (noida or tansu, default noida): RSS, latency, drop rate and the
+# broker's CPU and RSS over time, first vs last window, and what the topics keep across a broker restart.
 soak: release
-	scripts/soak.sh $(MINUTES)
+	scripts/soak.sh $(or $(MINUTES),10) $(or $(BROKER),noida)
 
 clean:
 	rm -rf .build var

@@ -11,7 +11,13 @@ for binary in "$pipeline" "$dashboard"; do
   [ -x "$binary" ] || { echo "demo: $binary is missing; run 'make demo' (it builds first)" >&2; exit 1; }
 done
 port=19092
-scripts/broker.sh start "$port"
+# The demo's broker (BROKER=noida or tansu) and how long its topics keep messages (RETENTION_MS): see
+# docs/operations.md, "The demo's broker", for what was measured and why noida-db is the default.
+broker=${BROKER:-noida}
+retention_ms=${RETENTION_MS:-600000}
+scripts/broker.sh start "$port" "$broker"
+python3 scripts/kafka-topics.py create --bootstrap "127.0.0.1:$port" --retention-ms "$retention_ms" \
+  analytics.events analytics.zone-events
 dashboard_pid=""
 cleanup() {
   if [ -n "$dashboard_pid" ]; then kill "$dashboard_pid" 2>/dev/null || true; wait "$dashboard_pid" 2>/dev/null || true; fi

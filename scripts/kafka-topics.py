@@ -3,8 +3,9 @@
 scripts/setup.sh), an independent client of the brokers.
 
     scripts/kafka-topics.py create --bootstrap 127.0.0.1:19092 --retention-ms 3600000 TOPIC [TOPIC ...]
-        creates each topic with that retention (time-based deletion by the broker), or says it exists and what
-        retention it has; exit 1 on any other error
+        creates each topic with that retention (time-based deletion by the broker; segments roll every fifth of
+        it, since a broker deletes only whole closed segments: with Kafka's default of 7 days nothing is ever
+        deleted sooner), or says it exists and what retention it has; exit 1 on any other error
     scripts/kafka-topics.py count --bootstrap 127.0.0.1:19092 TOPIC [TOPIC ...]
         reads every partition from its first message to its end and prints {"TOPIC": {"messages": N, "bytes": N,
         "first_offsets": [...]}} as JSON (a count by reading, not from watermarks: Tansu 0.6.0 reports a high
@@ -21,7 +22,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 def create(args):
     admin = AdminClient({"bootstrap.servers": args.bootstrap})
-    config = {"retention.ms": str(args.retention_ms)}
+    config = {"retention.ms": str(args.retention_ms), "segment.ms": str(max(1000, args.retention_ms // 5))}
     futures = admin.create_topics(
         [NewTopic(topic, args.partitions, 1, config=config) for topic in args.topics], request_timeout=15)
     status = 0
@@ -49,11 +50,13 @@ def count(args):
     consumer = Consumer({
         "bootstrap.servers": args.bootstrap, "group.id": f"kafka-topics-count-{time.time()}",
         "enable.auto.commit": False, "enable.partition.eof": True, "auto.offset.reset": "earliest",
-        "fetch.max.bytes": 52428800, "receive.message.max.bytes": 104857600,
+        # noida-db ignores fetch size limits and answers with all it holds of a partition (846 MB measured).
+        "fetch.max.bytes": 52428800, "receive.message.max.bytes": 2147483647,
     })
     result = {}
     for topic in args.topics:
-        metadata = consumer.list_topics(topic, timeout=15).topics.get(topic)
+        # A broker just restarted on gigabytes of data may take a while to answer.
+        metadata = consumer.list_topics(topic, timeout=args.timeout).topics.get(topic)
         if metadata is None or metadata.error is not None:
             result[topic] = {"messages": 0, "bytes": 0, "first_offsets": [], "missing": True}
             continue

@@ -5,7 +5,8 @@
 # with SSL, SASL and zstd, needing only libc), so this takes it from there, the way scripts/openvino.sh takes OpenVINO:
 #
 #   scripts/librdkafka.sh install   put the library in runtime/librdkafka/lib (with the librdkafka.so name the linker
-#                                   wants and the librdkafka.so.1 name that kcat wants) and write the pkg-config file
+#                                   wants; runtime/librdkafka/kcat holds the librdkafka.so.1 name that the tests give
+#                                   Debian's kcat through LD_LIBRARY_PATH) and write the pkg-config file
 #                                   runtime/librdkafka/lib/pkgconfig/rdkafka.pc for SwiftPM. The headers are Debian's
 #                                   (librdkafka-dev): librdkafka's C API and ABI are backward compatible, so a program
 #                                   built against the 2.0.2 headers runs on 2.16. Idempotent (a stamp file).
@@ -14,14 +15,14 @@
 # To build against the system's librdkafka instead, run make with RDKAFKA=system (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=2.16.2
+wheel_version=2.16.2  # confluent-kafka 2.16.2 ships librdkafka 2.16.0
 # The wheel for CPython 3.11 on manylinux_2_28 is named exactly, and its hash pinned, so every machine gets the same
 # library whatever Python runs set-up (the library inside does not depend on the Python version).
-wheel=confluent_kafka-$version-cp311-cp311-manylinux_2_28_x86_64.whl
+wheel=confluent_kafka-$wheel_version-cp311-cp311-manylinux_2_28_x86_64.whl
 wheel_sha256=f4cae8bc8e5208def5cfe9ac07b85c934c07e5424011608b3bac713cbcc82c3e
 prefix=$PWD/runtime/librdkafka
 downloads=runtime/downloads
-stamp_text="librdkafka $version from $wheel at $prefix"
+stamp_text="librdkafka from $wheel at $prefix (lib/, kcat/)"
 
 install_library() {
   [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] && return 0
@@ -34,14 +35,14 @@ install_library() {
     mkdir -p "$downloads"
     python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
       --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_28_x86_64 \
-      -d "$downloads" "confluent-kafka==$version"
+      -d "$downloads" "confluent-kafka==$wheel_version"
   fi
   if [ "$(sha256sum "$downloads/$wheel" | cut -d' ' -f1)" != "$wheel_sha256" ]; then
     echo "librdkafka: $downloads/$wheel does not have the pinned SHA-256; delete it and run set-up again" >&2
     exit 1
   fi
 
-  echo "librdkafka: extracting librdkafka $version from $wheel into runtime/librdkafka"
+  echo "librdkafka: extracting the librdkafka of $wheel into runtime/librdkafka"
   rm -rf "$prefix.part"
   mkdir -p "$prefix.part/lib/pkgconfig"
   local library
@@ -60,9 +61,12 @@ with zipfile.ZipFile(wheel) as archive:
 EOF
   )
   # The wheel's library has a hashed soname (librdkafka-0cb94173.so.1); binaries linked through librdkafka.so record
-  # that soname, so they can never pick up another librdkafka by accident. librdkafka.so.1 serves kcat (tests).
+  # that soname, so they can never pick up another librdkafka by accident, and one built against the system's
+  # (RDKAFKA=system, soname librdkafka.so.1) finds nothing of this in its rpath folder. The librdkafka.so.1 name
+  # for kcat lives in a folder of its own for that reason.
   ln -s "$library" "$prefix.part/lib/librdkafka.so"
-  ln -s "$library" "$prefix.part/lib/librdkafka.so.1"
+  mkdir -p "$prefix.part/kcat"
+  ln -s "../lib/$library" "$prefix.part/kcat/librdkafka.so.1"
   # No -Wl,-rpath: SwiftPM refuses it from pkg-config; Package.swift passes the rpath itself.
   cat >"$prefix.part/lib/pkgconfig/rdkafka.pc" <<EOF
 prefix=$prefix
@@ -70,8 +74,8 @@ libdir=\${prefix}/lib
 includedir=/usr/include
 
 Name: rdkafka
-Description: librdkafka $version from the confluent-kafka wheel on PyPI (scripts/librdkafka.sh), Debian's headers
-Version: $version
+Description: librdkafka from the confluent-kafka $wheel_version wheel on PyPI (scripts/librdkafka.sh), Debian's headers
+Version: 2.16.0
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lrdkafka
 EOF

@@ -69,6 +69,11 @@ final class MessageBuffer: @unchecked Sendable {
     func nextIfBuffered() -> KafkaMessage? {
         condition.lock()
         defer { condition.unlock() }
+        return takeLocked()
+    }
+
+    /// The oldest buffered message, if any; the caller holds the lock. Wakes a poll thread waiting for room.
+    private func takeLocked() -> KafkaMessage? {
         guard head < items.count else { return nil }
         let message = items[head]
         head += 1
@@ -90,14 +95,7 @@ final class MessageBuffer: @unchecked Sendable {
     func next() async throws -> KafkaMessage? {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
-            if head < items.count {
-                let message = items[head]
-                head += 1
-                if head > 1024 && head * 2 > items.count {
-                    items.removeFirst(head)
-                    head = 0
-                }
-                condition.broadcast()
+            if let message = takeLocked() {
                 condition.unlock()
                 continuation.resume(returning: message)
             } else if finished {

@@ -141,8 +141,7 @@ struct DashboardRoutesTests {
         let nuls = String(repeating: "%00", count: 256)
         try await app.test(.router) { client in
             for path in ["/", "/app.js", "/api/streams", "/api/events", "/metrics", "/readyz", "/ws"] {
-                let separator = path.contains("?") ? "&" : "?"
-                for denied in [path, "\(path)\(separator)token=wrong", "\(path)\(separator)token=s3cret\(nuls)"] {
+                for denied in [path, "\(path)?token=wrong", "\(path)?token=s3cret\(nuls)"] {
                     try await client.execute(uri: denied, method: .get) { response in
                         #expect(response.status == .unauthorized, "\(denied.prefix(60)): \(response.status)")
                     }

@@ -111,7 +111,7 @@ public final class KafkaBroker: @unchecked Sendable {
     /// kcat, the independent client the tests read topics with, run on set-up's librdkafka 2.16 (Debian's kcat
     /// links Debian's librdkafka 2.0.2, which cannot talk to Tansu). A shell command prefix.
     public static var kcat: String {
-        "LD_LIBRARY_PATH=\(TestEnvironment.packageRoot.appendingPathComponent("runtime/librdkafka/lib").path) kcat"
+        "LD_LIBRARY_PATH=\(TestEnvironment.packageRoot.appendingPathComponent("runtime/librdkafka/kcat").path) kcat"
     }
 
     /// A topic name no other test uses.
