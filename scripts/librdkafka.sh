@@ -22,7 +22,7 @@ wheel=confluent_kafka-$wheel_version-cp311-cp311-manylinux_2_28_x86_64.whl
 wheel_sha256=f4cae8bc8e5208def5cfe9ac07b85c934c07e5424011608b3bac713cbcc82c3e
 prefix=$PWD/runtime/librdkafka
 downloads=runtime/downloads
-stamp_text="librdkafka from $wheel at $prefix (lib/, kcat/)"
+stamp_text="librdkafka from $wheel at $prefix (lib/ as rdkafka-wheel, kcat/)"
 
 install_library() {
   [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] && return 0
@@ -60,11 +60,13 @@ with zipfile.ZipFile(wheel) as archive:
     print(os.path.basename(target))
 EOF
   )
-  # The wheel's library has a hashed soname (librdkafka-0cb94173.so.1); binaries linked through librdkafka.so record
-  # that soname, so they can never pick up another librdkafka by accident, and one built against the system's
-  # (RDKAFKA=system, soname librdkafka.so.1) finds nothing of this in its rpath folder. The librdkafka.so.1 name
-  # for kcat lives in a folder of its own for that reason.
-  ln -s "$library" "$prefix.part/lib/librdkafka.so"
+  # The wheel's library has a hashed soname (librdkafka-0cb94173.so.1); binaries linked through it record that
+  # soname, so they can never pick up another librdkafka by accident, and one built against the system's
+  # (RDKAFKA=system, soname librdkafka.so.1) finds nothing of this in its rpath folder. The link name is unique too
+  # (-lrdkafka-wheel): with -lrdkafka the linker took Debian's librdkafka.so wherever FFmpeg's
+  # -L/usr/lib/x86_64-linux-gnu came first (the test bundle). The librdkafka.so.1 name for kcat lives in a folder
+  # of its own for the same reason.
+  ln -s "$library" "$prefix.part/lib/librdkafka-wheel.so"
   mkdir -p "$prefix.part/kcat"
   ln -s "../lib/$library" "$prefix.part/kcat/librdkafka.so.1"
   # No -Wl,-rpath: SwiftPM refuses it from pkg-config; Package.swift passes the rpath itself.
@@ -77,7 +79,7 @@ Name: rdkafka
 Description: librdkafka from the confluent-kafka $wheel_version wheel on PyPI (scripts/librdkafka.sh), Debian's headers
 Version: 2.16.0
 Cflags: -I\${includedir}
-Libs: -L\${libdir} -lrdkafka
+Libs: -L\${libdir} -lrdkafka-wheel
 EOF
   echo "$stamp_text" >"$prefix.part/.stamp"
   rm -rf "$prefix"
