@@ -255,7 +255,7 @@ struct FleetTests {
         }.sorted()
         // After the session timeout, Tansu expires a silent member only when another member of the group next talks
         // to it (a heartbeat: session_timeout_ms / 5 here), then the group rebalances (cooperative: in two rounds)
-        // and the streams start: measured 7.9-8.3 s (cooperative-sticky) and 10.3-10.8 s (roundrobin) with 6 s.
+        // and the streams start: measured 7.9-9.9 s (cooperative-sticky) and 8.8-10.8 s (roundrobin) with 6 s.
         let bound = 2 * sessionTimeoutMs
         #expect(
             (recoveries.last ?? Int.max) <= bound,

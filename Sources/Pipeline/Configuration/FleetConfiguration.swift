@@ -20,10 +20,11 @@ public struct FleetConfiguration: Sendable, Equatable {
     public var assignmentTopic = "analytics.fleet"
     /// Streams map to partitions by a stable hash of their id, so at most this many instances share work.
     public var partitions = 64
-    /// Cooperative-sticky, from what was measured on Tansu with 12 streams: a fourth instance joining moved 3
-    /// streams (roundrobin: 9, each a new run with new track ids), a SIGKILLed instance's 3 streams were back after
-    /// 8 s (roundrobin 10.5 s, and 6 more streams restarted), with no duplicate messages (roundrobin 4). Its cost:
-    /// the moving streams are silent for its second rebalance round (5-8 s on a join, roundrobin under 1 s).
+    /// Cooperative-sticky, from what was measured on Tansu with 12 streams (three runs): a fourth instance joining
+    /// moved 3 streams (roundrobin: 9, each a new run with new track ids); a SIGKILLed instance's 3 streams were back
+    /// after 7.9-9.9 s (roundrobin 8.8-10.8 s, and 6 more streams restarted), with no duplicate messages (roundrobin
+    /// 4-6). Its cost: the moving streams are silent for its second rebalance round (5-8 s on a join, roundrobin
+    /// under 1 s).
     public var assignor = Assignor.cooperativeSticky
     /// How long a member may be silent before the group gives its streams to the others (an instance that stops
     /// cleanly leaves at once).
