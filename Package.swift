@@ -43,6 +43,10 @@ let package = Package(
         // OpenVINO from the PyPI wheel (not a Debian package): scripts/openvino.sh writes its pkg-config file, and
         // the Makefile and scripts put it on PKG_CONFIG_PATH.
         .systemLibrary(name: "COpenVINO", pkgConfig: "openvino-c"),
+        // The archive's databases through their own C client libraries (Debian packages): SQLite, and libpq for
+        // PostgreSQL (a build of a few seconds; postgres-nio would add minutes to every clean build).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
         // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
@@ -100,7 +104,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "AnalyticsCore", "Messages", "Kafka", "Zones",
+                "AnalyticsCore", "ArchiveStore", "Messages", "Kafka", "Zones",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +113,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources")]
+        ),
+        // The archive's database: one connection type per database (SQLite, PostgreSQL) behind one protocol, the
+        // schema and its migrations, and the read-only queries of `report` and the dashboard's History view.
+        .target(name: "ArchiveStore", dependencies: ["CSQLite", "CLibPQ"]),
+        // The archive process: a Kafka consumer of both topics that writes rows and offsets in one transaction.
+        .target(
+            name: "Archive",
+            dependencies: [
+                "AnalyticsCore", "ArchiveStore", "Messages", "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // What both executables' command lines share: the common options and the logging bootstrap.
         .target(
@@ -123,7 +140,7 @@ let package = Package(
             dependencies: [
                 "CommandLineSupport",
                 "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka",
-                "Dashboard",
+                "Dashboard", "Archive", "ArchiveStore",
                 "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -135,7 +152,7 @@ let package = Package(
             name: "realtime-analytics-dashboard",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "Messages", "Dashboard", "Kafka",
+                "AnalyticsCore", "ArchiveStore", "Messages", "Dashboard", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 packages=(
   # build: FFmpeg, librdkafka and libjpeg-turbo C APIs, and pkg-config
   pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev librdkafka-dev libturbojpeg0-dev
+  # the archive's databases: SQLite and PostgreSQL client libraries (the build), PostgreSQL's server and the sqlite3
+  # and psql clients (the tests check the archive with them)
+  libsqlite3-dev libpq-dev sqlite3 postgresql
   # tests: an independent Kafka consumer and a real browser for the dashboard
   kcat chromium chromium-driver
   # sample media and test sources: the ffmpeg CLI, an RTSP server (GStreamer through python3-gi)

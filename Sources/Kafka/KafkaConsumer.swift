@@ -49,10 +49,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Joins `properties["group.id"]` and subscribes to `topics` (or reads them from a time: `start`).
-    /// `bufferCapacity` bounds the messages waiting for the reader.
+    /// `bufferCapacity` bounds the messages waiting for the reader. With `resumeOffsets` (a group member only), each
+    /// assigned partition starts where that function says (a sink that stores its offsets with its data, in one
+    /// transaction); a partition it does not name, or every one when it returns nil, starts at the group's committed
+    /// offset. It runs on the poll thread and may block.
     public init(
         properties: KafkaProperties, topics: [String], start: Start = .group, bufferCapacity: Int = 1024,
-        logger: Logger
+        resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)? = nil, logger: Logger
     )
         throws(KafkaError)
     {
@@ -64,9 +67,17 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         self.logger = logger
         buffer = MessageBuffer(capacity: bufferCapacity)
-        events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
+        events = ConsumerEvents(
+            logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092",
+            resumeOffsets: resumeOffsets)
         let conf = try properties.makeConf()
         events.install(on: conf)
+        if resumeOffsets != nil {
+            rd_kafka_conf_set_rebalance_cb(conf) { client, code, partitions, opaque in
+                guard let client, let opaque else { return }
+                Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue().rebalance(client, code, partitions)
+            }
+        }
         // Readiness needs the broker states of a group member only. A consumer positioned by time (a replay, a read
         // of a window) may sit paused on a full buffer for minutes, and statistics nobody polls would pile up.
         if case .group = start { BrokerProbe.install(on: conf) }
@@ -252,6 +263,23 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_commit(handle, nil, 1)
     }
 
+    /// Commits these next offsets to the group (asynchronously): for a sink whose own store is the truth, so that
+    /// the group's lag shows in Kafka's tools and a member without the store starts near the right place.
+    public func commit(_ offsets: [TopicPartition: Int64]) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
+        }
+        rd_kafka_commit(handle, list, 1)
+    }
+
+    /// Ends `messages` after what is buffered (a graceful stop: the reader writes what it has, then `close`).
+    public func finishReading() {
+        buffer.finish()
+    }
+
     /// Leaves the group, ends `messages` and destroys the handle. Idempotent. Blocking (a group leave takes a
     /// moment): call off the cooperative pool.
     public func close() {
@@ -302,9 +330,62 @@ public final class KafkaConsumer: @unchecked Sendable {
             lag.store(behind, ordering: .relaxed)
         }
 
-        init(logger: Logger, bootstrapServers: String) {
+        let resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)?
+
+        init(
+            logger: Logger, bootstrapServers: String,
+            resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)?
+        ) {
             self.logger = logger
             self.bootstrapServers = bootstrapServers
+            self.resumeOffsets = resumeOffsets
+        }
+
+        /// librdkafka's rebalance callback (the poll thread), installed with `resumeOffsets`: assigned partitions
+        /// start at the offsets it gives.
+        func rebalance(
+            _ client: OpaquePointer, _ code: rd_kafka_resp_err_t,
+            _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        ) {
+            let cooperative = String(cString: rd_kafka_rebalance_protocol(client)) == "COOPERATIVE"
+            switch code {
+            case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+                if let partitions, let resumeOffsets {
+                    let count = Int(partitions.pointee.cnt)
+                    let listed = (0..<count).map {
+                        TopicPartition(
+                            topic: String(cString: partitions.pointee.elems[$0].topic),
+                            partition: partitions.pointee.elems[$0].partition)
+                    }
+                    if let stored = resumeOffsets(listed) {
+                        for index in 0..<count {
+                            if let offset = stored[listed[index]] { partitions.pointee.elems[index].offset = offset }
+                        }
+                    } else {
+                        logger.warning(
+                            "Kafka consumer: the stored offsets could not be read; starting from the group's committed offsets")
+                    }
+                    logger.info(
+                        "Kafka consumer: assigned \(count) partitions",
+                        metadata: [
+                            "offsets": "\((0..<count).map { "\(listed[$0])@\(partitions.pointee.elems[$0].offset)" }.joined(separator: ","))"
+                        ])
+                }
+                if cooperative {
+                    if let error = rd_kafka_incremental_assign(client, partitions) { rd_kafka_error_destroy(error) }
+                } else {
+                    rd_kafka_assign(client, partitions)
+                }
+            case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+                if cooperative {
+                    if let error = rd_kafka_incremental_unassign(client, partitions) { rd_kafka_error_destroy(error) }
+                } else {
+                    rd_kafka_assign(client, nil)
+                }
+            default:
+                logger.warning("Kafka consumer: rebalance failed (\(KafkaError.text(code))); rejoining")
+                rd_kafka_assign(client, nil)
+            }
         }
 
         func clientError(_ code: Int32, reason: String) {

@@ -28,4 +28,11 @@ public enum CaptureTime {
         if let ms = Int64(text), ms > 0 { return ms }
         return nil
     }
+
+    /// `2026-12-04T02:00:00Z` for milliseconds since the epoch (whole seconds, UTC).
+    public static func iso8601(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
 }

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import ArchiveStore
 import ArgumentParser
 import CommandLineSupport
 import Dashboard
@@ -60,6 +61,9 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         let app = try DashboardServer.makeApplication(
             publisher: components.publisher, configuration: dashboard, port: servingPort, registry: registry,
             readiness: { feed.readiness() }, replay: ReplaySessions(configuration: configuration, logger: logger),
+            history: configuration.archive.url.flatMap { ArchiveLocation(url: $0, baseDirectory: "/") }.map {
+                ArchiveReader(location: $0)
+            },
             logger: logger)
         let tokenHint = dashboard.accessToken == nil ? "" : "?token=…"
         logger.info(

@@ -1,12 +1,14 @@
 /// What a consumer of the bus reads of the configuration file: the dashboard process and the `consume` and `events`
 /// commands.
 ///
-/// Only `kafka:`, `dashboard:` and `streams:` (ids, zones and lines) are read and checked; the other sections are
+/// Only `kafka:`, `dashboard:`, `archive:` and `streams:` (ids, zones and lines) are read and checked; the other sections are
 /// accepted unread. So a consumer starts on a host that has neither the model nor the pipeline's output folders, with
 /// the same file as the pipeline (whose own checks of those stay with the pipeline).
 public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
     public var kafka = KafkaConfiguration()
     public var dashboard = DashboardConfiguration()
+    /// The archive's database (the archive process writes it; `report` and the dashboard's History read it).
+    public var archive = ArchiveConfiguration()
     /// The configured streams: the board lists them (waiting until their first message) with their zones and lines.
     public var streams: [StreamConfiguration] = []
 
@@ -40,6 +42,10 @@ public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
         }
         problems.read("dashboard", allowedKeys: DashboardConfiguration.keys, of: document) {
             section throws(ConfigurationError) in configuration.dashboard = try DashboardConfiguration(section)
+        }
+        problems.read("archive", allowedKeys: ArchiveConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
+            configuration.archive = try ArchiveConfiguration(section, baseDirectory: document.baseDirectory)
         }
         configuration.streams = StreamConfiguration.readAll(document, labels: labels, problems: problems)
         return configuration

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import ArchiveStore
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -18,6 +19,7 @@ public enum DashboardServer {
             for (path, name, type) in [
                 ("/", "index.html", "text/html; charset=utf-8"),
                 ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+                ("/history.js", "history.js", "text/javascript; charset=utf-8"),
                 ("/style.css", "style.css", "text/css; charset=utf-8"),
             ] {
                 guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources")
@@ -35,7 +37,7 @@ public enum DashboardServer {
     public static func makeApplication(
         publisher: BoardPublisher, configuration: DashboardConfiguration, port: Int,
         registry: PrometheusCollectorRegistry?, readiness: @escaping @Sendable () -> ReadinessReport,
-        replay: ReplaySessions? = nil, logger: Logger
+        replay: ReplaySessions? = nil, history: ArchiveReader? = nil, logger: Logger
     ) throws -> some ApplicationProtocol {
         let files = try StaticFiles.load()
         let board = publisher.board
@@ -78,6 +80,7 @@ public enum DashboardServer {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: WebSocketHub.encode(EventsView(events: events)))))
         }
+        router.get("/api/history") { request, _ in try await HistoryEndpoint.response(request, reader: history) }
         router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
         router.get("/readyz") { _, _ in MetricsEndpoint.response(readiness()) }
         router.ws("/ws") { inbound, outbound, context in

@@ -1,0 +1,4 @@
+#ifndef REALTIME_ANALYTICS_CLIBPQ_SHIM_H
+#define REALTIME_ANALYTICS_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

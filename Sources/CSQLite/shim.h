@@ -1,0 +1,4 @@
+#ifndef REALTIME_ANALYTICS_CSQLITE_SHIM_H
+#define REALTIME_ANALYTICS_CSQLITE_SHIM_H
+#include <sqlite3.h>
+#endif

@@ -1,0 +1,84 @@
+import AnalyticsCore
+import Archive
+import ArchiveStore
+import ArgumentParser
+import CommandLineSupport
+import Dashboard
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+extension RealtimeAnalytics {
+    /// The archive consumer: the bus into a database (docs/archive.md).
+    struct ArchiveCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "archive",
+            abstract: "Write every track, zone/line event and per-minute count from Kafka into a database.",
+            discussion: """
+                Reads kafka.topic and kafka.events_topic in the consumer group archive.group and writes to \
+                archive.url (sqlite:PATH or postgres://…), each batch with its offsets in one transaction: a restart \
+                resumes where the database stopped, with no duplicate and no gap. Serves /metrics, /healthz and \
+                /readyz on archive.host:archive.port. Stops cleanly on SIGINT/SIGTERM.
+                """)
+
+        @OptionGroup var options: CommonOptions
+
+        @Option(help: "TCP port of /metrics, /healthz and /readyz (overrides archive.port).")
+        var port: Int?
+
+        func run() async throws {
+            let configuration: ConsumerConfiguration
+            do {
+                configuration = try ConsumerConfiguration.load(path: options.config)
+            } catch {
+                ConfigurationExit.exit(error)
+            }
+            guard let url = configuration.archive.url,
+                let location = ArchiveLocation(url: url, baseDirectory: "/")
+            else {
+                FileHandle.standardError.write(
+                    Data(
+                        "configuration error: \(options.config): archive.url is not set; add e.g. `archive: {url: sqlite:../var/archive.sqlite}` (or postgres://user@host/db)\n"
+                            .utf8))
+                throw ExitCode(2)
+            }
+            if let port, !(1...65535).contains(port) {
+                FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
+                throw ExitCode(2)
+            }
+            options.bootstrapLogging()
+            signal(SIGPIPE, SIG_IGN)
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            factory.durationHistogramBuckets["archive_batch_duration_seconds"] =
+                [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { Duration.milliseconds($0) }
+            factory.defaultValueHistogramBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+            MetricsSystem.bootstrap(factory)
+            let logger = Logger(label: "realtime-analytics-archive")
+            let archive = ArchiveService(
+                kafka: configuration.kafka, archive: configuration.archive, location: location,
+                clock: ContinuousClock(), logger: logger)
+            let status = archive.status
+            let servingPort = port ?? configuration.archive.port
+            let endpoint = MetricsEndpoint.makeApplication(
+                registry: registry, host: configuration.archive.host, port: servingPort,
+                readiness: { status.readiness() }, logger: logger)
+            logger.info("archive: metrics at http://\(configuration.archive.host):\(servingPort)/metrics")
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: archive, successTerminationBehavior: .gracefullyShutdownGroup),
+                        .init(service: endpoint),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            do {
+                try await group.run()
+            } catch let stopped as ArchiveStopped {
+                FileHandle.standardError.write(Data("error: \(stopped.message)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
