@@ -174,6 +174,9 @@ let package = Package(
 
         // Helpers the test targets share: locating sample media and the built executables, running processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Archive", "ArchiveStore", "AnalyticsCore", "Messages", "Kafka", "TestSupport"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(
             name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),

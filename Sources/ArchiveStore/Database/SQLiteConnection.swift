@@ -122,7 +122,7 @@ public final class SQLiteConnection: SQLConnection {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// `$1`-style placeholders as SQLite's numbered `?1` (the same numbers, so one text serves both databases).
-    static func sqliteText(_ sql: String) -> String {
+    public static func sqliteText(_ sql: String) -> String {
         var result = ""
         result.reserveCapacity(sql.utf8.count)
         var previous: Character = " "
