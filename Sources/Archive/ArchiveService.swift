@@ -5,9 +5,12 @@ import Kafka
 import Logging
 import ServiceLifecycle
 
-/// `realtime-analytics archive`: reads the frames and events topics in its own consumer group and writes them into
-/// the archive database, batch by batch, each batch and its offsets in one transaction. Starts each partition at the
-/// offset the database stored (not the group's), so a crash at any moment neither loses nor repeats a message.
+/// `realtime-analytics archive`: reads every partition of the frames and events topics and writes them into the
+/// archive database, batch by batch, each batch and its offsets in one transaction. Starts each partition at the
+/// offset the database stored, so a crash at any moment neither loses nor repeats a message. It assigns the
+/// partitions itself instead of joining a group (as Flink's Kafka source does): the database, not a group
+/// coordinator, decides where reading goes on, and a restart reads at once instead of waiting for the broker to expire
+/// the killed member. `archive.group` names the offsets it commits after each transaction, for Kafka's tools.
 public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
     public let status: ArchiveStatus
     private let kafka: KafkaConfiguration
@@ -44,7 +47,7 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
         let consumer = try makeConsumer()
         status.attach(consumer)
         logger.info(
-            "archive: \(kafka.topic) and \(kafka.eventsTopic) on \(kafka.bootstrapServers) into \(location) (group \(archive.groupID))"
+            "archive: \(kafka.topic) and \(kafka.eventsTopic) on \(kafka.bootstrapServers) into \(location) (commits as group \(archive.groupID))"
         )
         do {
             try await withGracefulShutdownHandler {
@@ -98,7 +101,7 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
         let location = self.location
         let logger = self.logger
         return try KafkaConsumer(
-            properties: properties, topics: [kafka.topic, kafka.eventsTopic],
+            properties: properties, topics: [kafka.topic, kafka.eventsTopic], start: .everyPartition,
             bufferCapacity: archive.batchMaxMessages,
             resumeOffsets: { _ in ArchiveOffsets.read(location, logger: logger) }, logger: logger)
     }
@@ -203,8 +206,8 @@ public struct ArchiveStopped: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The stored offsets, read for a rebalance on the consumer's poll thread through a connection of its own (rebalances
-/// are rare; the writer's connection stays on its thread).
+/// The stored offsets, read for newly found partitions on the consumer's poll thread through a connection of its own
+/// (that happens at start and when a topic or partition appears; the writer's connection stays on its thread).
 enum ArchiveOffsets {
     static func read(_ location: ArchiveLocation, logger: Logger) -> [TopicPartition: Int64]? {
         do {

@@ -145,7 +145,7 @@ public final class ArchiveStatus: Sendable {
             case .unreachable(let reason): problems.append("kafka: no broker answers (\(reason))")
             }
             if (consumer.assignedPartitions ?? 0) == 0 {
-                problems.append("kafka: no partition is assigned to this archive yet (joining the group)")
+                problems.append("kafka: no partition of the topics found yet (they appear with the first message)")
             }
         } else if now.databaseOpen {
             problems.append("kafka: the consumer is starting")

@@ -46,13 +46,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         /// found by the broker's offsets-for-times index (no scan), without joining a group or committing. With
         /// `finishAtEnd`, `messages` ends once every partition has been read to its end.
         case time(Int64, finishAtEnd: Bool)
+        /// Every partition of the topics, found as they appear (checked every 5 s), without joining the group: for a
+        /// sink that stores its offsets with its data, in one transaction. Each partition starts at the offset
+        /// `resumeOffsets` gives, else the group's committed offset, else `auto.offset.reset`; a partition whose
+        /// stored offset cannot be read (nil) waits for the next check. `group.id` only names the commits.
+        case everyPartition
     }
 
-    /// Joins `properties["group.id"]` and subscribes to `topics` (or reads them from a time: `start`).
-    /// `bufferCapacity` bounds the messages waiting for the reader. With `resumeOffsets` (a group member only), each
-    /// assigned partition starts where that function says (a sink that stores its offsets with its data, in one
-    /// transaction); a partition it does not name, or every one when it returns nil, starts at the group's committed
-    /// offset. It runs on the poll thread and may block.
+    /// Joins `properties["group.id"]` and subscribes to `topics` (or reads them from a time, or reads every
+    /// partition: `start`). `bufferCapacity` bounds the messages waiting for the reader. With `Start.everyPartition`,
+    /// `resumeOffsets` says where each partition starts (it runs on the poll thread and may block).
     public init(
         properties: KafkaProperties, topics: [String], start: Start = .group, bufferCapacity: Int = 1024,
         resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)? = nil, logger: Logger
@@ -67,20 +70,16 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         self.logger = logger
         buffer = MessageBuffer(capacity: bufferCapacity)
-        events = ConsumerEvents(
-            logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092",
-            resumeOffsets: resumeOffsets)
+        events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
         let conf = try properties.makeConf()
         events.install(on: conf)
-        if resumeOffsets != nil {
-            rd_kafka_conf_set_rebalance_cb(conf) { client, code, partitions, opaque in
-                guard let client, let opaque else { return }
-                Unmanaged<ConsumerEvents>.fromOpaque(opaque).takeUnretainedValue().rebalance(client, code, partitions)
-            }
-        }
+
         // Readiness needs the broker states of a group member only. A consumer positioned by time (a replay, a read
         // of a window) may sit paused on a full buffer for minutes, and statistics nobody polls would pile up.
-        if case .group = start { BrokerProbe.install(on: conf) }
+        switch start {
+        case .group, .everyPartition: BrokerProbe.install(on: conf)
+        case .time: break
+        }
         let handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -92,6 +91,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             case .time(let timestampMs, let finishAtEnd):
                 let assigned = try Self.assign(handle, topics: topics, fromTimestampMs: timestampMs)
                 partitionsToFinish = finishAtEnd ? assigned : 0
+            case .everyPartition:
+                break  // the poll thread assigns them (PartitionDiscovery)
             }
         } catch {
             // Every stored property is set by now, so deinit runs (and would close the handle again).
@@ -104,11 +105,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         let buffer = self.buffer
         let logger = self.logger
         let events = self.events
+        let discovery =
+            start == .everyPartition
+            ? PartitionDiscovery(topics: topics, resumeOffsets: resumeOffsets ?? { _ in [:] }, logger: logger) : nil
         pollLoop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
             guard !buffer.isFinished else {
                 usleep(50_000)
                 return
             }
+            discovery?.assignNewPartitionsIfDue(client.pointer)
             events.countAssignmentIfDue(client.pointer)
             guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
             defer { rd_kafka_message_destroy(message) }
@@ -330,62 +335,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             lag.store(behind, ordering: .relaxed)
         }
 
-        let resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)?
-
-        init(
-            logger: Logger, bootstrapServers: String,
-            resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)?
-        ) {
+        init(logger: Logger, bootstrapServers: String) {
             self.logger = logger
             self.bootstrapServers = bootstrapServers
-            self.resumeOffsets = resumeOffsets
-        }
-
-        /// librdkafka's rebalance callback (the poll thread), installed with `resumeOffsets`: assigned partitions
-        /// start at the offsets it gives.
-        func rebalance(
-            _ client: OpaquePointer, _ code: rd_kafka_resp_err_t,
-            _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        ) {
-            let cooperative = String(cString: rd_kafka_rebalance_protocol(client)) == "COOPERATIVE"
-            switch code {
-            case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-                if let partitions, let resumeOffsets {
-                    let count = Int(partitions.pointee.cnt)
-                    let listed = (0..<count).map {
-                        TopicPartition(
-                            topic: String(cString: partitions.pointee.elems[$0].topic),
-                            partition: partitions.pointee.elems[$0].partition)
-                    }
-                    if let stored = resumeOffsets(listed) {
-                        for index in 0..<count {
-                            if let offset = stored[listed[index]] { partitions.pointee.elems[index].offset = offset }
-                        }
-                    } else {
-                        logger.warning(
-                            "Kafka consumer: the stored offsets could not be read; starting from the group's committed offsets")
-                    }
-                    logger.info(
-                        "Kafka consumer: assigned \(count) partitions",
-                        metadata: [
-                            "offsets": "\((0..<count).map { "\(listed[$0])@\(partitions.pointee.elems[$0].offset)" }.joined(separator: ","))"
-                        ])
-                }
-                if cooperative {
-                    if let error = rd_kafka_incremental_assign(client, partitions) { rd_kafka_error_destroy(error) }
-                } else {
-                    rd_kafka_assign(client, partitions)
-                }
-            case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-                if cooperative {
-                    if let error = rd_kafka_incremental_unassign(client, partitions) { rd_kafka_error_destroy(error) }
-                } else {
-                    rd_kafka_assign(client, nil)
-                }
-            default:
-                logger.warning("Kafka consumer: rebalance failed (\(KafkaError.text(code))); rejoining")
-                rd_kafka_assign(client, nil)
-            }
         }
 
         func clientError(_ code: Int32, reason: String) {

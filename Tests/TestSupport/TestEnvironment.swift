@@ -8,6 +8,7 @@ public enum TestEnvironment {
 
     public struct MissingResource: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A file of `samples/` (made by `scripts/setup.sh`); a missing one fails the test with the fix in the message.
