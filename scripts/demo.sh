@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo, from the release build, until Ctrl-C: a local broker on 127.0.0.1:19092, the dashboard on
-# http://127.0.0.1:8080/, and the 32-stream sample pipeline (config/sample-pipeline.yaml) publishing to the broker
-# with previews. Everything it started is stopped at exit.
+# http://127.0.0.1:8080/, the archive (var/archive.sqlite, read by the dashboard's History view and by `report`), and
+# the 32-stream sample pipeline (config/sample-pipeline.yaml) publishing to the broker with previews. Everything it
+# started is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
@@ -19,16 +20,21 @@ scripts/broker.sh start "$port" "$broker"
 python3 scripts/kafka-topics.py create --bootstrap "127.0.0.1:$port" --retention-ms "$retention_ms" \
   analytics.events analytics.zone-events
 dashboard_pid=""
+archive_pid=""
 cleanup() {
-  if [ -n "$dashboard_pid" ]; then kill "$dashboard_pid" 2>/dev/null || true; wait "$dashboard_pid" 2>/dev/null || true; fi
+  for pid in $dashboard_pid $archive_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   scripts/broker.sh stop "$port"
 }
 trap cleanup EXIT
 "$dashboard" --config config/sample-pipeline.yaml --port 8080 2>var/demo-dashboard.log &
 dashboard_pid=$!
+"$pipeline" archive --config config/sample-pipeline.yaml 2>var/demo-archive.log &
+archive_pid=$!
 cat <<TXT
 
-  Dashboard:  http://127.0.0.1:8080/      (log: var/demo-dashboard.log)
+  Dashboard:  http://127.0.0.1:8080/      (log: var/demo-dashboard.log; History: counts from the archive)
+  Archive:    var/archive.sqlite           (log: var/demo-archive.log)
+  Report:     $pipeline report --config config/sample-pipeline.yaml --since 1h --by hour
   Messages:   $pipeline consume --config config/sample-pipeline.yaml
   Ctrl-C stops everything.
 

@@ -8,9 +8,9 @@ import ServiceLifecycle
 /// `realtime-analytics archive`: reads every partition of the frames and events topics and writes them into the
 /// archive database, batch by batch, each batch and its offsets in one transaction. Starts each partition at the
 /// offset the database stored, so a crash at any moment neither loses nor repeats a message. It assigns the
-/// partitions itself instead of joining a group (as Flink's Kafka source does): the database, not a group
+/// partitions itself instead of joining a consumer group (as Flink's Kafka source does): the database, not a group
 /// coordinator, decides where reading goes on, and a restart reads at once instead of waiting for the broker to expire
-/// the killed member. `archive.group` names the offsets it commits after each transaction, for Kafka's tools.
+/// the killed member. Its lag is in its own metrics.
 public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
     public let status: ArchiveStatus
     private let kafka: KafkaConfiguration
@@ -47,7 +47,7 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
         let consumer = try makeConsumer()
         status.attach(consumer)
         logger.info(
-            "archive: \(kafka.topic) and \(kafka.eventsTopic) on \(kafka.bootstrapServers) into \(location) (commits as group \(archive.groupID))"
+            "archive: \(kafka.topic) and \(kafka.eventsTopic) on \(kafka.bootstrapServers) into \(location)"
         )
         do {
             try await withGracefulShutdownHandler {
@@ -93,9 +93,8 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
 
     private func makeConsumer() throws -> KafkaConsumer {
         var properties = KafkaConsumer.properties(
-            bootstrapServers: kafka.bootstrapServers, groupID: archive.groupID, startAtNewest: !archive.startAtOldest)
-        // The database holds the offsets; the group's are committed after each transaction, for Kafka's tools.
-        properties["enable.auto.commit"] = "false"
+            bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-archive",
+            startAtNewest: !archive.startAtOldest)  // the group is never joined: the database holds the offsets
         properties["client.id"] = "realtime-analytics-archive"
         for (key, value) in kafka.properties { properties[key] = value }
         let location = self.location
@@ -116,9 +115,10 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
             let started = clock.now
             var batch = [first]
             while batch.count < archive.batchMaxMessages, let more = consumer.nextBuffered() { batch.append(more) }
+            logger.debug("archive: writing a batch of \(batch.count) messages")
             guard let summary = try await write(batch) else { return }
+            logger.debug("archive: wrote \(batch.count) messages")
             status.wrote(summary, messages: batch.count, seconds: Self.seconds(started.duration(to: clock.now)))
-            consumer.commit(summary.nextOffsets)
             if clock.now >= nextRetention {
                 await enforceRetention()
                 nextRetention = clock.now.advanced(by: Self.retentionInterval)
@@ -142,7 +142,8 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
                 status.failed(DatabaseErrorSummary(kind: error.kind.rawValue, message: error.message))
                 retryLog.record(
                     logger, .error,
-                    "archive: \(error.message) (\(batch.count) messages wait; nothing is committed until they are written)")
+                    "archive: \(error.message) (\(batch.count) messages wait; nothing is committed until they are written)"
+                )
                 guard await pause(backoff) else { return nil }
                 backoff = min(backoff * 2, .seconds(30))
             }
@@ -169,7 +170,8 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
         let interval = Duration.milliseconds(Int64(archive.statusIntervalSeconds * 1000))
         while !Task.isCancelled {
             do { try await clock.sleep(for: interval) } catch { return }
-            FileHandle.standardError.write(Data((status.statusLine(intervalSeconds: archive.statusIntervalSeconds) + "\n").utf8))
+            FileHandle.standardError.write(
+                Data((status.statusLine(intervalSeconds: archive.statusIntervalSeconds) + "\n").utf8))
         }
     }
 
@@ -183,7 +185,7 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
         return !(Task.isShuttingDownGracefully || Task.isCancelled)
     }
 
-    /// Leaves the group (blocking for a moment) on a thread of its own.
+    /// Closes the consumer (blocking for a moment) on a thread of its own.
     private func close(_ consumer: KafkaConsumer) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {

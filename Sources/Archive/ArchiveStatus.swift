@@ -57,7 +57,8 @@ public final class ArchiveStatus: Sendable {
         totals.withLock { $0.databaseProblem = error.message }
         databaseUp.record(0)
         databaseErrors.withLock {
-            let counter = $0[error.kind] ?? Counter(label: "archive_database_errors_total", dimensions: [("kind", error.kind)])
+            let counter =
+                $0[error.kind] ?? Counter(label: "archive_database_errors_total", dimensions: [("kind", error.kind)])
             $0[error.kind] = counter
             counter.increment()
         }
@@ -96,7 +97,8 @@ public final class ArchiveStatus: Sendable {
         retentionDeleted.withLock { counters in
             for (table, count) in rows where count > 0 {
                 let counter =
-                    counters[table] ?? Counter(label: "archive_retention_deleted_rows_total", dimensions: [("table", table)])
+                    counters[table]
+                    ?? Counter(label: "archive_retention_deleted_rows_total", dimensions: [("table", table)])
                 counters[table] = counter
                 counter.increment(by: count)
             }

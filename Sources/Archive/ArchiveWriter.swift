@@ -15,32 +15,28 @@ public struct ArchiveWriteSummary: Sendable {
     public var missingOffsets: Int64 = 0
     /// Rows written per table.
     public var rows: [String: Int] = [:]
-    /// The offsets the batch stored, to be committed to the consumer group too.
+    /// The offsets the batch stored.
     public var nextOffsets: [PartitionKey: Int64] = [:]
 }
 
-/// The archive's database writer: one connection, on a thread of its own (SQLite and libpq block), so its methods
-/// never hold the cooperative pool. Each `write` is one transaction holding the batch's rows and the offsets after
-/// them (exactly once: a crash leaves either both or neither), and reads the stored offsets first, so a message the
-/// database already holds is never applied twice, whatever Kafka delivers again.
-public actor ArchiveWriter {
-    private let executor: DedicatedThreadExecutor
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    public nonisolated let location: ArchiveLocation
+/// The archive's database writer: one connection, used only by a serial queue of its own (SQLite and libpq block),
+/// so its calls never hold the cooperative pool. Each `write` is one transaction holding the batch's rows and the
+/// offsets after them (exactly once: a crash leaves either both or neither), and reads the stored offsets first, so a
+/// message the database already holds is never applied twice, whatever Kafka delivers again.
+public final class ArchiveWriter: Sendable {
+    public let location: ArchiveLocation
     private let configuration: ArchiveConfiguration
     private let framesTopic: String
     private let eventsTopic: String
     private let logger: Logger
     private let malformedLog = LogThrottle(every: 10)
     private let gapLog = LogThrottle(every: 60)
-    private var connection: (any SQLConnection)?
+    private let worker = DatabaseWorker(label: "archive database")
 
     public init(
         location: ArchiveLocation, configuration: ArchiveConfiguration, framesTopic: String, eventsTopic: String,
         logger: Logger
     ) {
-        executor = DedicatedThreadExecutor(name: "archive database")
         self.location = location
         self.configuration = configuration
         self.framesTopic = framesTopic
@@ -48,54 +44,56 @@ public actor ArchiveWriter {
         self.logger = logger
     }
 
-    deinit {
-        executor.shutdown()
-    }
-
     /// Connects (again, after a loss) and brings the schema up to date; returns the migrations applied.
     @discardableResult
-    public func open(nowMs: Int64) throws(DatabaseError) -> [Int] {
-        if let connection, connection.isUsable { return [] }
-        connection = nil
-        let made = try location.connect()
-        let applied = try ArchiveSchema.migrate(made, nowMs: nowMs, name: location.description)
-        connection = made
-        return applied
+    public func open(nowMs: Int64) async throws(DatabaseError) -> [Int] {
+        let location = self.location
+        return try await worker.run { slot throws(DatabaseError) in
+            if let connection = slot, connection.isUsable { return [] }
+            slot = nil
+            let made = try location.connect()
+            let applied = try ArchiveSchema.migrate(made, nowMs: nowMs, name: location.description)
+            slot = made
+            return applied
+        }
     }
 
     /// Drops the connection (the next call opens a new one).
-    public func close() {
-        connection = nil
+    public func close() async {
+        _ = try? await worker.run { slot throws(DatabaseError) in slot = nil }
     }
 
-    private func connected() throws(DatabaseError) -> any SQLConnection {
-        if let connection, connection.isUsable { return connection }
-        connection = nil
-        throw DatabaseError(.unreachable, "no connection to the archive \(location)")
-    }
-
-    /// Runs `body`; a lost connection is dropped so that the next `open` makes a new one.
-    private func guarded<T>(_ body: (any SQLConnection) throws(DatabaseError) -> T) throws(DatabaseError) -> T {
-        let connection = try connected()
-        do {
-            return try body(connection)
-        } catch {
-            if error.kind == .unreachable || !connection.isUsable { self.connection = nil }
-            throw error
+    /// Runs `body` with the open connection; a lost connection is dropped so that the next `open` makes a new one.
+    private func guarded<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLConnection) throws(DatabaseError) -> T
+    ) async throws(DatabaseError) -> T {
+        let location = self.location
+        return try await worker.run { slot throws(DatabaseError) in
+            guard let connection = slot, connection.isUsable else {
+                slot = nil
+                throw DatabaseError(.unreachable, "no connection to the archive \(location)")
+            }
+            do throws(DatabaseError) {
+                return try body(connection)
+            } catch {
+                if error.kind == .unreachable || !connection.isUsable { slot = nil }
+                throw error
+            }
         }
     }
 
     /// Decodes `messages` and writes what they carry, with their offsets, in one transaction.
-    public func write(_ messages: [KafkaMessage], nowMs: Int64) throws(DatabaseError) -> ArchiveWriteSummary {
-        var summary = ArchiveWriteSummary()
-        var decoded: [(PartitionKey, Int64, Decoded)] = []
-        decoded.reserveCapacity(messages.count)
-        for message in messages {
-            let key = PartitionKey(topic: message.topic, partition: message.partition)
-            decoded.append((key, message.offset, decode(message)))
-        }
-        return try guarded { connection throws(DatabaseError) in
-            try connection.writeTransaction { () throws(DatabaseError) in
+    public func write(_ messages: [KafkaMessage], nowMs: Int64) async throws(DatabaseError) -> ArchiveWriteSummary {
+        // Decoded on the database's queue too: the batch's JSON is the heaviest part of a write.
+        try await guarded { [self] connection throws(DatabaseError) in
+            var summary = ArchiveWriteSummary()
+            var decoded: [(PartitionKey, Int64, Decoded)] = []
+            decoded.reserveCapacity(messages.count)
+            for message in messages {
+                let key = PartitionKey(topic: message.topic, partition: message.partition)
+                decoded.append((key, message.offset, decode(message)))
+            }
+            return try connection.writeTransaction { () throws(DatabaseError) in
                 let stored = try Self.lockOffsets(Set(decoded.map(\.0)), connection)
                 var batch = ArchiveBatch(keepObservations: configuration.observations)
                 var expected = stored
@@ -127,7 +125,8 @@ public actor ArchiveWriter {
                     )
                 }
                 guard !batch.isEmpty else { return summary }
-                summary.rows = try ArchiveRows.write(batch, trackEndMs: Int64(configuration.trackEndSeconds * 1000), connection)
+                summary.rows = try ArchiveRows.write(
+                    batch, trackEndMs: Int64(configuration.trackEndSeconds * 1000), connection)
                 try ArchiveRows.storeOffsets(batch.nextOffsets, nowMs: nowMs, connection)
                 summary.nextOffsets = batch.nextOffsets
                 return summary
@@ -136,7 +135,7 @@ public actor ArchiveWriter {
     }
 
     /// Deletes what is older than each kind's retention; returns the rows deleted per table.
-    public func enforceRetention(nowMs: Int64) throws(DatabaseError) -> [String: Int] {
+    public func enforceRetention(nowMs: Int64) async throws(DatabaseError) -> [String: Int] {
         let days = configuration.retentionDays
         let cutoff = { (days: Int) in SQLValue.integer(nowMs - Int64(days) * 86_400_000) }
         let statements: [(String, String, SQLValue)] = [
@@ -147,7 +146,7 @@ public actor ArchiveWriter {
             ("occupancy_minutes", "DELETE FROM occupancy_minutes WHERE minute_ms < $1", cutoff(days.minutes)),
             ("observations", "DELETE FROM observations WHERE timestamp_ms < $1", cutoff(days.observations)),
         ]
-        return try guarded { connection throws(DatabaseError) in
+        return try await guarded { connection throws(DatabaseError) in
             var deleted: [String: Int] = [:]
             for (table, sql, value) in statements {
                 deleted[table] = try connection.writeTransaction { () throws(DatabaseError) in

@@ -46,10 +46,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         /// found by the broker's offsets-for-times index (no scan), without joining a group or committing. With
         /// `finishAtEnd`, `messages` ends once every partition has been read to its end.
         case time(Int64, finishAtEnd: Bool)
-        /// Every partition of the topics, found as they appear (checked every 5 s), without joining the group: for a
+        /// Every partition of the topics, found as they appear (checked every 5 s), with no consumer group: for a
         /// sink that stores its offsets with its data, in one transaction. Each partition starts at the offset
-        /// `resumeOffsets` gives, else the group's committed offset, else `auto.offset.reset`; a partition whose
-        /// stored offset cannot be read (nil) waits for the next check. `group.id` only names the commits.
+        /// `resumeOffsets` gives, else where `auto.offset.reset` says; a partition whose stored offset cannot be read
+        /// (nil) waits for the next check. The group (`group.id`) is never joined and nothing is committed.
         case everyPartition
     }
 
@@ -64,6 +64,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     {
         guard properties["group.id"] != nil else { throw KafkaError("a Kafka consumer needs group.id") }
         var properties = properties
+        if start == .everyPartition {
+            // The group is never joined (librdkafka's consumer needs its id all the same); nothing is committed.
+            properties["enable.auto.commit"] = "false"
+        }
         if case .time(_, let finishAtEnd) = start {
             properties["enable.auto.commit"] = "false"
             properties["enable.partition.eof"] = finishAtEnd ? "true" : "false"
@@ -107,7 +111,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         let events = self.events
         let discovery =
             start == .everyPartition
-            ? PartitionDiscovery(topics: topics, resumeOffsets: resumeOffsets ?? { _ in [:] }, logger: logger) : nil
+            ? PartitionDiscovery(
+                topics: topics, resumeOffsets: resumeOffsets ?? { _ in [:] },
+                fromBeginning: properties["auto.offset.reset"] != "latest", logger: logger) : nil
         pollLoop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
             guard !buffer.isFinished else {
                 usleep(50_000)
@@ -266,18 +272,6 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Commits the offsets of the messages handed out so far (asynchronously; errors are logged by librdkafka).
     public func commit() {
         rd_kafka_commit(handle, nil, 1)
-    }
-
-    /// Commits these next offsets to the group (asynchronously): for a sink whose own store is the truth, so that
-    /// the group's lag shows in Kafka's tools and a member without the store starts near the right place.
-    public func commit(_ offsets: [TopicPartition: Int64]) {
-        guard !offsets.isEmpty else { return }
-        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (partition, offset) in offsets {
-            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
-        }
-        rd_kafka_commit(handle, list, 1)
     }
 
     /// Ends `messages` after what is buffered (a graceful stop: the reader writes what it has, then `close`).

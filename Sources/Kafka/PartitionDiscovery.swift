@@ -10,14 +10,20 @@ final class PartitionDiscovery: Sendable {
     private let topics: [String]
     private let resumeOffsets: @Sendable ([TopicPartition]) -> [TopicPartition: Int64]?
     private let logger: Logger
-    private let state = Mutex<(assigned: Set<TopicPartition>, lastCheckNs: UInt64?)>(([], nil))
+    /// Where a partition without a stored offset starts: the beginning, or the end (`auto.offset.reset`).
+    private let fromBeginning: Bool
+    private let state = Mutex<
+        (assigned: Set<TopicPartition>, lastCheckNs: UInt64?, startOffsets: [TopicPartition: Int64])
+    >(
+        ([], nil, [:]))
     static let intervalNs: UInt64 = 5_000_000_000
 
     init(
         topics: [String], resumeOffsets: @escaping @Sendable ([TopicPartition]) -> [TopicPartition: Int64]?,
-        logger: Logger
+        fromBeginning: Bool, logger: Logger
     ) {
         self.topics = topics
+        self.fromBeginning = fromBeginning
         self.resumeOffsets = resumeOffsets
         self.logger = logger
     }
@@ -36,23 +42,51 @@ final class PartitionDiscovery: Sendable {
             logger.warning("Kafka consumer: the stored offsets could not be read; \(found.count) partitions wait")
             return
         }
-        let list = rd_kafka_topic_partition_list_new(Int32(found.count))
+        // The whole assignment is set again (incremental assignment needs a joined group): the partitions read so far
+        // go on from their positions (where the application got to: anything fetched after
+        // it comes again, and the sink's stored offsets pass over what it already holds).
+        var current: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(client, &current) == RD_KAFKA_RESP_ERR_NO_ERROR, let current else { return }
+        defer { rd_kafka_topic_partition_list_destroy(current) }
+        _ = rd_kafka_position(client, current)
+        let list = rd_kafka_topic_partition_list_copy(current)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in found {
-            // The stored offset, else the group's committed one (then auto.offset.reset).
+            // The stored offset, else the beginning or the end.
             rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset =
-                stored[partition] ?? Int64(RD_KAFKA_OFFSET_STORED)
+                stored[partition] ?? Int64(fromBeginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END)
         }
-        if let error = rd_kafka_incremental_assign(client, list) {
-            logger.error("Kafka consumer: cannot assign \(found.count) partitions: \(String(cString: rd_kafka_error_string(error)))")
-            rd_kafka_error_destroy(error)
+        if let list {
+            for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].offset < 0 {
+                // A partition read so far but with no position yet (nothing consumed): where it started.
+                let entry = list.pointee.elems[index]
+                let key = TopicPartition(topic: String(cString: entry.topic), partition: entry.partition)
+                if !found.contains(key) {
+                    list.pointee.elems[index].offset =
+                        state.withLock { $0.startOffsets[key] }
+                        ?? Int64(fromBeginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END)
+                }
+            }
+        }
+        let result = rd_kafka_assign(client, list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            logger.error(
+                "Kafka consumer: cannot assign \(found.count) partitions: \(String(cString: rd_kafka_err2str(result)))"
+            )
             return
+        }
+        state.withLock {
+            for partition in found {
+                $0.startOffsets[partition] =
+                    stored[partition] ?? Int64(fromBeginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END)
+            }
         }
         state.withLock { $0.assigned.formUnion(found) }
         logger.info(
             "Kafka consumer: reading \(found.count) more partitions",
             metadata: [
-                "from": "\(found.sorted().map { "\($0)@\(stored[$0].map(String.init) ?? "committed")" }.joined(separator: ","))"
+                "from":
+                    "\(found.sorted().map { "\($0)@\(stored[$0].map(String.init) ?? (fromBeginning ? "beginning" : "end"))" }.joined(separator: ","))"
             ])
     }
 

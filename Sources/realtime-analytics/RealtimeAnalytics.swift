@@ -18,7 +18,9 @@ struct RealtimeAnalytics: AsyncParsableCommand {
         commandName: "realtime-analytics",
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
         version: "\(ProductVersion.description), librdkafka \(KafkaLibrary.version)",
-        subcommands: [Run.self, Validate.self, Consume.self, Events.self, ArchiveCommand.self, Report.self, TrackMOT.self],
+        subcommands: [
+            Run.self, Validate.self, Consume.self, Events.self, ArchiveCommand.self, Report.self, TrackMOT.self,
+        ],
         defaultSubcommand: Run.self
     )
 }

@@ -44,7 +44,9 @@ extension RealtimeAnalytics {
                 throw ValidationError("--by \(by) is not a bucket; use minute, hour or day")
             }
             if csv && json { throw ValidationError("--csv and --json exclude each other; pick one") }
-            if since == nil && from == nil { throw ValidationError("give the window's start: --since 7d or --from TIME") }
+            if since == nil && from == nil {
+                throw ValidationError("give the window's start: --since 7d or --from TIME")
+            }
             _ = try TimeWindow.make(since: since, from: from, until: until)
         }
 

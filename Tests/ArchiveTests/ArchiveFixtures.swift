@@ -44,7 +44,8 @@ enum SampleMessages {
             let partition = Int32(stream % 2)
             let time = startMs + Int64(index) * 400
             // Stream 2 restarts halfway: a new run, its track ids from 1 again.
-            let run = stream == 2 && index > frames / 2 ? "20261207T090000.000Z-bbbbbbbb" : "20261207T080000.000Z-aaaaaaaa"
+            let run =
+                stream == 2 && index > frames / 2 ? "20261207T090000.000Z-bbbbbbbb" : "20261207T080000.000Z-aaaaaaaa"
             var result = FrameResult(
                 streamID: "cam-\(stream)", frameID: Int64(index / 3), runID: run, timestampMs: time, width: 640,
                 height: 480, tracks: [])

@@ -29,7 +29,7 @@ struct ArchiveProcessTests {
             archivePorts[kind] = try TestEnvironment.freePort()
             configurations[kind] = try sample.configuration(
                 archiveURL: kind == .sqlite ? "sqlite:\(sqlitePath)" : postgresURL, archivePort: archivePorts[kind]!,
-                dashboardPort: dashboardPort, group: "archive-test-\(kind.rawValue)-\(UUID().uuidString.prefix(6))")
+                dashboardPort: dashboardPort, label: kind.rawValue)
         }
         let binary = try TestEnvironment.executable("realtime-analytics")
         let pipeline = try ChildProcess(
@@ -99,11 +99,12 @@ struct ArchiveProcessTests {
                 binary, ["report", "--config", configurations[kind]!.path, "--since", "1h", "--by", "hour", "--csv"],
                 timeout: 30)
             try #require(report.status == 0, "\(report.stderr)")
-            let rows = Set(report.stdout.split(separator: "\n").dropFirst().map { line -> String in
-                var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                fields[0] = String(Int64((CaptureTimeParser.date(fields[0])?.timeIntervalSince1970 ?? 0) * 1000))
-                return fields.joined(separator: ",")
-            })
+            let rows = Set(
+                report.stdout.split(separator: "\n").dropFirst().map { line -> String in
+                    var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    fields[0] = String(Int64((CaptureTimeParser.date(fields[0])?.timeIntervalSince1970 ?? 0) * 1000))
+                    return fields.joined(separator: ",")
+                })
             let queried: [String]
             if kind == .sqlite {
                 let result = try ChildProcess.run(
@@ -146,7 +147,9 @@ struct ArchiveProcessTests {
         let expected = Set(
             (reported[.sqlite] ?? []).map { line -> String in
                 let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                let what = f[4] == "line_cross" ? f[5].replacingOccurrences(of: "_", with: " ") : f[4].replacingOccurrences(of: "zone_", with: "")
+                let what =
+                    f[4] == "line_cross"
+                    ? f[5].replacingOccurrences(of: "_", with: " ") : f[4].replacingOccurrences(of: "zone_", with: "")
                 return "\(f[0]),\(f[1]),\(f[3]),\(what) · \(f[6]),\(f[7])"
             })
         print(
@@ -154,7 +157,10 @@ struct ArchiveProcessTests {
         )
         #expect(view.visible)
         #expect(view.bars.allSatisfy { $0.height > 0 && $0.tooltip.hasSuffix(": \($0.count)") })
-        #expect(drawn == expected, "bars not in the report: \(drawn.subtracting(expected).prefix(5)); report rows not drawn: \(expected.subtracting(drawn).prefix(5))")
+        #expect(
+            drawn == expected,
+            "bars not in the report: \(drawn.subtracting(expected).prefix(5)); report rows not drawn: \(expected.subtracting(drawn).prefix(5))"
+        )
     }
 
     struct HistoryView: Decodable {

@@ -17,7 +17,7 @@ struct ArchiveSample {
     }
 
     /// The sample's text with this test's broker, topics, ports and `archiveURL`; no JSON lines file, no metrics port.
-    func configuration(archiveURL: String, archivePort: Int, dashboardPort: Int, group: String) throws -> URL {
+    func configuration(archiveURL: String, archivePort: Int, dashboardPort: Int, label: String) throws -> URL {
         let root = TestEnvironment.packageRoot.path
         var text = try String(
             contentsOf: TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml"),
@@ -31,7 +31,7 @@ struct ArchiveSample {
             ("  jsonl:\n    enabled: true", "  jsonl:\n    enabled: false"),
             ("metrics:\n  enabled: true", "metrics:\n  enabled: false"),
             ("  port: 8080", "  port: \(dashboardPort)"),
-            ("url: sqlite:../var/archive.sqlite", "url: \"\(archiveURL)\"\n  group: \(group)\n  status_interval_s: 1"),
+            ("url: sqlite:../var/archive.sqlite", "url: \"\(archiveURL)\"\n  status_interval_s: 1"),
             ("  port: 9465", "  port: \(archivePort)"),
         ]
         for (old, new) in replacements {
@@ -40,7 +40,7 @@ struct ArchiveSample {
             }
             text = text.replacingOccurrences(of: old, with: new)
         }
-        let file = directory.appendingPathComponent("sample-\(group).yaml")
+        let file = directory.appendingPathComponent("sample-\(label).yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         return file
     }

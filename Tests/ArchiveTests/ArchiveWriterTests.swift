@@ -96,7 +96,9 @@ struct ArchiveWriterTests {
         #expect(try connection.query("SELECT COUNT(*) FROM tracks WHERE track_id < 0", []).first?.first?.int64 == 0)
     }
 
-    @Test("an archive written by a newer build is refused with one line that says what to do", arguments: DatabaseKind.allCases)
+    @Test(
+        "an archive written by a newer build is refused with one line that says what to do",
+        arguments: DatabaseKind.allCases)
     func newerSchema(_ kind: DatabaseKind) async throws {
         let directory = try TestEnvironment.makeTemporaryDirectory("archive-newer")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -157,8 +159,37 @@ struct ArchiveWriterTests {
             yaml: "archive: {url: \"sqlite:../var/a.sqlite\"}\n", file: "x.yaml", baseDirectory: "/etc/ra/conf")
         let configuration = try ConsumerConfiguration.read(document)
         #expect(configuration.archive.url == "sqlite:/etc/ra/var/a.sqlite")
-        #expect(ArchiveLocation(url: configuration.archive.url ?? "", baseDirectory: "/") == .sqlite(path: "/etc/ra/var/a.sqlite"))
+        #expect(
+            ArchiveLocation(url: configuration.archive.url ?? "", baseDirectory: "/")
+                == .sqlite(path: "/etc/ra/var/a.sqlite"))
         let postgres = ArchiveLocation(url: "postgres://bi:secret@db:5432/site", baseDirectory: "/")
         #expect(postgres?.description == "postgres://bi:***@db:5432/site")
+    }
+}
+
+/// A writer whose database could not be opened answers its next calls (a failed call must not leave the actor's
+/// thread stuck; the archive retries `open` until the database is there).
+@Suite("Archive writer after a failure", .timeLimit(.minutes(1)))
+struct ArchiveWriterFailureTests {
+    @Test("open fails (the file's folder cannot be made), then the writer still answers, and opens once it can")
+    func answersAfterAFailedOpen() async throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory("archive-failed-open")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let blocker = directory.appendingPathComponent("blocker")
+        try Data("a file where a folder should be".utf8).write(to: blocker)
+        let path = blocker.appendingPathComponent("archive.sqlite").path
+        let writer = ArchiveWriterTests.writer(.sqlite(path: path))
+        for _ in 0..<3 {
+            do {
+                try await writer.open(nowMs: 0)
+                Issue.record("opened a database under a file")
+            } catch {
+                #expect(error.kind == .unreachable)
+            }
+        }
+        try FileManager.default.removeItem(at: blocker)
+        try await writer.open(nowMs: 0)
+        let summary = try await writer.write(SampleMessages.make(frames: 30), nowMs: 0)
+        #expect(summary.frames == 30)
     }
 }

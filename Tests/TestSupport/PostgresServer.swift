@@ -21,7 +21,8 @@ public final class PostgresServer: @unchecked Sendable {
             "/usr/bin/env", [TestEnvironment.script("postgres.sh"), "start", String(port)], timeout: 120)
         guard started.status == 0 else {
             throw TestEnvironment.MissingResource(
-                description: "scripts/postgres.sh start \(port) failed: \(started.stderr.suffix(800)); run scripts/setup.sh")
+                description:
+                    "scripts/postgres.sh start \(port) failed: \(started.stderr.suffix(800)); run scripts/setup.sh")
         }
         serverURL = "postgres://postgres@127.0.0.1:\(port)"
         ownedPort = port
@@ -38,7 +39,8 @@ public final class PostgresServer: @unchecked Sendable {
     public func makeDatabase(_ label: String) throws -> String {
         let name = "\(label)_\(UUID().uuidString.prefix(8).lowercased())".replacingOccurrences(of: "-", with: "_")
         let made = try ChildProcess.run(
-            "/usr/bin/env", ["psql", "\(serverURL)/postgres", "-v", "ON_ERROR_STOP=1", "-qc", "CREATE DATABASE \(name)"],
+            "/usr/bin/env",
+            ["psql", "\(serverURL)/postgres", "-v", "ON_ERROR_STOP=1", "-qc", "CREATE DATABASE \(name)"],
             timeout: 30)
         guard made.status == 0 else {
             throw TestEnvironment.MissingResource(description: "cannot create database \(name): \(made.stderr)")

@@ -6,8 +6,6 @@ public struct ArchiveConfiguration: Sendable, Equatable {
     /// `sqlite:/absolute/path` (a relative path in the file is resolved against the file's folder) or
     /// `postgres://…`; nil when the section does not set it (no archive).
     public var url: String?
-    /// The archive's Kafka consumer group (offsets live in the database; the group spreads partitions and shows lag).
-    public var groupID = "realtime-analytics-archive"
     /// Where a new archive starts reading: the oldest messages the topics keep (everything), or only new ones.
     public var startAtOldest = true
     /// Also store every published track box (one row per track per analysed frame): large; off by default.
@@ -38,7 +36,7 @@ public struct ArchiveConfiguration: Sendable, Equatable {
     public init() {}
 
     public static let keys = [
-        "url", "group", "start_at", "observations", "track_end_s", "retention_days", "batch_max_messages",
+        "url", "start_at", "observations", "track_end_s", "retention_days", "batch_max_messages",
         "batch_max_ms", "host", "port", "status_interval_s",
     ]
 
@@ -62,7 +60,6 @@ public struct ArchiveConfiguration: Sendable, Equatable {
                 )
             }
         }
-        groupID = try section.string("group", default: groupID)
         let startAt = try section.string("start_at", default: "oldest")
         guard startAt == "oldest" || startAt == "newest" else {
             throw section.error("start_at", "got '\(startAt)'; allowed: oldest or newest")

@@ -12,7 +12,8 @@ public enum ArchiveLocation: Sendable, Equatable, CustomStringConvertible {
         if url.hasPrefix("sqlite:") {
             let path = String(url.dropFirst("sqlite:".count))
             guard !path.isEmpty, !path.hasPrefix("//") else { return nil }
-            let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
+            let absolute = URL(
+                fileURLWithPath: path, relativeTo: URL(fileURLWithPath: baseDirectory, isDirectory: true))
             self = .sqlite(path: absolute.standardizedFileURL.path)
         } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             self = .postgres(url: url)

@@ -24,7 +24,8 @@ public final class PostgresConnection: SQLConnection {
             let reason = Self.firstLine(PQerrorMessage(connection))
             PQfinish(connection)
             throw DatabaseError(
-                .unreachable, "cannot connect to PostgreSQL at \(displayURL) (\(reason)); check archive.url and that the server runs")
+                .unreachable,
+                "cannot connect to PostgreSQL at \(displayURL) (\(reason)); check archive.url and that the server runs")
         }
         self.connection = connection
         // Messages as the archive writes them: warnings-free, UTC.
@@ -119,7 +120,8 @@ public final class PostgresConnection: SQLConnection {
     private func check(_ result: OpaquePointer?, _ sql: String) throws(DatabaseError) -> OpaquePointer {
         guard let result else {
             throw DatabaseError(
-                .unreachable, "lost PostgreSQL at \(displayURL) (\(Self.firstLine(PQerrorMessage(connection)))); reconnecting")
+                .unreachable,
+                "lost PostgreSQL at \(displayURL) (\(Self.firstLine(PQerrorMessage(connection)))); reconnecting")
         }
         let status = PQresultStatus(result)
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return result }
@@ -133,7 +135,9 @@ public final class PostgresConnection: SQLConnection {
         switch state {
         case "53100", "53200":
             throw DatabaseError(
-                .full, "PostgreSQL at \(displayURL) is out of space (\(reason)); free disk space: the archive retries and loses nothing")
+                .full,
+                "PostgreSQL at \(displayURL) is out of space (\(reason)); free disk space: the archive retries and loses nothing"
+            )
         case "40001", "40P01", "55P03", "23505":
             throw DatabaseError(.busy, "PostgreSQL at \(displayURL): \(reason) (another writer); retrying")
         default:

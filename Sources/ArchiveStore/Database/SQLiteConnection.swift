@@ -18,7 +18,8 @@ public final class SQLiteConnection: SQLConnection {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw DatabaseError(
-                    .unreachable, "cannot create the folder \(folder) for the archive; check archive.url and permissions")
+                    .unreachable,
+                    "cannot create the folder \(folder) for the archive; check archive.url and permissions")
             }
         }
         var handle: OpaquePointer?
@@ -101,7 +102,8 @@ public final class SQLiteConnection: SQLConnection {
             sqlite3_clear_bindings(statement)
         } else {
             var made: OpaquePointer?
-            let code = sqlite3_prepare_v3(handle, Self.sqliteText(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &made, nil)
+            let code = sqlite3_prepare_v3(
+                handle, Self.sqliteText(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &made, nil)
             guard code == SQLITE_OK, let made else { throw failure(code, sql) }
             statements[sql] = made
             statement = made
@@ -143,11 +145,13 @@ public final class SQLiteConnection: SQLConnection {
         switch code & 0xff {
         case SQLITE_FULL:
             return DatabaseError(
-                .full, "the archive \(path) is full (\(reason)); free disk space: the archive retries and loses nothing")
+                .full, "the archive \(path) is full (\(reason)); free disk space: the archive retries and loses nothing"
+            )
         case SQLITE_BUSY, SQLITE_LOCKED:
             return DatabaseError(.busy, "the archive \(path) is locked by another writer (\(reason)); retrying")
         case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY:
-            return DatabaseError(.unreachable, "cannot write the archive \(path) (\(reason)); check the disk and permissions")
+            return DatabaseError(
+                .unreachable, "cannot write the archive \(path) (\(reason)); check the disk and permissions")
         default:
             return DatabaseError(.other, "SQLite error on `\(statement.prefix(80))`: \(reason)")
         }

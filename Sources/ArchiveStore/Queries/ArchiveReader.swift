@@ -50,21 +50,14 @@ public struct OccupancyLevel: Sendable, Equatable, Encodable {
     }
 }
 
-/// Read-only queries over the archive (`report`, the dashboard's History view), on a thread of its own. Each reads
-/// the pre-aggregated minute rows, never the individual events.
-public actor ArchiveReader {
-    private let executor: DedicatedThreadExecutor
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    public nonisolated let location: ArchiveLocation
-    private var connection: (any SQLConnection)?
+/// Read-only queries over the archive (`report`, the dashboard's History view), on a queue of their own (the
+/// database calls block). Each reads the pre-aggregated minute rows, never the individual events.
+public final class ArchiveReader: Sendable {
+    public let location: ArchiveLocation
+    private let worker = DatabaseWorker(label: "archive reader")
 
     public init(location: ArchiveLocation) {
-        executor = DedicatedThreadExecutor(name: "archive reader")
         self.location = location
-    }
-
-    deinit {
-        executor.shutdown()
     }
 
     /// The counts of `docs/archive.md`'s "Counts per hour" query: per bucket, stream, zone or line, event, direction
@@ -90,8 +83,8 @@ public actor ArchiveReader {
 
     public func eventCounts(
         by bucket: ReportBucket, fromMs: Int64, untilMs: Int64?, stream: String?
-    ) throws(DatabaseError) -> [EventCount] {
-        let rows = try run(Self.eventCountsSQL, bucket: bucket, fromMs: fromMs, untilMs: untilMs, stream: stream)
+    ) async throws(DatabaseError) -> [EventCount] {
+        let rows = try await run(Self.eventCountsSQL, bucket: bucket, fromMs: fromMs, untilMs: untilMs, stream: stream)
         return rows.map { row in
             EventCount(
                 bucketMs: row[0].int64 ?? 0, stream: row[1].string ?? "", kind: row[2].string ?? "",
@@ -102,8 +95,8 @@ public actor ArchiveReader {
 
     public func occupancy(
         by bucket: ReportBucket, fromMs: Int64, untilMs: Int64?, stream: String?
-    ) throws(DatabaseError) -> [OccupancyLevel] {
-        let rows = try run(Self.occupancySQL, bucket: bucket, fromMs: fromMs, untilMs: untilMs, stream: stream)
+    ) async throws(DatabaseError) -> [OccupancyLevel] {
+        let rows = try await run(Self.occupancySQL, bucket: bucket, fromMs: fromMs, untilMs: untilMs, stream: stream)
         return rows.map { row in
             let frames = row[6].double ?? 0
             return OccupancyLevel(
@@ -114,8 +107,8 @@ public actor ArchiveReader {
     }
 
     /// The streams the archive holds minutes of (for the History view's choices).
-    public func streams() throws(DatabaseError) -> [String] {
-        try withConnection { connection throws(DatabaseError) in
+    public func streams() async throws(DatabaseError) -> [String] {
+        try await withConnection { connection throws(DatabaseError) in
             try connection.query("SELECT DISTINCT stream FROM stream_minutes ORDER BY stream", []).compactMap {
                 $0.first?.string
             }
@@ -124,8 +117,8 @@ public actor ArchiveReader {
 
     private func run(
         _ sql: String, bucket: ReportBucket, fromMs: Int64, untilMs: Int64?, stream: String?
-    ) throws(DatabaseError) -> [[SQLValue]] {
-        try withConnection { connection throws(DatabaseError) in
+    ) async throws(DatabaseError) -> [[SQLValue]] {
+        try await withConnection { connection throws(DatabaseError) in
             try connection.query(
                 sql,
                 [
@@ -135,33 +128,36 @@ public actor ArchiveReader {
         }
     }
 
-    private func withConnection<T>(
-        _ body: (any SQLConnection) throws(DatabaseError) -> T
-    ) throws(DatabaseError) -> T {
-        let connection: any SQLConnection
-        if let open = self.connection, open.isUsable {
-            connection = open
-        } else {
-            self.connection = nil
-            connection = try location.connect(readOnly: true)
-            let version = ArchiveSchema.storedVersion(of: connection)
-            guard version >= 1 else {
-                throw DatabaseError(
-                    .unreachable, "the archive \(location) is empty; start `realtime-analytics archive` first")
+    private func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLConnection) throws(DatabaseError) -> T
+    ) async throws(DatabaseError) -> T {
+        let location = self.location
+        return try await worker.run { slot throws(DatabaseError) in
+            let connection: any SQLConnection
+            if let open = slot, open.isUsable {
+                connection = open
+            } else {
+                slot = nil
+                connection = try location.connect(readOnly: true)
+                let version = ArchiveSchema.storedVersion(of: connection)
+                guard version >= 1 else {
+                    throw DatabaseError(
+                        .unreachable, "the archive \(location) is empty; start `realtime-analytics archive` first")
+                }
+                guard version <= ArchiveSchema.currentVersion else {
+                    throw DatabaseError(
+                        .schemaTooNew,
+                        "the archive \(location) has schema version \(version), newer than this build's \(ArchiveSchema.currentVersion); use the newer realtime-analytics that wrote it"
+                    )
+                }
+                slot = connection
             }
-            guard version <= ArchiveSchema.currentVersion else {
-                throw DatabaseError(
-                    .schemaTooNew,
-                    "the archive \(location) has schema version \(version), newer than this build's \(ArchiveSchema.currentVersion); use the newer realtime-analytics that wrote it"
-                )
+            do throws(DatabaseError) {
+                return try body(connection)
+            } catch {
+                if !connection.isUsable { slot = nil }
+                throw error
             }
-            self.connection = connection
-        }
-        do {
-            return try body(connection)
-        } catch {
-            if !connection.isUsable { self.connection = nil }
-            throw error
         }
     }
 }

@@ -84,7 +84,9 @@ public enum ArchiveSchema {
     /// Brings the archive to `currentVersion`; returns the versions applied. An archive written by a newer build is
     /// refused (`DatabaseError.Kind.schemaTooNew`): this build would misread it.
     @discardableResult
-    public static func migrate(_ connection: any SQLConnection, nowMs: Int64, name: String) throws(DatabaseError)
+    public static func migrate(
+        _ connection: any SQLConnection, nowMs: Int64, name: String
+    ) throws(DatabaseError)
         -> [Int]
     {
         let found = try version(of: connection)

@@ -29,7 +29,9 @@ enum HistoryEndpoint {
             throw HTTPError(.badRequest, message: "by must be minute, hour or day")
         }
         guard let fromMs = CaptureTime.milliseconds(parameters["since"].map(String.init) ?? "24h", nowMs: nowMs)
-        else { throw HTTPError(.badRequest, message: "since must be a span (24h, 7d) or a time (2026-12-04T02:00:00Z)") }
+        else {
+            throw HTTPError(.badRequest, message: "since must be a span (24h, 7d) or a time (2026-12-04T02:00:00Z)")
+        }
         let untilText = parameters["until"].map(String.init)
         guard let untilMs = untilText.map({ CaptureTime.milliseconds($0, nowMs: nowMs) }) ?? nowMs, untilMs > fromMs
         else { throw HTTPError(.badRequest, message: "until must be a time after since") }
