@@ -7,7 +7,7 @@ RDKAFKA_PKG_CONFIG := $(if $(filter system,$(RDKAFKA)),,$(CURDIR)/runtime/librdk
 export RDKAFKA
 export PKG_CONFIG_PATH := $(RDKAFKA_PKG_CONFIG)$(CURDIR)/runtime/openvino/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: setup build release test test-faults demo bench fidelity soak clean
+.PHONY: setup build release test test-faults demo bench fidelity soak archive-soak clean
 
 setup:
 	scripts/setup.sh
@@ -45,6 +45,11 @@ fidelity: release
 # broker's CPU and RSS over time, first vs last window, and what the topics keep across a broker restart.
 soak: release
 	scripts/soak.sh $(or $(MINUTES),10) $(or $(BROKER),noida)
+
+# The archive for MINUTES (default 20) beside the sample: its RSS, and its catch-up rate after a 10-minute outage
+# (PostgreSQL) and over the whole topic (SQLite), against the live rate (scripts/archive-soak.py).
+archive-soak: release
+	python3 scripts/archive-soak.py --minutes $(or $(MINUTES),20)
 
 clean:
 	rm -rf .build var
