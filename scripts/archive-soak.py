@@ -25,8 +25,11 @@ OUT = os.path.join(ROOT, "var/archive-soak")
 STATUS = re.compile(r"^archive: (\d+) messages in ([\d.]+) s .*?lag (\w+),")
 
 
-def config(name, url, port):
+def config(name, url, port, receive_max_bytes):
     text = open(os.path.join(ROOT, "config/sample-pipeline.yaml")).read()
+    # noida-db answers a fetch with the whole backlog whatever fetch.max.bytes says (441 MB after a 10-minute
+    # outage of the sample, with previews): the consumer's receive limit must hold it.
+    text = text.replace("  frame_quality: 75", f'  frame_quality: 75\n  properties: {{receive.message.max.bytes: "{receive_max_bytes}"}}')
     text = text.replace("url: sqlite:../var/archive.sqlite", f'url: "{url}"\n  status_interval_s: 5')
     text = text.replace("  port: 9465", f"  port: {port}")
     text = text.replace("metrics:\n  enabled: true", "metrics:\n  enabled: false")
@@ -78,6 +81,7 @@ def main():
     parser.add_argument("--minutes", type=float, default=20)
     parser.add_argument("--stop-after", type=float, default=2, help="minutes before B stops")
     parser.add_argument("--outage", type=float, default=10, help="minutes B stays stopped")
+    parser.add_argument("--receive-max-bytes", type=int, default=2000000000)
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
     for name in ["a", "b", "c"]:
@@ -92,9 +96,10 @@ def main():
     subprocess.run(["python3", os.path.join(ROOT, "scripts/kafka-topics.py"), "create", "--bootstrap",
                     "127.0.0.1:19092", "--retention-ms", str(int((args.minutes + 30) * 60000)),
                     "analytics.events", "analytics.zone-events"], check=True)
-    configs = {"a": config("a", f"sqlite:{OUT}/a.sqlite", 19465),
-               "b": config("b", "postgres://postgres@127.0.0.1:19432/archive", 19466),
-               "c": config("c", f"sqlite:{OUT}/c.sqlite", 19467)}
+    limit = args.receive_max_bytes
+    configs = {"a": config("a", f"sqlite:{OUT}/a.sqlite", 19465, limit),
+               "b": config("b", "postgres://postgres@127.0.0.1:19432/archive", 19466, limit),
+               "c": config("c", f"sqlite:{OUT}/c.sqlite", 19467, limit)}
     processes = []
     try:
         pipeline = subprocess.Popen([BIN, "--config", configs["a"]], stdout=subprocess.DEVNULL,

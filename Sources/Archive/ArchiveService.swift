@@ -115,7 +115,6 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
             let started = clock.now
             var batch = [first]
             while batch.count < archive.batchMaxMessages, let more = consumer.nextBuffered() { batch.append(more) }
-            logger.debug("archive: writing a batch of \(batch.count) messages")
             guard let summary = try await write(batch) else { return }
             logger.debug("archive: wrote \(batch.count) messages")
             status.wrote(summary, messages: batch.count, seconds: Self.seconds(started.duration(to: clock.now)))
