@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A private PostgreSQL server (Debian's postgresql package) for the archive's tests and for trying the archive on
 # PostgreSQL; not for production (trust authentication on 127.0.0.1, fsync off).
-#   scripts/postgres.sh start PORT   a fresh cluster in var/postgres-PORT on 127.0.0.1:PORT, database `archive`,
+#   scripts/postgres.sh start PORT   a fresh cluster in /tmp/realtime-analytics-postgres-PORT on 127.0.0.1:PORT, database `archive`,
 #                                    user `postgres` without a password; waits until it accepts connections
 #   scripts/postgres.sh stop PORT    stop it and delete its folder
 # The URL the archive takes: postgres://postgres@127.0.0.1:PORT/archive
-# As root the server runs as the `postgres` user (the server refuses to run as root).
+# As root the server runs as the `postgres` user (the server refuses to run as root); its folder is under /tmp so that
+# the user can reach it wherever the clone is (a clone under /root is closed to other users).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -19,7 +20,7 @@ as_owner() {
 }
 
 start() {
-  local port=$1 folder="$PWD/var/postgres-$1"
+  local port=$1 folder="${TMPDIR:-/tmp}/realtime-analytics-postgres-$1"
   stop "$port" >/dev/null 2>&1 || true
   mkdir -p "$folder"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$folder"
@@ -32,7 +33,7 @@ start() {
 }
 
 stop() {
-  local port=$1 folder="$PWD/var/postgres-$1"
+  local port=$1 folder="${TMPDIR:-/tmp}/realtime-analytics-postgres-$1"
   if [ -f "$folder/data/postmaster.pid" ]; then
     as_owner "$bin/pg_ctl" -D "$folder/data" -m fast -w -t 30 stop >/dev/null || true
   fi

@@ -1,38 +1,23 @@
 import Foundation
 
 /// A real PostgreSQL server on 127.0.0.1 for the archive's tests: the one `make test` started
-/// (`REALTIME_ANALYTICS_TEST_POSTGRES`, a server URL without a database), else a private one started here through
-/// scripts/postgres.sh and stopped when this value goes. Each test gets a database of its own.
+/// (`REALTIME_ANALYTICS_TEST_POSTGRES`, a server URL without a database). Each test gets a database of its own.
 public final class PostgresServer: @unchecked Sendable {
     /// `postgres://postgres@127.0.0.1:PORT` (no database).
     public let serverURL: String
-    private let ownedPort: Int?
 
     public static let environmentKey = "REALTIME_ANALYTICS_TEST_POSTGRES"
 
     public init() throws {
-        if let shared = ProcessInfo.processInfo.environment[Self.environmentKey], !shared.isEmpty {
-            serverURL = shared
-            ownedPort = nil
-            return
-        }
-        let port = try TestEnvironment.freePort()
-        let started = try ChildProcess.run(
-            "/usr/bin/env", [TestEnvironment.script("postgres.sh"), "start", String(port)], timeout: 120)
-        guard started.status == 0 else {
+        guard let shared = ProcessInfo.processInfo.environment[Self.environmentKey], !shared.isEmpty else {
+            // Not started from here: a server started by a test process outlives it (Foundation's Process then waits
+            // on the daemon's inherited descriptors), so the suite's runner owns it.
             throw TestEnvironment.MissingResource(
                 description:
-                    "scripts/postgres.sh start \(port) failed: \(started.stderr.suffix(800)); run scripts/setup.sh")
+                    "no PostgreSQL for the archive's tests: run `make test` (it starts one), or `scripts/postgres.sh start 39432` and set \(Self.environmentKey)=postgres://postgres@127.0.0.1:39432"
+            )
         }
-        serverURL = "postgres://postgres@127.0.0.1:\(port)"
-        ownedPort = port
-    }
-
-    deinit {
-        if let ownedPort {
-            _ = try? ChildProcess.run(
-                "/usr/bin/env", [TestEnvironment.script("postgres.sh"), "stop", String(ownedPort)], timeout: 60)
-        }
+        serverURL = shared
     }
 
     /// A new empty database; returns its URL.
