@@ -29,21 +29,7 @@ extension RealtimeAnalytics {
         var port: Int?
 
         func run() async throws {
-            let configuration: ConsumerConfiguration
-            do {
-                configuration = try ConsumerConfiguration.load(path: options.config)
-            } catch {
-                ConfigurationExit.exit(error)
-            }
-            guard let url = configuration.archive.url,
-                let location = ArchiveLocation(url: url, baseDirectory: "/")
-            else {
-                FileHandle.standardError.write(
-                    Data(
-                        "configuration error: \(options.config): archive.url is not set; add e.g. `archive: {url: sqlite:../var/archive.sqlite}` (or postgres://user@host/db)\n"
-                            .utf8))
-                throw ExitCode(2)
-            }
+            let (configuration, location) = try ArchiveConfigurationLoader.load(options.config)
             if let port, !(1...65535).contains(port) {
                 FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
                 throw ExitCode(2)
@@ -80,5 +66,27 @@ extension RealtimeAnalytics {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// What `archive` and `report` both start with: the consumers' sections of the file (a bad file exits 2 with its
+/// lines) and the archive it names (none: one line, exit 2).
+enum ArchiveConfigurationLoader {
+    static func load(_ path: String) throws -> (ConsumerConfiguration, ArchiveLocation) {
+        let configuration: ConsumerConfiguration
+        do {
+            configuration = try ConsumerConfiguration.load(path: path)
+        } catch {
+            ConfigurationExit.exit(error)
+        }
+        // The url is checked and made absolute when the file is read; only its absence is left.
+        guard let url = configuration.archive.url, let location = ArchiveLocation(url: url, baseDirectory: "/") else {
+            FileHandle.standardError.write(
+                Data(
+                    "configuration error: \(path): archive.url is not set; add e.g. `archive: {url: sqlite:../var/archive.sqlite}` (or postgres://user@host/db)\n"
+                        .utf8))
+            throw ExitCode(2)
+        }
+        return (configuration, location)
     }
 }

@@ -51,18 +51,7 @@ extension RealtimeAnalytics {
         }
 
         func run() async throws {
-            let configuration: ConsumerConfiguration
-            do {
-                configuration = try ConsumerConfiguration.load(path: options.config)
-            } catch {
-                ConfigurationExit.exit(error)
-            }
-            guard let url = configuration.archive.url, let location = ArchiveLocation(url: url, baseDirectory: "/")
-            else {
-                FileHandle.standardError.write(
-                    Data("error: \(options.config) has no archive.url; set it to the archive's database\n".utf8))
-                throw ExitCode(2)
-            }
+            let (_, location) = try ArchiveConfigurationLoader.load(options.config)
             guard let window = try TimeWindow.make(since: since, from: from, until: until),
                 let bucket = ReportBucket(rawValue: by)
             else { throw ExitCode(2) }

@@ -57,13 +57,8 @@ struct ArchiveFaultTests {
         }
 
         func check(_ arguments: [String], waitSeconds: Int = 60) throws -> (equal: Bool, report: String) {
-            let result = try ChildProcess.run(
-                "/usr/bin/env",
-                [
-                    "python3", TestEnvironment.script("archive-check.py"), "--bootstrap", broker, "--frames-topic",
-                    framesTopic, "--events-topic", eventsTopic, "--wait-seconds", String(waitSeconds),
-                ] + arguments, timeout: Double(waitSeconds + 120))
-            return (result.status == 0, result.stdout + result.stderr)
+            try archiveCheck(
+                broker: broker, framesTopic: framesTopic, eventsTopic: eventsTopic, arguments, waitSeconds: waitSeconds)
         }
     }
 

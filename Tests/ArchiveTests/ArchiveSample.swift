@@ -45,17 +45,26 @@ struct ArchiveSample {
         return file
     }
 
-    /// scripts/archive-check.py against one archive (`--sqlite PATH` or `--postgres URL`): the independent reader's
-    /// verdict as JSON.
+    /// scripts/archive-check.py against one archive of this sample's topics.
     func check(_ archiveArguments: [String], waitSeconds: Int = 120) throws -> (equal: Bool, report: String) {
-        let result = try ChildProcess.run(
-            "/usr/bin/env",
-            [
-                "python3", TestEnvironment.script("archive-check.py"), "--bootstrap", broker, "--frames-topic",
-                framesTopic, "--events-topic", eventsTopic, "--wait-seconds", String(waitSeconds),
-            ] + archiveArguments, timeout: Double(waitSeconds + 120))
-        return (result.status == 0, result.stdout + result.stderr)
+        try archiveCheck(
+            broker: broker, framesTopic: framesTopic, eventsTopic: eventsTopic, archiveArguments,
+            waitSeconds: waitSeconds)
     }
+}
+
+/// scripts/archive-check.py against one archive (`--sqlite PATH` or `--postgres URL`) of these topics: the
+/// independent reader's verdict as JSON.
+func archiveCheck(
+    broker: String, framesTopic: String, eventsTopic: String, _ archiveArguments: [String], waitSeconds: Int
+) throws -> (equal: Bool, report: String) {
+    let result = try ChildProcess.run(
+        "/usr/bin/env",
+        [
+            "python3", TestEnvironment.script("archive-check.py"), "--bootstrap", broker, "--frames-topic",
+            framesTopic, "--events-topic", eventsTopic, "--wait-seconds", String(waitSeconds),
+        ] + archiveArguments, timeout: Double(waitSeconds + 120))
+    return (result.status == 0, result.stdout + result.stderr)
 }
 
 /// One SQL query of docs/archive.md, found by its `<!-- sql: NAME -->` marker.

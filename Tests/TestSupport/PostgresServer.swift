@@ -2,7 +2,7 @@ import Foundation
 
 /// A real PostgreSQL server on 127.0.0.1 for the archive's tests: the one `make test` started
 /// (`REALTIME_ANALYTICS_TEST_POSTGRES`, a server URL without a database). Each test gets a database of its own.
-public final class PostgresServer: @unchecked Sendable {
+public final class PostgresServer: Sendable {
     /// `postgres://postgres@127.0.0.1:PORT` (no database).
     public let serverURL: String
 

@@ -97,7 +97,7 @@ public enum ArchiveSchema {
             )
         }
         var applied: [Int] = []
-        for version in (found + 1)...max(found + 1, currentVersion) where version <= currentVersion {
+        for version in stride(from: found + 1, through: currentVersion, by: 1) {
             try connection.writeTransaction { () throws(DatabaseError) in
                 // Read again inside the transaction: two archives starting at once apply each migration once.
                 let now = try connection.query("SELECT MAX(version) FROM archive_schema", []).first?.first?.int64 ?? 0

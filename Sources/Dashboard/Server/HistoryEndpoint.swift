@@ -24,7 +24,7 @@ enum HistoryEndpoint {
                     "no archive: set archive.url in the dashboard's configuration and run `realtime-analytics archive`")
         }
         let parameters = request.uri.queryParameters
-        let nowMs = MonotonicWallClock.nowMs()
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         guard let bucket = ReportBucket(rawValue: parameters["by"].map(String.init) ?? "hour") else {
             throw HTTPError(.badRequest, message: "by must be minute, hour or day")
         }
@@ -53,9 +53,4 @@ enum HistoryEndpoint {
             throw HTTPError(.serviceUnavailable, message: error.message)
         }
     }
-}
-
-/// Wall-clock milliseconds for request handling (the range a request names is relative to now).
-enum MonotonicWallClock {
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
