@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries (Debian packages), one system-library target each.
@@ -47,6 +49,8 @@ let package = Package(
         // PostgreSQL (a build of a few seconds; postgres-nio would add minutes to every clean build).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // MQTT deliveries of alerts through Eclipse Mosquitto's client library (Debian package).
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
         // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
@@ -127,6 +131,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Alert rules over the frames topic: the evaluator (inactive → pending → firing → resolved) and the
+        // notification it decides. No I/O: a function of the frames and their capture times.
+        .target(name: "Alerting", dependencies: ["AnalyticsCore", "Messages", "Zones"]),
+        // The alerts process: reads the frames topic, evaluates the rules, delivers each notification (webhook,
+        // MQTT, the alerts topic) and checkpoints the rules' state once what came before is delivered.
+        .target(
+            name: "Alerts",
+            dependencies: [
+                "AnalyticsCore", "Alerting", "Messages", "Kafka", "CMosquitto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // What both executables' command lines share: the common options and the logging bootstrap.
         .target(
             name: "CommandLineSupport",
@@ -140,7 +160,7 @@ let package = Package(
             dependencies: [
                 "CommandLineSupport",
                 "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka",
-                "Dashboard", "Archive", "ArchiveStore",
+                "Dashboard", "Archive", "ArchiveStore", "Alerting", "Alerts",
                 "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -177,6 +197,10 @@ let package = Package(
         .testTarget(
             name: "ArchiveTests",
             dependencies: ["Archive", "ArchiveStore", "AnalyticsCore", "Messages", "Kafka", "TestSupport"]),
+        .testTarget(
+            name: "AlertsTests",
+            dependencies: ["Alerts", "Alerting", "AnalyticsCore", "Messages", "Kafka", "TestSupport"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "AnalyticsCore", "Messages", "Zones"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(
             name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),

@@ -19,7 +19,8 @@ struct RealtimeAnalytics: AsyncParsableCommand {
         abstract: "Real-time multi-camera video analytics: decode streams, detect and track objects, publish results.",
         version: "\(ProductVersion.description), librdkafka \(KafkaLibrary.version)",
         subcommands: [
-            Run.self, Validate.self, Consume.self, Events.self, ArchiveCommand.self, Report.self, TrackMOT.self,
+            Run.self, Validate.self, Consume.self, Events.self, ArchiveCommand.self, AlertsCommand.self, Report.self,
+            TrackMOT.self,
         ],
         defaultSubcommand: Run.self
     )

@@ -144,6 +144,104 @@ struct ConfigurationTests {
         ("archive:\n  batch_max_messages: 0\n", "archive.batch_max_messages", "from 1 to 100000"),
         ("archive:\n  track_end_s: 0\n", "archive.track_end_s", "from 1 to 86400 s"),
         ("archive:\n  observation: true\n", "archive.observation", "did you mean 'observations'"),
+        ("alerts:\n  start_at: latest\n", "alerts.start_at", "allowed: newest or oldest"),
+        ("alerts:\n  rule: []\n", "alerts.rule", "did you mean 'rules'"),
+        ("alerts:\n  rules: [{name: a}]\n", "alerts.rules[0].type", "is missing; allowed: occupancy, dwell"),
+        ("alerts:\n  rules: [{name: a, type: crowd}]\n", "alerts.rules[0].type", "got 'crowd'; allowed: occupancy"),
+        ("alerts:\n  rules: [{type: occupancy, zone: z}]\n", "alerts.rules[0].name", "every rule needs a name"),
+        ("alerts:\n  rules: [{name: \"a b\", type: occupancy, zone: z}]\n", "alerts.rules[0].name", "letters, digits"),
+        ("alerts:\n  rules: [{name: a, type: occupancy}]\n", "alerts.rules[0].zone", "watches one zone"),
+        ("alerts:\n  rules: [{name: a, type: crossings, line: g}]\n", "alerts.rules[0].window_s", "is missing"),
+        ("alerts:\n  rules: [{name: a, type: dwell, zone: z}]\n", "alerts.rules[0].min_s", "is missing"),
+        (
+            "alerts:\n  rules: [{name: a, type: occupancy, zone: z, window_s: 5}]\n", "alerts.rules[0].window_s",
+            "does not apply to occupancy rules"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: occupancy, zone: z, min_count: 0}]\n", "alerts.rules[0].min_count",
+            "from 1 to 10000"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: crossings, line: g, window_s: 9, direction: up}]\n",
+            "alerts.rules[0].direction", "any, left_to_right or right_to_left"
+        ),
+        ("alerts:\n  rules: [{name: a, type: presence, zone: z}]\n", "alerts.rules[0].schedule", "is missing"),
+        (
+            "alerts:\n  rules: [{name: a, type: presence, zone: z, schedule: \"22-6\"}]\n", "alerts.rules[0].schedule",
+            "HH:MM-HH:MM"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: presence, zone: z, schedule: \"22:00-06:00\", timezone: Mars/Base}]\n",
+            "alerts.rules[0].timezone", "an IANA time zone"
+        ),
+        ("alerts:\n  rules: [{name: a, type: stream_down}]\n", "alerts.rules[0].for_s", "is missing"),
+        (
+            "alerts:\n  rules: [{name: a, type: stream_down, for_s: 5, severity: high}]\n", "alerts.rules[0].severity",
+            "info, warning or critical"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: stream_down, for_s: 5, text: \"{camera} down\"}]\n",
+            "alerts.rules[0].text", "uses {camera}; allowed placeholders"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: stream_down, for_s: 5, deliveries: [pager]}]\n",
+            "alerts.rules[0].deliveries", "names 'pager', which alerts.deliveries does not define"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: stream_down, for_s: 5}, {name: a, type: stream_down, for_s: 9}]\n",
+            "alerts.rules[1].name", "already used by alerts.rules[0]"
+        ),
+        (
+            "alerts:\n  rules: [{name: a, type: stream_down, for_s: 5, repeat_s: 0.5}]\n", "alerts.rules[0].repeat_s",
+            "at least 1 s"
+        ),
+        ("alerts:\n  deliveries: [{name: d, type: email}]\n", "alerts.deliveries[0].type", "allowed: webhook or mqtt"),
+        ("alerts:\n  deliveries: [{name: d, type: webhook}]\n", "alerts.deliveries[0].url", "a webhook needs"),
+        (
+            "alerts:\n  deliveries: [{name: d, type: webhook, url: \"ftp://h/x\"}]\n", "alerts.deliveries[0].url",
+            "http:// or https://"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: d, type: webhook, url: \"http://h/x\", topic: t}]\n",
+            "alerts.deliveries[0].topic", "does not apply to a webhook delivery"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: d, type: webhook, url: \"http://h/x\", secret_env: NO_SUCH_VARIABLE_SET}]\n",
+            "alerts.deliveries[0].secret_env", "which is not set"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: d, type: webhook, url: \"http://h/x\", headers: {Idempotency-Key: x}}]\n",
+            "alerts.deliveries[0].headers", "set by the delivery itself"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: d, type: webhook, url: \"http://h/x\", backoff_ms: 900, max_backoff_ms: 100}]\n",
+            "alerts.deliveries[0].max_backoff_ms", "below backoff_ms"
+        ),
+        ("alerts:\n  deliveries: [{name: m, type: mqtt}]\n", "alerts.deliveries[0].host", "needs its broker"),
+        (
+            "alerts:\n  deliveries: [{name: m, type: mqtt, host: h, qos: 3}]\n", "alerts.deliveries[0].qos",
+            "from 0 to 2"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: m, type: mqtt, host: h, topic: \"a/#\"}]\n", "alerts.deliveries[0].topic",
+            "MQTT wildcard"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: m, type: mqtt, host: h, topic: \"a/{camera}\"}]\n",
+            "alerts.deliveries[0].topic", "allowed placeholders: {stream}"
+        ),
+        (
+            "alerts:\n  deliveries: [{name: m, type: mqtt, host: h}, {name: m, type: mqtt, host: g}]\n",
+            "alerts.deliveries[1].name", "already used"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4, zones: [{name: path, polygon: [[0, 0], [1, 0], [1, 1]]}]}\nalerts:\n  rules: [{name: r, type: occupancy, zone: pth}]\n",
+            "alerts.rules[0].zone", "no stream this rule watches has a zone of that name (zones there: path)"
+        ),
+        (
+            "streams:\n  - {id: a, url: a.mp4}\nalerts:\n  rules: [{name: r, type: occupancy, zone: z, streams: [\"cam-*\"]}]\n",
+            "alerts.rules[0].streams", "matches none of the configured streams"
+        ),
         ("streams:\n  - id: a\n    url: ftp://host/x.mp4\n", "streams[0].url", "unsupported scheme 'ftp'"),
         ("streams:\n  - url: a.mp4\n", "streams[0].id", "is missing"),
         ("streams:\n  - id: a\n", "streams[0].url", "is missing"),

@@ -10,7 +10,7 @@ public struct ConfigurationDocument {
     /// Every top-level section a file may have; anything else is a typo, reported with a suggestion.
     public static let sectionNames = [
         "kafka", "streams", "pipeline", "model", "tracker", "dashboard", "output", "preview", "metrics", "fleet",
-        "archive",
+        "archive", "alerts",
     ]
 
     /// The file as the user named it (for error messages).

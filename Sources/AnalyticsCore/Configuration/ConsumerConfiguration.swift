@@ -1,7 +1,7 @@
 /// What a consumer of the bus reads of the configuration file: the dashboard process and the `consume` and `events`
 /// commands.
 ///
-/// Only `kafka:`, `dashboard:`, `archive:` and `streams:` (ids, zones and lines) are read and checked; the other sections are
+/// Only `kafka:`, `dashboard:`, `archive:`, `alerts:` and `streams:` (ids, zones and lines) are read and checked; the other sections are
 /// accepted unread. So a consumer starts on a host that has neither the model nor the pipeline's output folders, with
 /// the same file as the pipeline (whose own checks of those stay with the pipeline).
 public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
@@ -9,6 +9,8 @@ public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
     public var dashboard = DashboardConfiguration()
     /// The archive's database (the archive process writes it; `report` and the dashboard's History read it).
     public var archive = ArchiveConfiguration()
+    /// The alerts process's rules and deliveries.
+    public var alerts = AlertsConfiguration()
     /// The configured streams: the board lists them (waiting until their first message) with their zones and lines.
     public var streams: [StreamConfiguration] = []
 
@@ -48,6 +50,12 @@ public struct ConsumerConfiguration: ConfigurationReading, Sendable, Equatable {
             configuration.archive = try ArchiveConfiguration(section, baseDirectory: document.baseDirectory)
         }
         configuration.streams = StreamConfiguration.readAll(document, labels: labels, problems: problems)
+        configuration.alerts = AlertsConfiguration(baseDirectory: document.baseDirectory)
+        problems.read("alerts", allowedKeys: AlertsConfiguration.keys, of: document) {
+            section throws(ConfigurationError) in
+            configuration.alerts = try AlertsConfiguration(
+                section, baseDirectory: document.baseDirectory, streams: configuration.streams)
+        }
         return configuration
     }
 }

@@ -1,0 +1,4 @@
+#ifndef REALTIME_ANALYTICS_CMOSQUITTO_SHIM_H
+#define REALTIME_ANALYTICS_CMOSQUITTO_SHIM_H
+#include <mosquitto.h>
+#endif
