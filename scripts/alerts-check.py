@@ -13,7 +13,7 @@ notifications with what receivers got:
   --alerts-topic TOPIC   the alerts topic: the same ids
   --latency FILE         a receiver's record whose delivery latency (receipt − capture) is printed
 
-A notification matches an expected one with the same id, or failing that with the same instance and state and a
+Every notification read must conform to docs/alert.schema.json. A notification matches an expected one with the same id, or failing that with the same instance and state and a
 start (and end) within one look's interval of the stream's frames. Prints a summary; exits 1 when something differs.
 """
 import argparse
@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 
+import jsonschema
 import yaml
 from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
 
@@ -194,6 +195,14 @@ def main():
         if event.get("event") == "line_cross":
             events.setdefault(event["stream"], []).append(event)
     expected, looks = expected_notifications(rules, frames, events)
+    schema = json.load(open(__file__.rsplit("/", 2)[0] + "/docs/alert.schema.json"))
+    validator = jsonschema.Draft202012Validator(schema)
+    invalid = []
+
+    def check_schema(body, where):
+        for error in validator.iter_errors(body):
+            invalid.append(f"{where}: {body.get('id')}: {error.message}")
+
     lines = [f"frames: {sum(len(f) for f in frames.values())} of {len(frames)} streams; "
              f"line crossings: {sum(len(e) for e in events.values())}; expected notifications: {len(expected)} "
              f"({sum(1 for n in expected if n['state'] == 'firing')} firing, "
@@ -207,6 +216,8 @@ def main():
         accepted = [r for r in records if r["accepted"]]
         ids = [r["id"] for r in accepted]
         bodies = {r["id"]: r["body"] for r in records}
+        for record in records:
+            check_schema(record["body"], path)
         ok &= compare(expected, set(ids), bodies, looks, path, lines)
         duplicates = len(ids) - len(set(ids))
         bad_signatures = sum(1 for r in records if r["signature_ok"] is False)
@@ -230,6 +241,7 @@ def main():
             if not payload:
                 continue
             body = json.loads(payload)
+            check_schema(body, "MQTT")
             ids.append(body["id"])
             bodies[body["id"]] = body
         ok &= compare(expected, set(ids), bodies, looks, f"MQTT ({args.mqtt})", lines)
@@ -240,9 +252,14 @@ def main():
         values = read_topic(args.bootstrap, args.alerts_topic)
         for value in values:
             body = json.loads(value)
+            check_schema(body, args.alerts_topic)
             bodies[body["id"]] = body
         ok &= compare(expected, set(bodies), bodies, looks, f"alerts topic {args.alerts_topic}", lines)
         lines.append(f"  {len(values)} messages, {len(values) - len(bodies)} repeated")
+
+    lines.append(f"docs/alert.schema.json: {len(invalid)} notifications do not conform")
+    lines.extend("  " + problem for problem in invalid[:10])
+    ok &= not invalid
 
     figures = {}
     if args.latency:

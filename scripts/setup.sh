@@ -11,6 +11,9 @@ packages=(
   # the archive's databases: SQLite and PostgreSQL client libraries (the build), PostgreSQL's server and the sqlite3
   # and psql clients (the tests check the archive with them)
   libsqlite3-dev libpq-dev sqlite3 postgresql
+  # alerts: the MQTT client library (the build), and Eclipse Mosquitto's broker and clients (the tests publish to it
+  # and check with mosquitto_sub)
+  libmosquitto-dev mosquitto mosquitto-clients
   # tests: an independent Kafka consumer and a real browser for the dashboard
   kcat chromium chromium-driver
   # sample media and test sources: the ffmpeg CLI, an RTSP server (GStreamer through python3-gi)

@@ -2,6 +2,7 @@ import Alerting
 import AnalyticsCore
 import Foundation
 import Logging
+import Messages
 import ServiceLifecycle
 
 /// Serves one lane of a delivery in order: each notification of a rule that uses the delivery, of an alert instance

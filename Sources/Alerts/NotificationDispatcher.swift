@@ -1,4 +1,5 @@
 import Alerting
+import Messages
 import Synchronization
 
 /// Hands each notification to every worker's queue (one per lane of each delivery), numbered in the order they were

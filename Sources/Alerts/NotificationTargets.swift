@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import Kafka
 import Logging
+import Messages
 import NIOCore
 import NIOHTTP1
 import Synchronization

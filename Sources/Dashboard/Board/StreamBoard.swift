@@ -34,6 +34,10 @@ public final class StreamBoard: Sendable {
         /// Newest last; at most `eventCapacity`.
         var events: [EventView] = []
         var invalidEvents = 0
+        /// Alert instances firing now, by instance.
+        var firing: [String: AlertNotification] = [:]
+        /// Newest last; at most `alertCapacity`.
+        var alerts: [AlertNotification] = []
     }
 
     private let state = Mutex(State())
@@ -42,6 +46,7 @@ public final class StreamBoard: Sendable {
     static let rateWindowMs: Int64 = 5000
     /// Events kept for the page and `/api/events` (the oldest go first).
     static let eventCapacity = 500
+    static let alertCapacity = 200
 
     public init(staleAfterSeconds: Double = 3, offlineAfterSeconds: Double = 15) {
         staleAfterMs = Int64(staleAfterSeconds * 1000)
@@ -186,6 +191,39 @@ public final class StreamBoard: Sendable {
             duration_s: message.duration_s, frame_id: message.frame_id, timestamp_ms: message.timestamp_ms)
         ingestEvent(event)
         return event
+    }
+
+    /// A notification of the alerts topic; false (and counted with the invalid events) when it is not one.
+    public func ingestAlert(_ bytes: some Collection<UInt8>) -> Bool {
+        guard let notification = AlertNotification.decode(bytes) else {
+            state.withLock { $0.invalidEvents += 1 }
+            return false
+        }
+        state.withLock { state in
+            // A notification read twice (the alerts process retried it) is shown once.
+            guard !state.alerts.contains(where: { $0.id == notification.id }) else { return }
+            if notification.state == .firing {
+                state.firing[notification.instance] = notification
+            } else if state.firing[notification.instance]?.started_at_ms == notification.started_at_ms {
+                state.firing[notification.instance] = nil
+            }
+            state.alerts.append(notification)
+            if state.alerts.count > Self.alertCapacity {
+                state.alerts.removeFirst(state.alerts.count - Self.alertCapacity)
+            }
+        }
+        return true
+    }
+
+    /// What fires now (oldest first) and the newest `limit` notifications (newest first).
+    public func alerts(limit: Int) -> AlertsView {
+        state.withLock { state in
+            AlertsView(
+                firing: state.firing.values.sorted {
+                    ($0.started_at_ms, $0.instance) < ($1.started_at_ms, $1.instance)
+                },
+                recent: Array(state.alerts.reversed().prefix(max(0, limit))))
+        }
     }
 
     /// The newest events first, at most `limit`, optionally of one stream and one type.

@@ -1,3 +1,4 @@
+import Messages
 import Zones
 
 /// How a stream looks on the board: its health and figures (without the thumbnail, which travels separately).
@@ -109,6 +110,14 @@ public struct EventView: Sendable, Encodable, Equatable {
 public struct EventsView: Sendable, Encodable, Equatable {
     public var type = "events"
     public var events: [EventView]
+}
+
+/// The alerts panel: what fires now (oldest first) and the newest notifications (newest first), from the alerts
+/// topic.
+public struct AlertsView: Sendable, Encodable, Equatable {
+    public var type = "alerts"
+    public var firing: [AlertNotification]
+    public var recent: [AlertNotification]
 }
 
 /// Figures for the page header.

@@ -55,6 +55,15 @@ public final class BoardPublisher: Sendable {
         }
     }
 
+    /// One message of the alerts topic.
+    public func ingestAlert(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
+        if board.ingestAlert(bytes) {
+            hub.publish(board.alerts(limit: WebSocketHub.alertsShown))
+        } else {
+            invalidLog.record(logger, .warning, "invalid alert notification at \(origin()); skipped and counted")
+        }
+    }
+
     private func handle(_ ingested: StreamBoard.Ingested, origin: @autoclosure () -> String) {
         switch ingested {
         case .updated(let view, let thumbnail):

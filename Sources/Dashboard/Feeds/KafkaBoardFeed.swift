@@ -14,6 +14,8 @@ public struct KafkaBoardFeed: Service {
     private let logger: Logger
     private let topic: String
     private let eventsTopic: String
+    /// The alerts process's notifications (firing alerts on the tiles and in the alerts panel).
+    private let alertsTopic: String
     /// Live mode (`start_at: newest`): a backlog is skipped rather than replayed.
     private let skipsBacklog: Bool
     private let jumps = Counter(label: "dashboard_backlog_jumps_total")
@@ -40,9 +42,11 @@ public struct KafkaBoardFeed: Service {
         let properties = configuration.kafka.consumerProperties(
             groupID: configuration.dashboard.groupID, startAtNewest: configuration.dashboard.startAtNewest)
         consumer = try KafkaConsumer(
-            properties: properties, topics: [configuration.kafka.topic, configuration.kafka.eventsTopic],
+            properties: properties,
+            topics: [configuration.kafka.topic, configuration.kafka.eventsTopic, configuration.alerts.topic],
             logger: logger)
         eventsTopic = configuration.kafka.eventsTopic
+        alertsTopic = configuration.alerts.topic
         skipsBacklog = configuration.dashboard.startAtNewest
         self.publisher = publisher
         self.logger = logger
@@ -122,6 +126,8 @@ public struct KafkaBoardFeed: Service {
                 }
                 if message.topic == eventsTopic {
                     publisher.ingestEvent(message.value, origin: origin)
+                } else if message.topic == alertsTopic {
+                    publisher.ingestAlert(message.value, origin: origin)
                 } else {
                     publisher.ingest(message.value, origin: origin)
                 }

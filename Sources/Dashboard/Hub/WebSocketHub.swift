@@ -21,6 +21,8 @@ public final class WebSocketHub: Sendable {
     static let eventsKey = "events"
     /// Events a client is sent with each update of the panel (the newest).
     static let eventsShown = 50
+    static let alertsKey = "alerts"
+    static let alertsShown = 50
 
     /// Registers a client and queues the board's current snapshot for it.
     public func connect(subscription: Set<String>? = nil) -> (id: Int, queue: ClientQueue) {
@@ -42,6 +44,10 @@ public final class WebSocketHub: Sendable {
         let events = board.recentEvents(limit: Self.eventsShown)
         if !events.isEmpty {
             queue.put(key: Self.eventsKey, streamID: nil, payload: Self.encode(EventsView(events: events)))
+        }
+        let alerts = board.alerts(limit: Self.alertsShown)
+        if !alerts.recent.isEmpty {
+            queue.put(key: Self.alertsKey, streamID: nil, payload: Self.encode(alerts))
         }
         for (view, thumbnail) in board.snapshot() {
             queue.put(key: Self.streamKey(view.id), streamID: view.id, payload: Self.encode(view))
@@ -72,6 +78,10 @@ public final class WebSocketHub: Sendable {
     /// still among the newest.
     public func publish(_ events: EventsView) {
         broadcast(key: Self.eventsKey, streamID: nil, payload: Self.encode(events))
+    }
+
+    public func publish(_ alerts: AlertsView) {
+        broadcast(key: Self.alertsKey, streamID: nil, payload: Self.encode(alerts))
     }
 
     public func publish(_ totals: BoardTotals) {

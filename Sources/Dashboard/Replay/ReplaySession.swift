@@ -7,7 +7,7 @@ import Synchronization
 
 /// One browser's look back: a consumer of its own positioned at a capture time by the broker's offsets-for-times
 /// index (no group: the live dashboards' partitions and offsets are untouched), a board of its own, and a clock that
-/// plays the frame messages and the zone and line events forward by their capture times at the chosen speed. Its updates go only to its client's
+/// plays the frame messages, the zone and line events and the alerts forward by their capture times at the chosen speed. Its updates go only to its client's
 /// queue, which takes no live updates meanwhile; the live board and its fan-out never see it.
 final class ReplaySession: Sendable {
     /// What the client sees of the session (`{"type":"replay", …}`).
@@ -38,6 +38,8 @@ final class ReplaySession: Sendable {
     private let consumer: KafkaConsumer
     /// Its zone and line events replay into the events panel, paced like the frames.
     private let eventsTopic: String
+    /// Its notifications replay into the alerts panel and onto the tiles.
+    private let alertsTopic: String
     private let board: StreamBoard
     private let queue: ClientQueue
     private let control: Mutex<Control>
@@ -62,13 +64,17 @@ final class ReplaySession: Sendable {
                 properties: properties, topics: topics, start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32,
                 logger: logger)
         }
-        do {
-            consumer = try open([kafka.topic, kafka.eventsTopic])
-        } catch {
-            // No events topic (no stream has zones or lines, or none has fired yet): the frames alone.
+        // The frames with the events and the alerts topics, as far as they exist (no stream has zones or lines, or
+        // none has fired yet; no alerts process runs).
+        let alertsTopic = configuration.alerts.topic
+        let optional = [[kafka.eventsTopic, alertsTopic], [alertsTopic], [kafka.eventsTopic]]
+        if let opened = optional.lazy.compactMap({ try? open([kafka.topic] + $0) }).first {
+            consumer = opened
+        } else {
             consumer = try open([kafka.topic])
         }
         eventsTopic = kafka.eventsTopic
+        self.alertsTopic = alertsTopic
         board = StreamBoard(
             staleAfterSeconds: configuration.dashboard.staleAfterSeconds,
             offlineAfterSeconds: configuration.dashboard.offlineAfterSeconds)
@@ -120,6 +126,7 @@ final class ReplaySession: Sendable {
     private enum Replayed {
         case frame(DecodedFrameMessage)
         case event([UInt8])
+        case alert([UInt8])
     }
 
     /// How many fetched messages a session holds for the merge of its partitions (a few fetches' worth of each
@@ -149,6 +156,9 @@ final class ReplaySession: Sendable {
             if message.topic == eventsTopic {
                 guard let event = ZoneEventMessage.decode(message.value) else { return }
                 (item, captured) = (.event(message.value), event.timestamp_ms)
+            } else if message.topic == alertsTopic {
+                guard let notification = AlertNotification.decode(message.value) else { return }
+                (item, captured) = (.alert(message.value), notification.at_ms)
             } else {
                 guard let decoded = try? FrameMessageDecoder.decode(message.value) else { return }
                 (item, captured) = (.frame(decoded), decoded.result.timestampMs)
@@ -206,6 +216,11 @@ final class ReplaySession: Sendable {
                             key: WebSocketHub.eventsKey, streamID: nil,
                             payload: WebSocketHub.encode(
                                 EventsView(events: board.recentEvents(limit: WebSocketHub.eventsShown))))
+                    }
+                    if case .alert(let bytes) = replayed, board.ingestAlert(bytes) {
+                        queue.putReplay(
+                            key: WebSocketHub.alertsKey, streamID: nil,
+                            payload: WebSocketHub.encode(board.alerts(limit: WebSocketHub.alertsShown)))
                     }
                     continue
                 }

@@ -23,7 +23,9 @@ function tileFor(id) {
   const head = el("div", "tile-head");
   const name = el("span", "name", id);
   name.title = id;
-  head.append(name, el("span", "badge", "online"));
+  const mark = el("span", "alert-mark");
+  mark.hidden = true;
+  head.append(name, mark, el("span", "badge", "online"));
   const view = el("div", "view");
   const img = el("img");
   img.alt = "";
@@ -161,6 +163,7 @@ function updateStream(view) {
   renderTracks(element.querySelector(".tracks"), view.tracks);
   renderCounters(element.querySelector(".counters"), view);
   drawZones(element.querySelector("canvas.overlay"), view);
+  markTile(tile, view.id);
   if (!tile.thumbnail) drawBoxes(element.querySelector("canvas:not(.overlay)"), view);
   if (openStream === view.id) renderModal();
 }
@@ -173,6 +176,46 @@ function updateThumbnail(thumbnail) {
   img.hidden = false;
   tile.element.querySelector("canvas:not(.overlay)").hidden = true;
   if (openStream === thumbnail.id) renderModal();
+}
+
+// The alerts panel (from the alerts topic): what fires now, then the newest notifications. A firing alert also
+// marks its stream's tile with the rule's name and its severity's colour.
+let latestAlerts = { firing: [], recent: [] };
+
+function updateAlerts(message) {
+  latestAlerts = { firing: message.firing || [], recent: message.recent || [] };
+  renderAlerts();
+}
+
+function alertRow(alert, firing) {
+  const row = el("li", "alert-row " + alert.severity + (firing ? " firing" : ""));
+  const state = firing ? "firing" : alert.state === "resolved" ? "resolved" : alert.repeat ? "repeat " + alert.repeat : "fired";
+  row.append(el("span", "event-time", new Date(alert.at_ms).toLocaleTimeString()), el("span", "alert-state", state),
+    el("span", "event-stream", alert.stream), el("span", "event-what", alert.text));
+  row.title = alert.id;
+  return row;
+}
+
+function renderAlerts() {
+  const list = document.getElementById("alert-list");
+  list.replaceChildren();
+  const firing = new Set(latestAlerts.firing.map(alert => alert.id));
+  for (const alert of latestAlerts.firing) list.append(alertRow(alert, true));
+  for (const alert of latestAlerts.recent) if (!firing.has(alert.id)) list.append(alertRow(alert, false));
+  document.getElementById("alerts-firing").textContent = latestAlerts.firing.length + " firing";
+  document.getElementById("alerts").hidden = latestAlerts.firing.length === 0 && latestAlerts.recent.length === 0;
+  for (const [id, tile] of tiles) markTile(tile, id);
+}
+
+function markTile(tile, id) {
+  const alerts = latestAlerts.firing.filter(alert => alert.stream === id);
+  const mark = tile.element.querySelector(".alert-mark");
+  const worst = ["critical", "warning", "info"].find(level => alerts.some(alert => alert.severity === level));
+  mark.hidden = alerts.length === 0;
+  mark.className = "alert-mark " + (worst || "");
+  mark.textContent = alerts.length ? "⚠ " + alerts.map(alert => alert.rule).join(", ") : "";
+  mark.title = alerts.map(alert => alert.text).join("\n");
+  tile.element.classList.toggle("alerting", alerts.length > 0);
 }
 
 // The recent-events panel: the newest zone and line events of every stream, filterable by stream and type.
@@ -281,6 +324,8 @@ function clearBoard() {
   // The events panel shows the events of the board it belongs to: the replay's, or the live ones.
   latestEvents = [];
   renderEvents();
+  latestAlerts = { firing: [], recent: [] };
+  renderAlerts();
 }
 
 function startReplay(from, speed) {
@@ -394,6 +439,7 @@ function connect() {
     else if (message.type === "thumbnail") updateThumbnail(message);
     else if (message.type === "totals") updateTotals(message);
     else if (message.type === "events") updateEvents(message.events);
+    else if (message.type === "alerts") updateAlerts(message);
     else if (message.type === "replay") updateReplay(message);
   };
   socket.onclose = () => {
