@@ -72,6 +72,7 @@ final class Checkpointer: Sendable {
     private let status: AlertsStatus
     private let waiting = Mutex<[(sequence: UInt64, checkpoint: AlertCheckpoint)]>([])
     private let writer = DispatchQueue(label: "alerts checkpoint")
+    static let maximumWaiting = 120
 
     init(file: CheckpointFile, engine: AlertEngine, dispatcher: NotificationDispatcher, status: AlertsStatus) {
         self.file = file
@@ -85,7 +86,12 @@ final class Checkpointer: Sendable {
         let taken = engine.capture(nowMs: nowMs)
         let watermark = dispatcher.watermark
         let ready: AlertCheckpoint? = waiting.withLock { waiting in
+            // A newer state after the same notifications replaces the older one; while a delivery is stuck (a
+            // receiver down for hours) the list is thinned in the middle, so it stays small: a checkpoint dropped
+            // only means reading a little more again after a crash.
+            if waiting.last?.sequence == taken.sequence { waiting.removeLast() }
             waiting.append(taken)
+            if waiting.count > Self.maximumWaiting { waiting.remove(at: waiting.count / 2) }
             guard let index = waiting.lastIndex(where: { $0.sequence <= watermark }) else { return nil }
             let ready = waiting[index].checkpoint
             waiting.removeFirst(index + 1)
