@@ -202,6 +202,10 @@ extension RealtimeAnalytics {
                 "  kafka: \(configuration.kafka.enabled ? "enabled, \(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "disabled")"
             )
             print("  jsonl: \(configuration.output.jsonlEnabled ? configuration.output.jsonlPath : "disabled")")
+            let alerts = configuration.alerts
+            print(
+                "  alerts: \(alerts.rules.isEmpty ? "no rules" : "\(alerts.rules.count) rules (\(alerts.rules.map(\.name).joined(separator: ", "))) to \(alerts.topic)\(alerts.deliveries.isEmpty ? "" : " and \(alerts.deliveries.map(\.name).joined(separator: ", "))")")"
+            )
             let fleet = configuration.fleet
             print(
                 "  fleet: \(fleet.enabled ? "group \(fleet.group) on \(fleet.assignmentTopic) (\(fleet.partitions) partitions, \(fleet.assignor.rawValue))" : "off (this instance runs every stream)")"

@@ -16,6 +16,9 @@ public struct Configuration: ConfigurationReading, Sendable, Equatable {
     public var model = ModelConfiguration()
     public var tracker = TrackerConfiguration()
     public var dashboard = DashboardConfiguration()
+    /// The alerts process's section (checked here so `validate` reports it; the embedded dashboard's replay reads
+    /// its topic).
+    public var alerts = AlertsConfiguration()
     public var output = OutputConfiguration()
     public var preview = PreviewConfiguration()
     public var metrics = MetricsConfiguration()
@@ -33,8 +36,8 @@ public struct Configuration: ConfigurationReading, Sendable, Equatable {
             configuration.model = try ModelConfiguration(section, baseDirectory: document.baseDirectory)
         }
         let consumer = ConsumerConfiguration.read(document, labels: configuration.model.labels, problems: problems)
-        (configuration.kafka, configuration.dashboard, configuration.streams) =
-            (consumer.kafka, consumer.dashboard, consumer.streams)
+        (configuration.kafka, configuration.dashboard, configuration.streams, configuration.alerts) =
+            (consumer.kafka, consumer.dashboard, consumer.streams, consumer.alerts)
         problems.read("pipeline", allowedKeys: PipelineConfiguration.keys, of: document) {
             section throws(ConfigurationError) in configuration.pipeline = try PipelineConfiguration(section)
         }
@@ -89,6 +92,8 @@ public struct Configuration: ConfigurationReading, Sendable, Equatable {
 
     /// What a consumer of the bus reads of this file (the embedded dashboard's replay sessions).
     public var consumer: ConsumerConfiguration {
-        ConsumerConfiguration(kafka: kafka, dashboard: dashboard, streams: streams)
+        var consumer = ConsumerConfiguration(kafka: kafka, dashboard: dashboard, streams: streams)
+        consumer.alerts = alerts
+        return consumer
     }
 }
