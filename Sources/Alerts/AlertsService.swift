@@ -10,7 +10,7 @@ import Synchronization
 
 /// `realtime-analytics alerts`: reads every partition of the frames topic, evaluates the rules (`AlertEvaluator`)
 /// and delivers each notification to the alerts topic and the rule's webhooks and MQTT brokers
-/// (`NotificationDispatcher`, one `DeliveryWorker` per delivery). The rules' state and the offsets are checkpointed
+/// (`NotificationDispatcher`, a `DeliveryWorker` per lane of each delivery). The rules' state and the offsets are checkpointed
 /// to `alerts.state_path` once every notification before them is delivered or dead-lettered; a restart resumes from
 /// the checkpoint and decides the notifications after it again, with the same ids (docs/alerts.md).
 ///
@@ -67,7 +67,7 @@ public struct AlertsService<C: Clock>: Service where C.Duration == Duration {
             "alerts: \(alerts.rules.count) rules over \(kafka.topic) on \(kafka.bootstrapServers); notifications to \(alerts.topic)\(targets.count > 1 ? " and " + targets.dropFirst().map(\.name).joined(separator: ", ") : "")"
         )
         var failure: (any Error)?
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { tickers in
                 tickers.addTask { await reportStatus(dispatcher: dispatcher, engine: engine) }
                 tickers.addTask { await checkSilence(engine: engine, consumer: consumer) }
@@ -89,7 +89,9 @@ public struct AlertsService<C: Clock>: Service where C.Duration == Duration {
                 tickers.cancelAll()
             }
             await checkpointer.checkpoint(nowMs: wallClockMs())
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
+            // Also on cancellation (another service of the group failed, e.g. the metrics port is taken): the
+            // consumer's message sequence does not end by itself.
             consumer.finishReading()
         }
         await Blocking.run("alerts consumer close") { consumer.close() }

@@ -50,13 +50,15 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
             "archive: \(kafka.topic) and \(kafka.eventsTopic) on \(kafka.bootstrapServers) into \(location)"
         )
         do {
-            try await withGracefulShutdownHandler {
+            try await withTaskCancellationOrGracefulShutdownHandler {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await reportStatus() }
                     try await consume(consumer)
                     group.cancelAll()
                 }
-            } onGracefulShutdown: {
+            } onCancelOrGracefulShutdown: {
+                // Also on cancellation (another service of the group failed, e.g. the metrics port is taken): the
+                // consumer's message sequence does not end by itself.
                 consumer.finishReading()
             }
         } catch {

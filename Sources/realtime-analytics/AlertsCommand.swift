@@ -77,6 +77,12 @@ extension RealtimeAnalytics {
             } catch let stopped as AlertsStopped {
                 FileHandle.standardError.write(Data("error: \(stopped.message)\n".utf8))
                 throw ExitCode(1)
+            } catch  where "\(error)".contains("Address already in use") {
+                FileHandle.standardError.write(
+                    Data(
+                        "error: cannot serve /metrics on \(configuration.alerts.host):\(servingPort): the port is in use; stop the other process or choose another alerts.port (or --port)\n"
+                            .utf8))
+                throw ExitCode(1)
             }
         }
     }

@@ -64,6 +64,12 @@ extension RealtimeAnalytics {
             } catch let stopped as ArchiveStopped {
                 FileHandle.standardError.write(Data("error: \(stopped.message)\n".utf8))
                 throw ExitCode(1)
+            } catch  where "\(error)".contains("Address already in use") {
+                FileHandle.standardError.write(
+                    Data(
+                        "error: cannot serve /metrics on \(configuration.archive.host):\(servingPort): the port is in use; stop the other process or choose another archive.port (or --port)\n"
+                            .utf8))
+                throw ExitCode(1)
             }
         }
     }

@@ -139,7 +139,7 @@ struct AlertsFaultTests {
     }
 
     @Test(
-        "the command's errors are one line each: no rules (exit 2), a checkpoint from a newer version, a damaged one, a state path that cannot be written (exit 1)"
+        "the command's errors are one line each: no rules (exit 2), a checkpoint from a newer version, a damaged one, a state path that cannot be written, a metrics port in use (exit 1)"
     )
     func commandErrors() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory("alerts-errors")
@@ -171,7 +171,21 @@ struct AlertsFaultTests {
         let unwritable = try run(
             "kafka: {bootstrap_servers: \"127.0.0.1:1\"}\nalerts:\n  state_path: /proc/alerts/state.json\n" + rule)
         #expect(unwritable.status == 1 && unwritable.stderr.contains("choose a writable path"), "\(unwritable.stderr)")
-        for result in [tooNew, bad, unwritable] {
+        // The metrics port taken by another process: one line, exit 1, at once (not a hang).
+        let port = try TestEnvironment.freePort()
+        let holder = try ChildProcess(
+            "/usr/bin/env", ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1"], directory: directory,
+            label: "port-holder")
+        defer { _ = holder.stop() }
+        #expect(KafkaBroker.waitForPort(port, seconds: 10))
+        let taken = try run(
+            "kafka: {bootstrap_servers: \"127.0.0.1:1\"}\nalerts:\n  state_path: \(directory.path)/s.json\n  port: \(port)\n"
+                + rule)
+        #expect(
+            taken.status == 1
+                && taken.stderr.contains("error: cannot serve /metrics on 127.0.0.1:\(port): the port is in use"),
+            "\(taken.stderr)")
+        for result in [tooNew, bad, unwritable, taken] {
             #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count == 1)
         }
     }
