@@ -39,10 +39,11 @@ struct AlertsFaultTests {
     }
 
     @Test(
-        "a receiver answering 400 gets one attempt, one answering 503 its retries, an MQTT broker that is not there none: each notification dead-lettered with the delivery and the error, counted, /readyz names the broker; a silent stream fires stream_down by the clock and resolves with its next frame"
+        "a receiver answering 400 gets one attempt, one answering 503 its retries, an MQTT broker that is not there none: each notification dead-lettered with the delivery and the error, counted, /readyz names the broker; a silent stream fires stream_down by the clock and resolves with its next frame",
+        arguments: BrokerKind.allCases
     )
-    func deadLettersAndSilence() throws {
-        let (broker, owned) = try KafkaBroker.addressForTest(.noida)
+    func deadLettersAndSilence(_ kind: BrokerKind) throws {
+        let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let directory = try TestEnvironment.makeTemporaryDirectory("alerts-faults")
         defer { try? FileManager.default.removeItem(at: directory) }
