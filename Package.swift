@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "AnalyticsCore",
             dependencies: [
-                "Tracking", "Zones", .product(name: "Yams", package: "Yams"),
+                "Zones", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -94,7 +94,7 @@ public struct AlertsService<C: Clock>: Service where C.Duration == Duration {
             // consumer's message sequence does not end by itself.
             consumer.finishReading()
         }
-        await Blocking.run("alerts consumer close") { consumer.close() }
+        await runOnDedicatedThread(named: "alerts consumer close") { consumer.close() }
         for target in targets { await target.close() }
         await producer.close()
         if let failure { throw failure }
@@ -153,11 +153,11 @@ public struct AlertsService<C: Clock>: Service where C.Duration == Duration {
     }
 
     private func makeConsumer(resume: [String: Int64]) throws -> KafkaConsumer {
-        var properties = KafkaConsumer.properties(
+        // The group is never joined: the checkpoint holds the offsets.
+        let properties = KafkaConsumer.properties(
             bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-alerts",
-            startAtNewest: !alerts.startAtOldest)  // the group is never joined: the checkpoint holds the offsets
-        properties["client.id"] = "realtime-analytics-alerts"
-        for (key, value) in kafka.properties { properties[key] = value }
+            startAtNewest: !alerts.startAtOldest,
+            overrides: [("client.id", "realtime-analytics-alerts")] + kafka.properties)
         do {
             return try KafkaConsumer(
                 properties: properties, topics: [kafka.topic], start: .everyPartition, bufferCapacity: 1024,

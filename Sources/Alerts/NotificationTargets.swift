@@ -129,7 +129,7 @@ struct MQTTTarget<C: Clock>: NotificationTarget where C.Duration == Duration {
 
     func close() async {
         let connection = self.connection
-        await Blocking.run("mqtt close") { connection.close() }
+        await runOnDedicatedThread(named: "mqtt close") { connection.close() }
     }
 }
 
@@ -209,20 +209,6 @@ final class AcknowledgedProducer<C: Clock>: Sendable where C.Duration == Duratio
 
     func close() async {
         let producer = self.producer
-        await Blocking.run("alerts producer close") { producer.close(waitingAtMost: 5) }
-    }
-}
-
-/// Blocking C calls (closing clients) on a thread of their own, off the cooperative pool.
-enum Blocking {
-    static func run(_ name: String, _ work: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                work()
-                continuation.resume()
-            }
-            thread.name = name
-            thread.start()
-        }
+        await runOnDedicatedThread(named: "alerts producer close") { producer.close(waitingAtMost: 5) }
     }
 }

@@ -94,11 +94,11 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
     }
 
     private func makeConsumer() throws -> KafkaConsumer {
-        var properties = KafkaConsumer.properties(
+        // The group is never joined: the database holds the offsets.
+        let properties = KafkaConsumer.properties(
             bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-archive",
-            startAtNewest: !archive.startAtOldest)  // the group is never joined: the database holds the offsets
-        properties["client.id"] = "realtime-analytics-archive"
-        for (key, value) in kafka.properties { properties[key] = value }
+            startAtNewest: !archive.startAtOldest,
+            overrides: [("client.id", "realtime-analytics-archive")] + kafka.properties)
         let location = self.location
         let logger = self.logger
         return try KafkaConsumer(
@@ -188,14 +188,7 @@ public struct ArchiveService<C: Clock>: Service where C.Duration == Duration {
 
     /// Closes the consumer (blocking for a moment) on a thread of its own.
     private func close(_ consumer: KafkaConsumer) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                consumer.close()
-                continuation.resume()
-            }
-            thread.name = "archive consumer close"
-            thread.start()
-        }
+        await runOnDedicatedThread(named: "archive consumer close") { consumer.close() }
     }
 
     private static func seconds(_ duration: Duration) -> Double {

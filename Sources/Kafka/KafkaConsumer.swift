@@ -17,9 +17,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Consumer properties suited to this product: a group, where a new group starts, and a receive limit large
     /// enough for previews (noida-db, the test broker, ignores fetch size limits, so the receive buffer must hold a
-    /// whole fetch).
-    public static func properties(bootstrapServers: String, groupID: String, startAtNewest: Bool) -> KafkaProperties {
-        KafkaProperties([
+    /// whole fetch). Then `overrides` verbatim (`kafka.properties`: SASL/TLS settings apply to consumers as well).
+    public static func properties(
+        bootstrapServers: String, groupID: String, startAtNewest: Bool, overrides: [(key: String, value: String)] = []
+    ) -> KafkaProperties {
+        var properties = KafkaProperties([
             ("bootstrap.servers", bootstrapServers),
             ("group.id", groupID),
             ("client.id", "realtime-analytics-consumer"),
@@ -36,6 +38,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             // first message after 20-25 s with the default, 5-6 s with this).
             ("session.timeout.ms", "10000"),
         ])
+        for (key, value) in overrides { properties[key] = value }
+        return properties
     }
 
     /// Where a consumer starts reading.
@@ -267,11 +271,6 @@ public final class KafkaConsumer: @unchecked Sendable {
     public var assignedPartitions: Int? {
         let count = events.assigned.load(ordering: .relaxed)
         return count < 0 ? nil : count
-    }
-
-    /// Commits the offsets of the messages handed out so far (asynchronously; errors are logged by librdkafka).
-    public func commit() {
-        rd_kafka_commit(handle, nil, 1)
     }
 
     /// Ends `messages` after what is buffered (a graceful stop: the reader writes what it has, then `close`).

@@ -1,11 +1,9 @@
 import ArgumentParser
 import CommandLineSupport
-import Dashboard
 import Foundation
 import Kafka
 import Logging
 import Messages
-import Pipeline
 
 extension RealtimeAnalytics {
     /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes. With

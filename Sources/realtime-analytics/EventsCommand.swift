@@ -1,11 +1,9 @@
 import ArgumentParser
 import CommandLineSupport
-import Dashboard
 import Foundation
 import Kafka
 import Logging
 import Messages
-import Pipeline
 
 extension RealtimeAnalytics {
     /// Tails `kafka.events_topic`: one line per zone or line event, the kind of consumer the bus exists for (an

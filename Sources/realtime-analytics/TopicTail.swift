@@ -1,10 +1,8 @@
 import AnalyticsCore
 import CommandLineSupport
-import Dashboard
 import Foundation
 import Kafka
 import Logging
-import Pipeline
 
 /// What `consume` and `events` share: the consumers' part of the configuration, a consumer of one topic in a group of its own (so every
 /// run sees every message), an optional time limit, and a clean close.
@@ -28,9 +26,10 @@ struct TopicTail {
         }
         options.bootstrapLogging()
         let kafka = configuration.kafka
-        let properties = kafka.consumerProperties(
+        let properties = KafkaConsumer.properties(
+            bootstrapServers: kafka.bootstrapServers,
             groupID: groupID ?? "realtime-analytics-\(name)-\(UUID().uuidString.prefix(8))",
-            startAtNewest: !fromBeginning)
+            startAtNewest: !fromBeginning, overrides: kafka.properties)
         let consumer = try KafkaConsumer(
             properties: properties, topics: [topic(kafka)], start: start,
             logger: Logger(label: "realtime-analytics-\(name)"))

@@ -39,8 +39,9 @@ public struct KafkaBoardFeed: Service {
     private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
 
     public init(configuration: ConsumerConfiguration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
-        let properties = configuration.kafka.consumerProperties(
-            groupID: configuration.dashboard.groupID, startAtNewest: configuration.dashboard.startAtNewest)
+        let properties = KafkaConsumer.properties(
+            bootstrapServers: configuration.kafka.bootstrapServers, groupID: configuration.dashboard.groupID,
+            startAtNewest: configuration.dashboard.startAtNewest, overrides: configuration.kafka.properties)
         consumer = try KafkaConsumer(
             properties: properties,
             topics: [configuration.kafka.topic, configuration.kafka.eventsTopic, configuration.alerts.topic],

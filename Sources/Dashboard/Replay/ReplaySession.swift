@@ -56,7 +56,9 @@ final class ReplaySession: Sendable {
         // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside
         // the merge's `mergeCapacity`.
         func open(_ topics: [String]) throws(KafkaError) -> KafkaConsumer {
-            var properties = kafka.consumerProperties(groupID: "realtime-analytics-replay", startAtNewest: false)
+            var properties = KafkaConsumer.properties(
+                bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-replay", startAtNewest: false,
+                overrides: kafka.properties)
             // Small fetches per partition (about a dozen previews) keep the partitions' batches short, so the merge
             // by capture time has every partition's next messages at hand (a user's kafka.properties wins).
             if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }

@@ -52,11 +52,6 @@ public final class StreamLane {
             previewIntervalNs: 0)
     }
 
-    /// One lane per configured stream, all of run `runID`.
-    public static func lanes(for configuration: Configuration, runID: String = "") -> [StreamLane] {
-        configuration.streams.indices.map { StreamLane(for: configuration, index: $0, runID: runID) }
-    }
-
     /// Stream `index`'s lane: a ByteTracker (`tracker:`), previews as `include_frames` and
     /// `preview.min_interval_ms` say, a zone counter when the stream has zones or lines.
     public convenience init(for configuration: Configuration, index: Int, runID: String, instance: String? = nil) {
