@@ -148,11 +148,7 @@ public final class AlertsStatus: Sendable {
     public func readiness() -> ReadinessReport {
         var problems: [String] = []
         if let consumer = consumer.withLock({ $0 }) {
-            switch consumer.brokerStatus {
-            case .reachable: break
-            case .unknown: problems.append("kafka: the first connection to the cluster is still being made")
-            case .unreachable(let reason): problems.append("kafka: no broker answers (\(reason))")
-            }
+            if let problem = consumer.brokerStatus.problem { problems.append("kafka: \(problem)") }
             if (consumer.assignedPartitions ?? 0) == 0 {
                 problems.append("kafka: no partition of the frames topic found yet (it appears with the first message)")
             }

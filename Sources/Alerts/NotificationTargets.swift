@@ -199,13 +199,7 @@ final class AcknowledgedProducer<C: Clock>: Sendable where C.Duration == Duratio
         }
     }
 
-    var problem: String? {
-        switch producer.brokerStatus {
-        case .reachable: nil
-        case .unknown: "Kafka: the first connection to the cluster is still being made"
-        case .unreachable(let reason): "Kafka: no broker answers (\(reason))"
-        }
-    }
+    var problem: String? { producer.brokerStatus.problem.map { "Kafka: \($0)" } }
 
     func close() async {
         let producer = self.producer

@@ -141,11 +141,7 @@ public final class ArchiveStatus: Sendable {
             problems.append("database: \(location) is being opened")
         }
         if let consumer = consumer.withLock({ $0 }) {
-            switch consumer.brokerStatus {
-            case .reachable: break
-            case .unknown: problems.append("kafka: the first connection to the cluster is still being made")
-            case .unreachable(let reason): problems.append("kafka: no broker answers (\(reason))")
-            }
+            if let problem = consumer.brokerStatus.problem { problems.append("kafka: \(problem)") }
             if (consumer.assignedPartitions ?? 0) == 0 {
                 problems.append("kafka: no partition of the topics found yet (they appear with the first message)")
             }

@@ -16,6 +16,15 @@ public final class BrokerProbe: Sendable {
         case reachable
         /// No connection to a broker is up; the brokers and their states as librdkafka gives them.
         case unreachable(String)
+
+        /// Why no broker can be used yet, as `/readyz` says it; nil when one answers.
+        public var problem: String? {
+            switch self {
+            case .reachable: nil
+            case .unknown: "the first connection to the cluster is still being made"
+            case .unreachable(let reason): "no broker answers (\(reason))"
+            }
+        }
     }
 
     /// How often librdkafka reports its statistics, unless the client's properties set `statistics.interval.ms`.

@@ -60,8 +60,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Joins `properties["group.id"]` and subscribes to `topics` (or reads them from a time, or reads every
     /// partition: `start`). `bufferCapacity` bounds the messages waiting for the reader. With `Start.everyPartition`,
     /// `resumeOffsets` says where each partition starts (it runs on the poll thread and may block).
+    /// With `Start.time`, the topics of `optionalTopics` (a subset of `topics`) are read when they exist and left
+    /// out when the cluster does not know them (yet); any other topic that is missing is an error.
     public init(
-        properties: KafkaProperties, topics: [String], start: Start = .group, bufferCapacity: Int = 1024,
+        properties: KafkaProperties, topics: [String], optionalTopics: Set<String> = [], start: Start = .group,
+        bufferCapacity: Int = 1024,
         resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)? = nil, logger: Logger
     )
         throws(KafkaError)
@@ -97,7 +100,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             case .group:
                 try Self.subscribe(handle, topics: topics)
             case .time(let timestampMs, let finishAtEnd):
-                let assigned = try Self.assign(handle, topics: topics, fromTimestampMs: timestampMs)
+                let assigned = try Self.assign(
+                    handle, topics: topics, optional: optionalTopics, fromTimestampMs: timestampMs)
                 partitionsToFinish = finishAtEnd ? assigned : 0
             case .everyPartition:
                 break  // the poll thread assigns them (PartitionDiscovery)
@@ -169,7 +173,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Assigns every partition of `topics` at the first offset stamped at or after `timestampMs` (the end where
     /// nothing is that new). Returns the number of partitions.
     private static func assign(
-        _ handle: OpaquePointer, topics: [String], fromTimestampMs timestampMs: Int64
+        _ handle: OpaquePointer, topics: [String], optional: Set<String>, fromTimestampMs timestampMs: Int64
     ) throws(KafkaError) -> Int {
         let list = rd_kafka_topic_partition_list_new(8)
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -183,6 +187,9 @@ public final class KafkaConsumer: @unchecked Sendable {
                 throw KafkaError(asked, context: "cannot read the partitions of \(topic)")
             }
             let entry = metadata.pointee.topics[0]
+            if optional.contains(topic) && (entry.err != RD_KAFKA_RESP_ERR_NO_ERROR || entry.partition_cnt == 0) {
+                continue
+            }
             guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, entry.partition_cnt > 0 else {
                 throw KafkaError(entry.err, context: "topic \(topic) has no partitions to read")
             }

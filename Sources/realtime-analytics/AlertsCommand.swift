@@ -44,46 +44,22 @@ extension RealtimeAnalytics {
                             .utf8))
                 throw ExitCode(2)
             }
-            if let port, !(1...65535).contains(port) {
-                FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
-                throw ExitCode(2)
-            }
+            try ConsumerProcess.check(port: port)
             options.bootstrapLogging()
             signal(SIGPIPE, SIG_IGN)
-            let registry = PrometheusCollectorRegistry()
-            var factory = PrometheusMetricsFactory(registry: registry)
-            factory.durationHistogramBuckets["alerts_delivery_latency_seconds"] =
-                [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000].map {
-                    Duration.milliseconds($0)
-                }
-            MetricsSystem.bootstrap(factory)
+            let registry = ConsumerProcess.bootstrapMetrics(durationBuckets: [
+                "alerts_delivery_latency_seconds": [
+                    50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000,
+                ]
+                .map { Duration.milliseconds($0) }
+            ])
             let logger = Logger(label: "realtime-analytics-alerts")
             let alerts = AlertsService(configuration: configuration, clock: ContinuousClock(), logger: logger)
             let status = alerts.status
-            let servingPort = port ?? configuration.alerts.port
-            let endpoint = MetricsEndpoint.makeApplication(
-                registry: registry, host: configuration.alerts.host, port: servingPort,
-                readiness: { status.readiness() }, logger: logger)
-            logger.info("alerts: metrics at http://\(configuration.alerts.host):\(servingPort)/metrics")
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        .init(service: alerts, successTerminationBehavior: .gracefullyShutdownGroup),
-                        .init(service: endpoint),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            do {
-                try await group.run()
-            } catch let stopped as AlertsStopped {
-                FileHandle.standardError.write(Data("error: \(stopped.message)\n".utf8))
-                throw ExitCode(1)
-            } catch  where "\(error)".contains("Address already in use") {
-                FileHandle.standardError.write(
-                    Data(
-                        "error: cannot serve /metrics on \(configuration.alerts.host):\(servingPort): the port is in use; stop the other process or choose another alerts.port (or --port)\n"
-                            .utf8))
-                throw ExitCode(1)
-            }
+            try await ConsumerProcess.run(
+                alerts, section: "alerts", host: configuration.alerts.host, port: port ?? configuration.alerts.port,
+                registry: registry, readiness: { status.readiness() }, logger: logger,
+                stopReason: { ($0 as? AlertsStopped)?.message })
         }
     }
 }

@@ -30,47 +30,24 @@ extension RealtimeAnalytics {
 
         func run() async throws {
             let (configuration, location) = try ArchiveConfigurationLoader.load(options.config)
-            if let port, !(1...65535).contains(port) {
-                FileHandle.standardError.write(Data("error: --port \(port) is not a TCP port; use 1-65535\n".utf8))
-                throw ExitCode(2)
-            }
+            try ConsumerProcess.check(port: port)
             options.bootstrapLogging()
             signal(SIGPIPE, SIG_IGN)
-            let registry = PrometheusCollectorRegistry()
-            var factory = PrometheusMetricsFactory(registry: registry)
-            factory.durationHistogramBuckets["archive_batch_duration_seconds"] =
-                [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { Duration.milliseconds($0) }
-            factory.defaultValueHistogramBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
-            MetricsSystem.bootstrap(factory)
+            let registry = ConsumerProcess.bootstrapMetrics(
+                durationBuckets: [
+                    "archive_batch_duration_seconds": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map {
+                        Duration.milliseconds($0)
+                    }
+                ], valueBuckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000])
             let logger = Logger(label: "realtime-analytics-archive")
             let archive = ArchiveService(
                 kafka: configuration.kafka, archive: configuration.archive, location: location,
                 clock: ContinuousClock(), logger: logger)
             let status = archive.status
-            let servingPort = port ?? configuration.archive.port
-            let endpoint = MetricsEndpoint.makeApplication(
-                registry: registry, host: configuration.archive.host, port: servingPort,
-                readiness: { status.readiness() }, logger: logger)
-            logger.info("archive: metrics at http://\(configuration.archive.host):\(servingPort)/metrics")
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        .init(service: archive, successTerminationBehavior: .gracefullyShutdownGroup),
-                        .init(service: endpoint),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            do {
-                try await group.run()
-            } catch let stopped as ArchiveStopped {
-                FileHandle.standardError.write(Data("error: \(stopped.message)\n".utf8))
-                throw ExitCode(1)
-            } catch  where "\(error)".contains("Address already in use") {
-                FileHandle.standardError.write(
-                    Data(
-                        "error: cannot serve /metrics on \(configuration.archive.host):\(servingPort): the port is in use; stop the other process or choose another archive.port (or --port)\n"
-                            .utf8))
-                throw ExitCode(1)
-            }
+            try await ConsumerProcess.run(
+                archive, section: "archive", host: configuration.archive.host,
+                port: port ?? configuration.archive.port, registry: registry, readiness: { status.readiness() },
+                logger: logger, stopReason: { ($0 as? ArchiveStopped)?.message })
         }
     }
 }

@@ -18,25 +18,7 @@ struct AlertsSample {
 
     /// The sample's text with this test's broker and topics, and `alerts` instead of the sample's alerts section.
     func configuration(alerts: String, label: String) throws -> URL {
-        let root = TestEnvironment.packageRoot.path
-        var text = try String(
-            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml"),
-            encoding: .utf8)
-        let replacements: [(String, String)] = [
-            ("url: ../samples/", "url: \(root)/samples/"),
-            ("path: ../models/", "path: \(root)/models/"),
-            ("bootstrap_servers: \"127.0.0.1:19092\"", "bootstrap_servers: \"\(broker)\""),
-            ("topic: analytics.events", "topic: \(framesTopic)"),
-            ("events_topic: analytics.zone-events", "events_topic: \(eventsTopic)"),
-            ("  jsonl:\n    enabled: true", "  jsonl:\n    enabled: false"),
-            ("metrics:\n  enabled: true", "metrics:\n  enabled: false"),
-        ]
-        for (old, new) in replacements {
-            guard text.contains(old) else {
-                throw TestEnvironment.MissingResource(description: "config/sample-pipeline.yaml no longer has '\(old)'")
-            }
-            text = text.replacingOccurrences(of: old, with: new)
-        }
+        var text = try SampleConfiguration.text(broker: broker, framesTopic: framesTopic, eventsTopic: eventsTopic)
         guard let section = text.range(of: "\nalerts:\n") else {
             throw TestEnvironment.MissingResource(description: "config/sample-pipeline.yaml has no alerts: section")
         }
@@ -79,18 +61,4 @@ func startReceiver(
 /// Lines of a file (empty when it does not exist yet).
 func lines(of file: URL) -> [String] {
     ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-}
-
-/// A metric's value from a Prometheus text page (the sum over the label sets that contain `labels`).
-func metric(_ page: String, _ name: String, _ labels: String = "") -> Double {
-    page.split(separator: "\n").filter {
-        ($0.hasPrefix(name + " ") || $0.hasPrefix(name + "{")) && (labels.isEmpty || $0.contains(labels))
-    }.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
-}
-
-func fetch(_ url: String) -> (status: Int, body: String) {
-    guard let result = try? ChildProcess.run("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", url], timeout: 10)
-    else { return (0, "") }
-    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-    return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
 }

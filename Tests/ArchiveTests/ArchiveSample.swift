@@ -18,28 +18,13 @@ struct ArchiveSample {
 
     /// The sample's text with this test's broker, topics, ports and `archiveURL`; no JSON lines file, no metrics port.
     func configuration(archiveURL: String, archivePort: Int, dashboardPort: Int, label: String) throws -> URL {
-        let root = TestEnvironment.packageRoot.path
-        var text = try String(
-            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("config/sample-pipeline.yaml"),
-            encoding: .utf8)
-        let replacements: [(String, String)] = [
-            ("url: ../samples/", "url: \(root)/samples/"),
-            ("path: ../models/", "path: \(root)/models/"),
-            ("bootstrap_servers: \"127.0.0.1:19092\"", "bootstrap_servers: \"\(broker)\""),
-            ("topic: analytics.events", "topic: \(framesTopic)"),
-            ("events_topic: analytics.zone-events", "events_topic: \(eventsTopic)"),
-            ("  jsonl:\n    enabled: true", "  jsonl:\n    enabled: false"),
-            ("metrics:\n  enabled: true", "metrics:\n  enabled: false"),
-            ("  port: 8080", "  port: \(dashboardPort)"),
-            ("url: sqlite:../var/archive.sqlite", "url: \"\(archiveURL)\"\n  status_interval_s: 1"),
-            ("  port: 9465", "  port: \(archivePort)"),
-        ]
-        for (old, new) in replacements {
-            guard text.contains(old) else {
-                throw TestEnvironment.MissingResource(description: "config/sample-pipeline.yaml no longer has '\(old)'")
-            }
-            text = text.replacingOccurrences(of: old, with: new)
-        }
+        let text = try SampleConfiguration.text(
+            broker: broker, framesTopic: framesTopic, eventsTopic: eventsTopic,
+            more: [
+                ("  port: 8080", "  port: \(dashboardPort)"),
+                ("url: sqlite:../var/archive.sqlite", "url: \"\(archiveURL)\"\n  status_interval_s: 1"),
+                ("  port: 9465", "  port: \(archivePort)"),
+            ])
         let file = directory.appendingPathComponent("sample-\(label).yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         return file
@@ -76,20 +61,4 @@ func documentedSQL(_ name: String) throws -> String {
         let close = text.range(of: "```", range: open.upperBound..<text.endIndex)
     else { throw TestEnvironment.MissingResource(description: "docs/archive.md has no query '\(name)'") }
     return String(text[open.upperBound..<close.lowerBound])
-}
-
-/// A metric's value from a Prometheus text page (the sum over its label sets).
-func metric(_ page: String, _ name: String) -> Double {
-    page.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }.compactMap {
-        $0.split(separator: " ").last.flatMap { Double($0) }
-    }.reduce(0, +)
-}
-
-func fetch(_ url: String) -> (status: Int, body: String) {
-    guard
-        let result = try? ChildProcess.run(
-            "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", url], timeout: 10)
-    else { return (0, "") }
-    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-    return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
 }

@@ -76,11 +76,7 @@ public struct KafkaBoardFeed: Service {
     /// listed with their state, but a silent camera does not make the dashboard unready: it still shows the truth.
     public func readiness() -> ReadinessReport {
         var problems: [String] = []
-        switch consumer.brokerStatus {
-        case .reachable: break
-        case .unknown: problems.append("kafka: the first connection to the cluster is still being made")
-        case .unreachable(let reason): problems.append("kafka: no broker answers (\(reason))")
-        }
+        if let problem = consumer.brokerStatus.problem { problems.append("kafka: \(problem)") }
         switch consumer.assignedPartitions {
         case let count? where count > 0: break
         case nil, 0?:

@@ -53,28 +53,21 @@ final class ReplaySession: Sendable {
         logger: Logger
     ) throws(KafkaError) {
         let kafka = configuration.kafka
-        // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside
-        // the merge's `mergeCapacity`.
-        func open(_ topics: [String]) throws(KafkaError) -> KafkaConsumer {
-            var properties = KafkaConsumer.properties(
-                bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-replay", startAtNewest: false,
-                overrides: kafka.properties)
-            // Small fetches per partition (about a dozen previews) keep the partitions' batches short, so the merge
-            // by capture time has every partition's next messages at hand (a user's kafka.properties wins).
-            if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }
-            return try KafkaConsumer(
-                properties: properties, topics: topics, start: .time(fromMs, finishAtEnd: false), bufferCapacity: 32,
-                logger: logger)
-        }
         // The frames with the events and the alerts topics, as far as they exist (no stream has zones or lines, or
         // none has fired yet; no alerts process runs).
         let alertsTopic = configuration.alerts.topic
-        let optional = [[kafka.eventsTopic, alertsTopic], [alertsTopic], [kafka.eventsTopic]]
-        if let opened = optional.lazy.compactMap({ try? open([kafka.topic] + $0) }).first {
-            consumer = opened
-        } else {
-            consumer = try open([kafka.topic])
-        }
+        var properties = KafkaConsumer.properties(
+            bootstrapServers: kafka.bootstrapServers, groupID: "realtime-analytics-replay", startAtNewest: false,
+            overrides: kafka.properties)
+        // Small fetches per partition (about a dozen previews) keep the partitions' batches short, so the merge by
+        // capture time has every partition's next messages at hand (a user's kafka.properties wins).
+        if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }
+        // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside the
+        // merge's `mergeCapacity`.
+        consumer = try KafkaConsumer(
+            properties: properties, topics: [kafka.topic, kafka.eventsTopic, alertsTopic],
+            optionalTopics: [kafka.eventsTopic, alertsTopic], start: .time(fromMs, finishAtEnd: false),
+            bufferCapacity: 32, logger: logger)
         eventsTopic = kafka.eventsTopic
         self.alertsTopic = alertsTopic
         board = StreamBoard(

@@ -97,11 +97,7 @@ public final class PipelineReadiness: Sendable {
         }
         if let fleet { problems += fleet.problems }
         for sink in sinks {
-            switch sink.kafkaBrokerStatus {
-            case nil, .reachable?: break
-            case .unknown?: problems.append("kafka: the first connection to the cluster is still being made")
-            case .unreachable(let reason)?: problems.append("kafka: no broker answers (\(reason))")
-            }
+            if let problem = sink.kafkaBrokerStatus?.problem { problems.append("kafka: \(problem)") }
         }
         return ReadinessReport(
             problems: problems, streams: streams, fleet: fleet?.summary(runningStreams: readers.count))
