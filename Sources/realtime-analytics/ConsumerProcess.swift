@@ -44,7 +44,10 @@ enum ConsumerProcess {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                        // A reason to stop shuts the endpoint down gracefully, so the reason's line is the last.
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: endpoint),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
