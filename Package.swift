@@ -52,16 +52,19 @@ let package = Package(
         // MQTT deliveries of alerts through Eclipse Mosquitto's client library (Debian package).
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
+        // The process's one clock (system or manual) and its dedicated threads: how every module reads time, waits,
+        // and runs blocking C work off the cooperative pool.
+        .target(name: "RuntimeSupport"),
         // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
         // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
         .target(name: "Messages", dependencies: ["Tracking", "Zones"]),
         // The configuration file as a document (each section type reads itself, next to the code that uses it), the
         // sections every process reads (kafka, dashboard, streams: `ConsumerConfiguration`), and small shared
-        // utilities (clock, throttled logging).
+        // utilities (throttled logging).
         .target(
             name: "AnalyticsCore",
             dependencies: [
-                "Zones", .product(name: "Yams", package: "Yams"),
+                "Zones", "RuntimeSupport", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,7 +74,7 @@ let package = Package(
         .target(
             name: "VideoIngest",
             dependencies: [
-                "AnalyticsCore", "Messages", "VideoFrames", "CFFmpeg",
+                "RuntimeSupport", "AnalyticsCore", "Messages", "VideoFrames", "CFFmpeg",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -80,7 +83,7 @@ let package = Package(
         // Owning Swift types over librdkafka: producer with delivery accounting, consumer as an AsyncSequence.
         .target(
             name: "Kafka",
-            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "RuntimeSupport", .product(name: "Logging", package: "swift-log")],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", librdkafkaLibraries])]
         ),
         // Multi-object tracking: ByteTrack (linear assignment, Kalman filter) and MOTChallenge evaluation.
@@ -90,14 +93,15 @@ let package = Package(
         // Object detection: OpenVINO inference of YOLO models, pre-processing from I420 frames, box decoding, NMS.
         .target(
             name: "Detection",
-            dependencies: ["AnalyticsCore", "VideoFrames", "Tracking", "COpenVINO", "CFFmpeg"],
+            dependencies: ["AnalyticsCore", "RuntimeSupport", "VideoFrames", "Tracking", "COpenVINO", "CFFmpeg"],
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", openVINOLibraries])]
         ),
         // Scheduling of frames to workers, sinks, status, and the service that runs it all.
         .target(
             name: "Pipeline",
             dependencies: [
-                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Detection", "Tracking",
+                "RuntimeSupport", "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview",
+                "Detection", "Tracking",
                 "Zones",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -108,7 +112,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "AnalyticsCore", "ArchiveStore", "Messages", "Kafka", "Zones",
+                "RuntimeSupport", "AnalyticsCore", "ArchiveStore", "Messages", "Kafka", "Zones",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +129,7 @@ let package = Package(
         .target(
             name: "Archive",
             dependencies: [
-                "AnalyticsCore", "ArchiveStore", "Messages", "Kafka",
+                "RuntimeSupport", "AnalyticsCore", "ArchiveStore", "Messages", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,7 +143,7 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: [
-                "AnalyticsCore", "Alerting", "Messages", "Kafka", "CMosquitto",
+                "RuntimeSupport", "AnalyticsCore", "Alerting", "Messages", "Kafka", "CMosquitto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,7 +163,8 @@ let package = Package(
             name: "realtime-analytics",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline", "Kafka",
+                "RuntimeSupport", "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Detection", "Pipeline",
+                "Kafka",
                 "Dashboard", "Archive", "ArchiveStore", "Alerting", "Alerts",
                 "Tracking",
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -172,7 +177,7 @@ let package = Package(
             name: "realtime-analytics-dashboard",
             dependencies: [
                 "CommandLineSupport",
-                "AnalyticsCore", "ArchiveStore", "Messages", "Dashboard", "Kafka",
+                "RuntimeSupport", "AnalyticsCore", "ArchiveStore", "Messages", "Dashboard", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -184,7 +189,8 @@ let package = Package(
         .executableTarget(
             name: "realtime-analytics-bench",
             dependencies: [
-                "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview", "Pipeline", "Tracking",
+                "RuntimeSupport", "AnalyticsCore", "Messages", "VideoFrames", "VideoIngest", "Kafka", "Preview",
+                "Pipeline", "Tracking",
                 "Detection", "CRdKafka",
                 "CTurboJPEG",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -193,13 +199,15 @@ let package = Package(
         ),
 
         // Helpers the test targets share: locating sample media and the built executables, running processes.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["RuntimeSupport", "Kafka"], path: "Tests/TestSupport"),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "ArchiveStore", "AnalyticsCore", "Messages", "Kafka", "TestSupport"]),
+            dependencies: [
+                "Archive", "ArchiveStore", "AnalyticsCore", "RuntimeSupport", "Messages", "Kafka", "TestSupport",
+            ]),
         .testTarget(
             name: "AlertsTests",
-            dependencies: ["Alerts", "Alerting", "AnalyticsCore", "Messages", "Kafka", "TestSupport"]),
+            dependencies: ["Alerts", "Alerting", "AnalyticsCore", "RuntimeSupport", "Messages", "Kafka", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "AnalyticsCore", "Messages", "Zones"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(
@@ -210,7 +218,7 @@ let package = Package(
             dependencies: ["Messages", "VideoIngest", "VideoFrames", "AnalyticsCore", "TestSupport"]),
         .testTarget(
             name: "PreviewTests", dependencies: ["Messages", "Preview", "VideoFrames", "AnalyticsCore", "TestSupport"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "RuntimeSupport", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Messages", "Tracking", "AnalyticsCore", "TestSupport"]),
         .testTarget(name: "ZonesTests", dependencies: ["Zones", "Tracking"]),
         .testTarget(
@@ -219,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Messages", "AnalyticsCore", "TestSupport",
+                "Dashboard", "Messages", "AnalyticsCore", "RuntimeSupport", "Kafka", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]
@@ -228,7 +236,7 @@ let package = Package(
             name: "PipelineTests",
             dependencies: [
                 "Messages", "Pipeline", "Detection", "VideoFrames", "VideoIngest", "AnalyticsCore", "Kafka", "Zones",
-                "Tracking", "TestSupport",
+                "Tracking", "RuntimeSupport", "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,6 +5,7 @@ import Foundation
 import Kafka
 import Logging
 import Messages
+import RuntimeSupport
 import ServiceLifecycle
 import Synchronization
 

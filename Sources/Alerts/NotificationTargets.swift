@@ -8,6 +8,7 @@ import Logging
 import Messages
 import NIOCore
 import NIOHTTP1
+import RuntimeSupport
 import Synchronization
 
 /// Where one delivery sends notifications: one attempt per call; `DeliveryWorker` retries and dead-letters.

@@ -1,4 +1,5 @@
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// The one way the project logs a problem that may repeat on every frame or message: the first occurrence, then at

@@ -3,6 +3,7 @@ import ArchiveStore
 import Foundation
 import Kafka
 import Logging
+import RuntimeSupport
 import ServiceLifecycle
 
 /// `realtime-analytics archive`: reads every partition of the frames and events topics and writes them into the

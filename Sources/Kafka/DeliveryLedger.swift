@@ -32,7 +32,7 @@ public struct DeliveryCounters: Sendable, Equatable {
 /// The producer's counters and its current librdkafka client under one lock: a snapshot is always consistent, and
 /// a client is never replaced (after a fatal error) while a produce call is using it.
 final class DeliveryLedger: Sendable {
-    struct State: @unchecked Sendable {
+    struct State: Sendable {
         var counters = DeliveryCounters()
         /// nil once closed.
         var client: ProducerClient?

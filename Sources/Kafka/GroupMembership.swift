@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// A consumer-group member that reads nothing: Kafka's group protocol (membership, failure detection by session
@@ -12,8 +13,7 @@ import Synchronization
 /// With the eager protocol every rebalance revokes everything before assigning again; this member reports only the
 /// assignment that follows, so partitions it keeps are never reported lost. With the cooperative protocol, revoked
 /// partitions are reported before they are released.
-public final class GroupMembership: @unchecked Sendable {
-    // @unchecked: `handle` is immutable and librdkafka's consumer API is thread-safe; the rest is Sendable.
+public final class GroupMembership: Sendable {
 
     /// `partition.assignment.strategy`: cooperative-sticky moves only what must move (brokers that support
     /// incremental rebalancing); range and roundrobin are eager (every broker).
@@ -68,16 +68,17 @@ public final class GroupMembership: @unchecked Sendable {
         public var rebalances: Int
     }
 
-    private let handle: OpaquePointer
+    /// librdkafka's consumer API is thread-safe; the pointer is immutable and destroyed once, by `leave`.
+    nonisolated(unsafe) private let handle: OpaquePointer
     private let events: Events
-    private var pollLoop: PollLoop?
+    private let pollLoop = Mutex<PollLoop?>(nil)
     private let closing = Atomic<Bool>(false)
 
     /// Starts at once and returns; the topic, the subscription and the first assignment follow on the member's
     /// thread. `onAssignment` gets the whole set of owned partitions after each change, and the topic's partition
     /// count.
     public init(
-        settings: Settings, logger: Logger,
+        settings: Settings, logger: Logger, clock: ServiceClock = .system,
         onAssignment: @escaping @Sendable (_ owned: Set<Int32>, _ partitionCount: Int) -> Void
     ) throws(KafkaError) {
         var properties = KafkaProperties(settings.properties)
@@ -106,14 +107,23 @@ public final class GroupMembership: @unchecked Sendable {
         handle = try KafkaError.newClient(RD_KAFKA_CONSUMER, conf: conf, role: "fleet member")
         rd_kafka_poll_set_consumer(handle)
         let events = self.events
-        pollLoop = PollLoop(name: "fleet member", client: ClientHandle(pointer: handle)) { client in
-            guard events.isSubscribed || events.subscribe(client.pointer) else {
-                usleep(1_000_000)
-                return
+        let lastAttemptNs = Atomic<UInt64>(0)
+        let loop = PollLoop(name: "fleet member", client: ClientHandle(pointer: handle)) { client in
+            if !events.isSubscribed {
+                // Once a second while no broker answers (the poll below waits meanwhile).
+                let now = clock.uptimeNanoseconds
+                let last = lastAttemptNs.load(ordering: .relaxed)
+                if last == 0 || now &- last >= 1_000_000_000 {
+                    lastAttemptNs.store(now, ordering: .relaxed)
+                    _ = events.subscribe(client.pointer)
+                }
             }
-            guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
-            rd_kafka_message_destroy(message)  // Nothing is read from the assignment topic.
+            if let message = rd_kafka_consumer_poll(client.pointer, 100) {
+                rd_kafka_message_destroy(message)  // Nothing is read from the assignment topic.
+            }
+            return true
         }
+        pollLoop.withLock { $0 = loop }
     }
 
     deinit {
@@ -128,14 +138,14 @@ public final class GroupMembership: @unchecked Sendable {
     /// return at once.
     public func leave() {
         guard !closing.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        pollLoop?.stopAndWait()
+        pollLoop.withLock { $0 }?.stopAndWait()
         rd_kafka_consumer_close(handle)
         events.left()
         rd_kafka_destroy(handle)
     }
 
     /// The member's state, reached from librdkafka's callbacks through the opaque pointer.
-    final class Events: ClientEvents {
+    final class Events: ClientEvents, Sendable {
         let logger: Logger
         let settings: Settings
         let state: Mutex<Snapshot>

@@ -1,19 +1,19 @@
 import CRdKafka
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
-/// A librdkafka consumer-group member that owns its handle and polls on a thread of its own. Messages are read as
-/// an `AsyncSequence` (`messages`); `commit` stores offsets; `close` leaves the group and destroys the handle.
-public final class KafkaConsumer: @unchecked Sendable {
-    // @unchecked: `handle` is immutable and librdkafka's consumer API is thread-safe; the rest is Sendable.
-    private let handle: OpaquePointer
-    private let buffer: MessageBuffer
-    private var pollLoop: PollLoop?
+/// A librdkafka consumer that owns its handle and polls on a thread of its own. Messages are read as an
+/// `AsyncSequence` (`messages`, a `MessageChannel`); `close` leaves the group and destroys the handle.
+public final class KafkaConsumer: MessageSource {
+    /// librdkafka's consumer API is thread-safe; the pointer is immutable and destroyed once, by `close`.
+    nonisolated(unsafe) private let handle: OpaquePointer
+    private let channel: MessageChannel
     private let logger: Logger
     private let events: ConsumerEvents
-    private let closeLock = NSLock()
-    private var isClosed = false
+    /// open (with its poll loop) → closed: the one transition `close` makes.
+    private let pollLoop = Mutex<PollLoop?>(nil)
 
     /// Consumer properties suited to this product: a group, where a new group starts, and a receive limit large
     /// enough for previews (noida-db, the test broker, ignores fetch size limits, so the receive buffer must hold a
@@ -65,7 +65,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     public init(
         properties: KafkaProperties, topics: [String], optionalTopics: Set<String> = [], start: Start = .group,
         bufferCapacity: Int = 1024,
-        resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)? = nil, logger: Logger
+        resumeOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64]?)? = nil, clock: ServiceClock = .system,
+        logger: Logger
     )
         throws(KafkaError)
     {
@@ -80,8 +81,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             properties["enable.partition.eof"] = finishAtEnd ? "true" : "false"
         }
         self.logger = logger
-        buffer = MessageBuffer(capacity: bufferCapacity)
-        events = ConsumerEvents(logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092")
+        channel = MessageChannel(capacity: bufferCapacity)
+        events = ConsumerEvents(
+            logger: logger, bootstrapServers: properties["bootstrap.servers"] ?? "localhost:9092", clock: clock)
         let conf = try properties.makeConf()
         events.install(on: conf)
 
@@ -107,48 +109,47 @@ public final class KafkaConsumer: @unchecked Sendable {
                 break  // the poll thread assigns them (PartitionDiscovery)
             }
         } catch {
-            // Every stored property is set by now, so deinit runs (and would close the handle again).
-            isClosed = true
+            // Every stored property is set by now, so deinit runs: it finds no poll loop and leaves the handle.
             rd_kafka_destroy(handle)
             throw error
         }
         let ended = EndedPartitions()
         let toFinish = partitionsToFinish
-        let buffer = self.buffer
+        let channel = self.channel
         let logger = self.logger
         let events = self.events
         let discovery =
             start == .everyPartition
             ? PartitionDiscovery(
                 topics: topics, resumeOffsets: resumeOffsets ?? { _ in [:] },
-                fromBeginning: properties["auto.offset.reset"] != "latest", logger: logger) : nil
-        pollLoop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
-            guard !buffer.isFinished else {
-                usleep(50_000)
-                return
-            }
+                fromBeginning: properties["auto.offset.reset"] != "latest", clock: clock, logger: logger) : nil
+        let loop = PollLoop(name: "kafka consumer poll", client: ClientHandle(pointer: handle)) { client in
+            // A finished channel takes nothing more: the thread ends (close() then leaves and destroys).
+            guard !channel.isFinished else { return false }
             discovery?.assignNewPartitionsIfDue(client.pointer)
             events.countAssignmentIfDue(client.pointer)
-            guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return }
+            guard let message = rd_kafka_consumer_poll(client.pointer, 100) else { return true }
             defer { rd_kafka_message_destroy(message) }
             let error = message.pointee.err
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
                 events.receiving()
-                _ = buffer.push(KafkaConsumer.copy(message))
+                return channel.sendWaiting(KafkaConsumer.copy(message))
             } else if error == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                guard toFinish > 0 else { return }
+                guard toFinish > 0 else { return true }
                 let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
                 let done = ended.partitions.withLock {
                     $0.insert("\(topic)/\(message.pointee.partition)")
                     return $0.count >= toFinish
                 }
-                if done { buffer.finish() }
+                if done { channel.finish() }
             } else if rd_kafka_fatal_error(client.pointer, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
-                buffer.finish(throwing: KafkaError(error, context: "Kafka consumer failed"))
+                channel.finish(throwing: KafkaError(error, context: "Kafka consumer failed"))
             } else {
                 logger.warning("Kafka consumer: \(KafkaError.text(error))")
             }
+            return true
         }
+        pollLoop.withLock { $0 = loop }
     }
 
     deinit {
@@ -210,23 +211,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// The subscribed topics' messages, in order per partition. One reader at a time.
-    public var messages: Messages { Messages(buffer: buffer) }
+    public var messages: MessageChannel.Messages { channel.messages }
 
     /// The next message already fetched, without waiting (nil when none is): for a reader that merges partitions
     /// and wants every message at hand before it chooses. The same single reader as `messages`.
-    public func nextBuffered() -> KafkaMessage? { buffer.nextIfBuffered() }
-
-    public struct Messages: AsyncSequence, Sendable {
-        public typealias Element = KafkaMessage
-        let buffer: MessageBuffer
-
-        public struct AsyncIterator: AsyncIteratorProtocol {
-            let buffer: MessageBuffer
-            public mutating func next() async throws -> KafkaMessage? { try await buffer.next() }
-        }
-
-        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
-    }
+    public func nextBuffered() -> KafkaMessage? { channel.nextBuffered() }
 
     /// Whether a connection to a broker is up (from librdkafka's statistics, every second), for readiness checks;
     /// `.unknown` for a consumer positioned by time.
@@ -270,7 +259,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             if let again = rd_kafka_seek_partitions(handle, list, 0) { rd_kafka_error_destroy(again) }
         }
         // What was fetched before the seek and not read yet belongs to the old position.
-        buffer.discardWaiting()
+        channel.discardWaiting()
         return Int(list.pointee.cnt)
     }
 
@@ -282,20 +271,21 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Ends `messages` after what is buffered (a graceful stop: the reader writes what it has, then `close`).
     public func finishReading() {
-        buffer.finish()
+        channel.finish()
     }
 
     /// Leaves the group, ends `messages` and destroys the handle. Idempotent. Blocking (a group leave takes a
     /// moment): call off the cooperative pool.
     public func close() {
-        closeLock.lock()
-        defer { closeLock.unlock() }
-        guard !isClosed else { return }
-        isClosed = true
-        buffer.finish()
-        pollLoop?.stopAndWait()
-        rd_kafka_consumer_close(handle)
-        rd_kafka_destroy(handle)
+        // The lock is held to the end, so a second caller returns only once the handle is gone.
+        pollLoop.withLock { loop in
+            guard let running = loop else { return }
+            loop = nil
+            channel.finish()
+            running.stopAndWait()
+            rd_kafka_consumer_close(handle)
+            rd_kafka_destroy(handle)
+        }
     }
 
     /// Errors and logs of the consumer's handle (reached through the opaque pointer, no global state).
@@ -309,11 +299,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         /// Messages behind the partitions' ends at the last check (-1: not known yet).
         let lag = Atomic<Int>(-1)
         private let assignmentCheckedNs = Atomic<UInt64>(0)
+        private let clock: ServiceClock
 
         /// Counts the current assignment and the lag at most once a second. Call from the poll thread. The high
         /// watermarks are the ones the last fetches brought back (no request is made).
         func countAssignmentIfDue(_ client: OpaquePointer) {
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = clock.uptimeNanoseconds
             let last = assignmentCheckedNs.load(ordering: .relaxed)
             guard last == 0 || now &- last >= 1_000_000_000 else { return }
             assignmentCheckedNs.store(now, ordering: .relaxed)
@@ -335,7 +326,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             lag.store(behind, ordering: .relaxed)
         }
 
-        init(logger: Logger, bootstrapServers: String) {
+        init(logger: Logger, bootstrapServers: String, clock: ServiceClock) {
+            self.clock = clock
             self.logger = logger
             self.bootstrapServers = bootstrapServers
         }

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// What became of one `produce` call.
@@ -30,12 +31,14 @@ public final class KafkaProducer: Sendable {
     /// `onDelivered` runs on the poll thread for every acknowledged message with the `tag` it was produced with
     /// (e.g. its capture time, for an end-to-end latency histogram); keep it short.
     public init(
-        properties: KafkaProperties, logger: Logger, onDelivered: (@Sendable (_ tag: UInt64) -> Void)? = nil
+        properties: KafkaProperties, logger: Logger, onDelivered: (@Sendable (_ tag: UInt64) -> Void)? = nil,
+        clock: ServiceClock = .system
     ) throws(KafkaError) {
         self.properties = properties
         bootstrapServers = properties["bootstrap.servers"] ?? "localhost:9092"
         maximumMessageBytes = properties["message.max.bytes"].flatMap(Int.init) ?? 1_000_000
-        events = ProducerEvents(logger: logger, bootstrapServers: bootstrapServers, onDelivered: onDelivered)
+        events = ProducerEvents(
+            logger: logger, bootstrapServers: bootstrapServers, onDelivered: onDelivered, clock: clock)
         let client = try ProducerClient(properties: properties, events: events)
         events.ledger.withLock { $0.client = client }
         events.onFatalError.withLock { handler in
@@ -127,7 +130,7 @@ public final class KafkaProducer: Sendable {
     /// held. Runs on a thread of its own (the error arrives on the poll thread, which the old client must stop).
     private func replaceClientInBackground() {
         guard !recovering.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = Thread { [self] in
+        DedicatedThreads.process.start(named: "kafka producer recovery") { [self] in
             defer { recovering.store(false, ordering: .releasing) }
             let replacement: ProducerClient
             do {
@@ -148,8 +151,6 @@ public final class KafkaProducer: Sendable {
             old.shutDown(waitingAtMost: 0) { events.ledger.snapshot.inFlight }
             events.logger.info("Kafka: producer replaced after a fatal error; delivering again")
         }
-        thread.name = "kafka producer recovery"
-        thread.start()
     }
 
     private static func isFatal(_ client: ProducerClient) -> Bool {

@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// `KafkaConsumer.Start.everyPartition`: finds the topics' partitions (at start and every 5 s, so a topic created
@@ -12,6 +13,7 @@ final class PartitionDiscovery: Sendable {
     private let logger: Logger
     /// Where a partition without a stored offset starts: the beginning, or the end (`auto.offset.reset`).
     private let fromBeginning: Bool
+    private let clock: ServiceClock
     private let state = Mutex<
         (assigned: Set<TopicPartition>, lastCheckNs: UInt64?, startOffsets: [TopicPartition: Int64])
     >(
@@ -20,8 +22,9 @@ final class PartitionDiscovery: Sendable {
 
     init(
         topics: [String], resumeOffsets: @escaping @Sendable ([TopicPartition]) -> [TopicPartition: Int64]?,
-        fromBeginning: Bool, logger: Logger
+        fromBeginning: Bool, clock: ServiceClock, logger: Logger
     ) {
+        self.clock = clock
         self.topics = topics
         self.fromBeginning = fromBeginning
         self.resumeOffsets = resumeOffsets
@@ -29,7 +32,7 @@ final class PartitionDiscovery: Sendable {
     }
 
     func assignNewPartitionsIfDue(_ client: OpaquePointer) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.uptimeNanoseconds
         let (due, assigned) = state.withLock { state -> (Bool, Set<TopicPartition>) in
             if let last = state.lastCheckNs, now &- last < Self.intervalNs { return (false, []) }
             state.lastCheckNs = now

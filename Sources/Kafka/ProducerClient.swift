@@ -1,14 +1,18 @@
 import CRdKafka
 import Foundation
+import RuntimeSupport
 
 /// One librdkafka producer handle and its poll thread. The `KafkaProducer` replaces it after a fatal error (e.g. an
 /// idempotent producer whose broker lost its state), so the pipeline heals without a restart.
-final class ProducerClient {
-    let handle: OpaquePointer
+final class ProducerClient: Sendable {
+    /// librdkafka's producer API is thread-safe; the pointer is immutable and destroyed once, by deinit.
+    nonisolated(unsafe) let handle: OpaquePointer
     private let pollLoop: PollLoop
+    private let clock: ServiceClock
 
     /// Creates the handle from `properties`, with callbacks reaching `events` through the opaque pointer.
     init(properties: KafkaProperties, events: ProducerEvents) throws(KafkaError) {
+        clock = events.clock
         let conf = try properties.makeConf()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
         BrokerProbe.install(on: conf)
@@ -36,6 +40,7 @@ final class ProducerClient {
         self.handle = handle
         pollLoop = PollLoop(name: "kafka producer poll", client: ClientHandle(pointer: handle)) { client in
             rd_kafka_poll(client.pointer, 100)
+            return true
         }
     }
 
@@ -46,8 +51,8 @@ final class ProducerClient {
         pollLoop.stopAndWait()
         if rd_kafka_flush(handle, Int32(max(0, seconds) * 1000)) != RD_KAFKA_RESP_ERR_NO_ERROR {
             rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-            let deadline = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
-            while rd_kafka_outq_len(handle) > 0 && inFlight() > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
+            let deadline = clock.uptimeNanoseconds + 2_000_000_000
+            while rd_kafka_outq_len(handle) > 0 && inFlight() > 0 && clock.uptimeNanoseconds < deadline {
                 rd_kafka_poll(handle, 50)
             }
         }

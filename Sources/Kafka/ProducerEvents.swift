@@ -1,6 +1,7 @@
 import CRdKafka
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// The target of a producer's librdkafka callbacks (delivery reports, errors, logs), reached through the opaque
@@ -24,7 +25,13 @@ final class ProducerEvents: BrokerProbing, Sendable {
     /// Told each acknowledged message's tag (see `KafkaProducer.init`).
     private let onDelivered: (@Sendable (UInt64) -> Void)?
 
-    init(logger: Logger, bootstrapServers: String, onDelivered: (@Sendable (UInt64) -> Void)? = nil) {
+    let clock: ServiceClock
+
+    init(
+        logger: Logger, bootstrapServers: String, onDelivered: (@Sendable (UInt64) -> Void)? = nil,
+        clock: ServiceClock = .system
+    ) {
+        self.clock = clock
         self.logger = logger
         self.bootstrapServers = bootstrapServers
         self.onDelivered = onDelivered
@@ -46,7 +53,7 @@ final class ProducerEvents: BrokerProbing, Sendable {
     }
 
     private func logDeliveryFailure(_ error: rd_kafka_resp_err_t, topic: String) {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = clock.uptimeNanoseconds
         let suppressed: Int? = errorLog.withLock { log in
             var entry = log[error.rawValue] ?? (0, 0)
             defer { log[error.rawValue] = entry }

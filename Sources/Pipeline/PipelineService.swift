@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import ServiceLifecycle
 import Synchronization
 import VideoIngest
@@ -18,6 +19,7 @@ public struct PipelineService: Service {
     public let runID: String
     /// Told the readers and sinks when the service runs (for `/readyz`).
     private let readiness: PipelineReadiness?
+    private let clock: ServiceClock
 
     /// This process among the fleet's instances: host name (a Kubernetes pod's name) and process id.
     static var instanceName: String { "\(ProcessInfo.processInfo.hostName)/\(getpid())" }
@@ -29,11 +31,12 @@ public struct PipelineService: Service {
     public init(
         configuration: Configuration, sinks: [any ResultSink], logger: Logger,
         makeAnalyzer: @escaping @Sendable (Int) -> any FrameAnalyzer = { _ in NoDetectionAnalyzer() },
-        runID: String = RunID.make(), readiness: PipelineReadiness? = nil
+        runID: String? = nil, readiness: PipelineReadiness? = nil, clock: ServiceClock = .system
     ) {
         self.readiness = readiness
+        self.clock = clock
         self.configuration = configuration
-        self.runID = runID
+        self.runID = runID ?? RunID.make(startedAtMs: clock.wallMilliseconds)
         self.logger = logger
         self.sinks = sinks
         self.makeAnalyzer = makeAnalyzer
@@ -75,10 +78,9 @@ public struct PipelineService: Service {
         let fleet = configuration.fleet
         let roster = StreamRoster(
             configuration: configuration, scheduler: scheduler, logger: logger,
-            instance: fleet.enabled ? Self.instanceName : nil)
+            instance: fleet.enabled ? Self.instanceName : nil, clock: clock)
         let workerCount = AnalysisStage.workerCount(configuration)
         let workers = AnalysisWorkers(count: workerCount, scheduler: scheduler, sink: sink)
-        let workersDone = ThreadLatch(count: workerCount)
 
         logger.info(
             "pipeline starting",
@@ -91,7 +93,7 @@ public struct PipelineService: Service {
                     "\(configuration.kafka.enabled ? "\(configuration.kafka.bootstrapServers) topic \(configuration.kafka.topic)" : "off")",
                 "fleet": "\(fleet.enabled ? "group \(fleet.group) on \(fleet.assignmentTopic)" : "off")",
             ])
-        workers.start(makeAnalyzer: makeAnalyzer, onExit: { workersDone.arrive() })
+        let workerThreads = workers.start(makeAnalyzer: makeAnalyzer)
         // Fleet mode: the group's assignment starts and stops streams; otherwise every stream runs from the start.
         let member: FleetMember?
         if fleet.enabled {
@@ -107,57 +109,23 @@ public struct PipelineService: Service {
         }
         readiness?.attach(roster: roster, sinks: sink.sinks, fleet: member)
 
-        let status = Task {
-            await Self.reportStatus(
-                every: pipeline.statusIntervalSeconds, roster: roster, scheduler: scheduler, sink: sink, fleet: member)
-        }
-        defer { status.cancel() }
-        let metricsSampler = Task {
-            let metrics = PipelineMetrics(streamIDs: streams.map(\.id), sinks: sink.sinks)
-            while !Task.isCancelled {
-                metrics.sample(readers: roster.readers, scheduler: scheduler)
-                try? await Task.sleep(for: .seconds(1))
+        // The status line and the metrics sampler are children of this service: they end with it.
+        await withDiscardingTaskGroup { tickers in
+            tickers.addTask { [clock] in
+                await Self.reportStatus(
+                    every: pipeline.statusIntervalSeconds, roster: roster, scheduler: scheduler, sink: sink,
+                    fleet: member, clock: clock)
             }
-        }
-        defer { metricsSampler.cancel() }
-
-        let stoppedBySignal = SignalFlag()
-        if let member {
-            // Runs until stopped; leaving the group first hands this instance's streams to the others at once.
-            try? await gracefulShutdown()
-            stoppedBySignal.set()
-            logger.info("leaving the fleet")
-            if !(await runOnDedicatedThread(named: "fleet leave", atMost: 2, { member.leave() })) {
-                logger.warning("the group leave did not finish within 2 s (the broker may be stuck in a rebalance)")
+            tickers.addTask { [clock] in
+                let metrics = PipelineMetrics(streamIDs: streams.map(\.id), sinks: sink.sinks)
+                while !Task.isCancelled {
+                    metrics.sample(readers: roster.readers, scheduler: scheduler)
+                    try? await clock.sleep(for: .seconds(1))
+                }
             }
-            await runOnDedicatedThread(named: "stop streams") { roster.stopAll(waitingAtMost: 1) }
-        } else {
-            await withTaskCancellationOrGracefulShutdownHandler {
-                await roster.allEnded.wait()
-            } onCancelOrGracefulShutdown: {
-                stoppedBySignal.set()
-                for reader in roster.readers { reader?.stop() }
-            }
+            await stop(roster: roster, member: member, scheduler: scheduler, workers: workerThreads, sink: sink)
+            tickers.cancelAll()
         }
-
-        // Every reader has stopped (or every file ended). Finish the frames in hand, then flush the sinks.
-        let clock = ContinuousClock()
-        let started = clock.now
-        if stoppedBySignal.isSet {
-            logger.info("shutting down")
-            scheduler.stop()
-        } else {
-            logger.info("all sources ended; finishing")
-            scheduler.drainAndFinish()
-        }
-        if !(await workersDone.wait(atMost: stoppedBySignal.isSet ? 2 : 30)) {
-            logger.warning("analysis workers did not finish in time; exiting anyway")
-            scheduler.stop()
-        }
-        let elapsed = started.duration(to: clock.now)
-        let remaining = max(0.5, Self.shutdownBudgetSeconds - Double(elapsed.components.seconds))
-        await runOnDedicatedThread(named: "sink close") { sink.close(waitingAtMost: remaining) }
-        status.cancel()
         let totals = scheduler.counters().reduce(into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0))
         {
             $0.delivered += $1.delivered
@@ -182,6 +150,57 @@ public struct PipelineService: Service {
         logger.info("pipeline stopped", metadata: summary)
     }
 
+    /// Runs until a signal (or, without a fleet, until every file source has ended), then stops in order: the fleet
+    /// leave, the readers, the frames in hand, the workers, the sinks' flush, within `shutdownBudgetSeconds` when
+    /// stopped by a signal.
+    private func stop(
+        roster: StreamRoster, member: FleetMember?, scheduler: FrameScheduler, workers: [DedicatedThread],
+        sink: SinkFanout
+    ) async {
+        let stoppedBySignal: Bool
+        if let member {
+            // Runs until stopped; leaving the group first hands this instance's streams to the others at once.
+            try? await gracefulShutdown()
+            stoppedBySignal = true
+            logger.info("leaving the fleet")
+            let leave = DedicatedThreads.process.start(named: "fleet leave") { member.leave() }
+            if !(await leave.finished(within: .seconds(2), clock: clock)) {
+                logger.warning("the group leave did not finish within 2 s (the broker may be stuck in a rebalance)")
+            }
+            await runOnDedicatedThread(named: "stop streams") { roster.stopAll(waitingAtMost: 1) }
+        } else {
+            let signalled = SignalFlag()
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await roster.allEnded.wait()
+            } onCancelOrGracefulShutdown: {
+                signalled.set()
+                for reader in roster.readers { reader?.stop() }
+            }
+            stoppedBySignal = signalled.isSet
+        }
+
+        // Every reader has stopped (or every file ended). Finish the frames in hand, then flush the sinks.
+        let started = clock.now
+        if stoppedBySignal {
+            logger.info("shutting down")
+            scheduler.stop()
+        } else {
+            logger.info("all sources ended; finishing")
+            scheduler.drainAndFinish()
+        }
+        let workersLimit: Duration = stoppedBySignal ? .seconds(2) : .seconds(30)
+        for worker in workers {
+            let remaining = workersLimit - started.duration(to: clock.now)
+            if !(await worker.finished(within: max(.zero, remaining), clock: clock)) {
+                logger.warning("analysis workers did not finish in time; exiting anyway")
+                scheduler.stop()
+                break
+            }
+        }
+        let remaining = max(0.5, Self.shutdownBudgetSeconds - started.duration(to: clock.now).seconds)
+        await runOnDedicatedThread(named: "sink close") { sink.close(waitingAtMost: remaining) }
+    }
+
     // MARK: Status
 
     /// Per-stream figures between two counter snapshots taken `seconds` apart, for the streams running here.
@@ -203,18 +222,16 @@ public struct PipelineService: Service {
 
     private static func reportStatus(
         every interval: Double, roster: StreamRoster, scheduler: FrameScheduler, sink: SinkFanout,
-        fleet: FleetMember?
+        fleet: FleetMember?, clock: ServiceClock
     ) async {
         guard interval > 0 else { return }
         var previous = scheduler.counters()
-        let clock = ContinuousClock()
         var last = clock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
+            try? await clock.sleep(for: .seconds(interval))
             if Task.isCancelled { return }
             let now = clock.now
-            let elapsed = last.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = last.duration(to: now).seconds
             let counters = scheduler.counters()
             let statuses = statuses(
                 readers: roster.readers, counters: counters, previous: previous, seconds: seconds)

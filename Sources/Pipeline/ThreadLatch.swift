@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Lets async code wait for a number of threads to finish, without blocking the cooperative pool.
+/// Lets async code wait until a number of threads have arrived (e.g. every stream reader has ended), without blocking
+/// the cooperative pool.
 final class ThreadLatch: Sendable {
     private let state: Mutex<(remaining: Int, waiters: [CheckedContinuation<Void, Never>])>
 
@@ -33,30 +34,4 @@ final class ThreadLatch: Sendable {
             if ready { continuation.resume() }
         }
     }
-
-    /// Returns true when every thread arrived within `seconds` (used only while shutting down, so polling is fine).
-    func wait(atMost seconds: Double) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .seconds(seconds))
-        while !isOpen {
-            guard clock.now < deadline else { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
-    }
-}
-
-/// Runs a blocking call on a thread of its own and waits at most `seconds` for it; true when it finished. A call
-/// that overruns keeps its thread and is left behind (shutdown goes on without it).
-public func runOnDedicatedThread(
-    named name: String, atMost seconds: Double, _ body: @escaping @Sendable () -> Void
-) async -> Bool {
-    let done = ThreadLatch(count: 1)
-    let thread = Thread {
-        body()
-        done.arrive()
-    }
-    thread.name = name
-    thread.start()
-    return await done.wait(atMost: seconds)
 }

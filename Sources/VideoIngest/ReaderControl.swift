@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import RuntimeSupport
 import Synchronization
 
 /// Stop flag, interruptible sleep and I/O deadline of one reader thread.
@@ -46,7 +47,7 @@ public final class ReaderControl: Sendable {
     /// Sleeps up to `seconds`; returns false (early) when the reader is stopped meanwhile.
     func sleep(seconds: Double) -> Bool {
         guard seconds > 0 else { return !isStopped }
-        let until = Date(timeIntervalSinceNow: seconds)
+        let until = ServiceClock.conditionDeadline(afterSeconds: seconds)
         wakeUp.lock()
         defer { wakeUp.unlock() }
         while !isStopped {

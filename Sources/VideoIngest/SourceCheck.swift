@@ -1,6 +1,7 @@
 import AnalyticsCore
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 import VideoFrames
 
@@ -35,13 +36,13 @@ public enum SourceCheck {
             let stream = users[key]![0]
             let names = users[key]!.map(\.id)
             done.enter()
-            Thread {
+            DedicatedThreads.process.start(named: "source check") {
                 let outcome = firstFrame(stream, settings: settings, timeoutSeconds: timeoutSeconds, logger: logger)
                 results.withLock {
                     $0[key] = Outcome(source: key, streams: names, frameSize: outcome.size, error: outcome.error)
                 }
                 done.leave()
-            }.start()
+            }
         }
         done.wait()
         let all = results.withLock { $0 }
@@ -72,9 +73,10 @@ public enum SourceCheck {
         once.realtime = false
         let reader = StreamReader(stream: once, streamIndex: 0, settings: settings, delivery: first, logger: quiet)
         reader.start(onExit: { ended.store(true, ordering: .releasing) })
-        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
+        let clock = ServiceClock.system
+        let deadline = clock.now.advanced(by: .seconds(timeoutSeconds))
         // A first open that fails is the answer (the reader would retry with backoff).
-        while first.size.withLock({ $0 == nil }) && !ended.load(ordering: .acquiring) && Date() < deadline
+        while first.size.withLock({ $0 == nil }) && !ended.load(ordering: .acquiring) && clock.now < deadline
             && reader.health.state != .offline
         {
             Thread.sleep(forTimeInterval: 0.02)

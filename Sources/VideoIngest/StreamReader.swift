@@ -2,6 +2,7 @@ import AnalyticsCore
 import CFFmpeg
 import Foundation
 import Logging
+import RuntimeSupport
 import VideoFrames
 
 /// Reads one stream on a thread of its own: open, decode, pace, deliver (pictures as decoded: see `FramePixels`); reconnect with backoff when the
@@ -31,16 +32,14 @@ public final class StreamReader: Sendable {
     }
 
     /// Starts the reader thread; `onExit` runs on that thread when it ends.
-    public func start(onExit: @escaping @Sendable () -> Void = {}) {
-        let thread = Thread { [self] in
+    @discardableResult
+    public func start(onExit: @escaping @Sendable () -> Void = {}) -> DedicatedThread {
+        DedicatedThreads.process.start(named: "reader \(stream.id)", stackSize: 1 << 20) { [self] in
             FFmpegLog.enter(streamID: stream.id)
             run()
             FFmpegLog.leave()
             onExit()
         }
-        thread.name = "reader \(stream.id)"
-        thread.stackSize = 1 << 20
-        thread.start()
     }
 
     /// Asks the thread to stop; blocking FFmpeg calls are interrupted. Returns at once.

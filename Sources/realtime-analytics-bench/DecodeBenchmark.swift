@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import Logging
 import Messages
+import RuntimeSupport
 import Synchronization
 import VideoFrames
 import VideoIngest

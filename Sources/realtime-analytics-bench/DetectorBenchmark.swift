@@ -3,6 +3,7 @@ import ArgumentParser
 import Detection
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 import VideoFrames
 import VideoIngest
@@ -38,7 +39,7 @@ struct DetectorThroughput: ParsableCommand {
             for detector in detectors {
                 let handle = UncheckedDetector(detector: detector)
                 done.enter()
-                Thread {
+                DedicatedThreads.process.start(named: "detector benchmark") {
                     var frames = 0, found = 0
                     while MonotonicClock.nowNanoseconds() < deadline {
                         found = (try? handle.detector.detect(frame).count) ?? -1
@@ -47,7 +48,7 @@ struct DetectorThroughput: ParsableCommand {
                     total.withLock { $0 += frames }
                     boxes.withLock { $0 = found }
                     done.leave()
-                }.start()
+                }
             }
             done.wait()
             let elapsed = Double(MonotonicClock.nowNanoseconds() - started) / 1e9

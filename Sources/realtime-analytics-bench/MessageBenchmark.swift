@@ -6,6 +6,7 @@ import Logging
 import Messages
 import Pipeline
 import Preview
+import RuntimeSupport
 import VideoFrames
 import VideoIngest
 
@@ -133,14 +134,14 @@ struct Messages: ParsableCommand {
         // Warm up (topic creation, connection), not timed.
         sink.publish(result, frame: frame, withPreview: previews)
         _ = sink.producer.flush(waitingAtMost: 10)
-        let start = Date()
+        let start = ServiceClock.system.now
         for index in 0..<count {
             var copy = result
             copy.frameID = Int64(index + 1)
             sink.publish(copy, frame: frame, withPreview: previews)
         }
         _ = sink.producer.flush(waitingAtMost: 120)
-        let seconds = Date().timeIntervalSince(start)
+        let seconds = start.duration(to: ServiceClock.system.now).seconds
         let counters = sink.producer.counters
         sink.close(waitingAtMost: 5)
         return (Double(counters.delivered - 1) / seconds, counters)
@@ -160,7 +161,7 @@ struct Messages: ParsableCommand {
 
 /// Seconds `body` takes.
 func measure(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = MonotonicClock.nowNanoseconds()
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return Double(MonotonicClock.nowNanoseconds() - start) / 1e9
 }

@@ -1,6 +1,7 @@
 import CRdKafka
 import CTurboJPEG
 import Foundation
+import RuntimeSupport
 import VideoFrames
 
 /// The libraries on their own, for the benchmark's ratios: what a bare librdkafka producer and a bare TurboJPEG
@@ -36,7 +37,7 @@ enum RawBaselines {
         // Warm up: topic creation and connection, not timed.
         _ = produce()
         _ = rd_kafka_flush(producer, 10_000)
-        let start = Date()
+        let start = ServiceClock.system.now
         var sent = 0
         while sent < count {
             let result = produce()
@@ -52,7 +53,7 @@ enum RawBaselines {
         guard rd_kafka_flush(producer, 120_000) == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw ValidationErrorText("the broker did not acknowledge every message within 120 s")
         }
-        return Double(count) / Date().timeIntervalSince(start)
+        return Double(count) / start.duration(to: ServiceClock.system.now).seconds
     }
 
     /// Frames/s of TurboJPEG alone compressing `frame`'s I420 planes at `quality` (no scaling, drawing or base64).
@@ -68,7 +69,7 @@ enum RawBaselines {
         let lumaSize = frame.width * frame.height, chromaSize = (frame.width / 2) * (frame.height / 2)
         var planes: [UnsafePointer<UInt8>?] = [base, base + lumaSize, base + lumaSize + chromaSize]
         var strides: [Int32] = [width, width / 2, width / 2]
-        let start = Date()
+        let start = ServiceClock.system.now
         for _ in 0..<runs {
             var size = capacity
             guard
@@ -77,7 +78,7 @@ enum RawBaselines {
                     TJFLAG_NOREALLOC) == 0
             else { throw ValidationErrorText("tjCompressFromYUVPlanes failed") }
         }
-        return Double(runs) / Date().timeIntervalSince(start)
+        return Double(runs) / start.duration(to: ServiceClock.system.now).seconds
     }
 }
 

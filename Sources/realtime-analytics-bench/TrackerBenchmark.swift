@@ -1,6 +1,7 @@
 import AnalyticsCore
 import ArgumentParser
 import Foundation
+import RuntimeSupport
 import Tracking
 import VideoIngest
 

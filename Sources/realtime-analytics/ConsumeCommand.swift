@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import Logging
 import Messages
+import RuntimeSupport
 
 extension RealtimeAnalytics {
     /// Tails the topic and prints one compact line per message: a quick look at what the pipeline publishes. With
@@ -58,15 +59,14 @@ extension RealtimeAnalytics {
             let tail = try TopicTail.open(
                 options: options, name: "consume", groupID: groupID, fromBeginning: fromBeginning, seconds: seconds,
                 start: window?.start ?? .group, topic: \.topic)
-            let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
             var count = 0
             var invalid = 0
             var runs: [String: String] = [:]
-            for try await message in tail.consumer.messages {
-                if let stream, message.keyString != stream { continue }
+            try await tail.read { message in
+                if let stream, message.keyString != stream { return true }
                 do {
                     let decoded = try FrameMessageDecoder.decode(message.value)
-                    if let window, !window.contains(decoded.result.timestampMs) { continue }
+                    if let window, !window.contains(decoded.result.timestampMs) { return true }
                     if json {
                         FileHandle.standardOutput.write(
                             Data(previews ? message.value : Self.withoutPreview(message.value)) + Data([0x0A]))
@@ -81,10 +81,8 @@ extension RealtimeAnalytics {
                     )
                 }
                 count += 1
-                if let maxMessages, count >= maxMessages { break }
-                if let deadline, Date() >= deadline { break }
+                return maxMessages.map { count < $0 } ?? true
             }
-            await tail.close()
             FileHandle.standardError.write(Data("consume: \(count) messages, \(invalid) invalid\n".utf8))
         }
 
@@ -116,7 +114,7 @@ extension RealtimeAnalytics {
                 line += String(format: " preview %.1f KB", Double(jpeg.utf8.count) / 1024)
             }
             if result.timestampMs > 0 {
-                line += " latency \(Int64(Date().timeIntervalSince1970 * 1000) - result.timestampMs) ms"
+                line += " latency \(ServiceClock.system.wallMilliseconds - result.timestampMs) ms"
             }
             return line
         }

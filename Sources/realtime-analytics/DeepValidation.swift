@@ -3,6 +3,7 @@ import Detection
 import Foundation
 import Logging
 import Pipeline
+import RuntimeSupport
 import VideoIngest
 
 /// `validate --deep`: what only trying can tell. The model is compiled on the configured device and run once (its
@@ -17,7 +18,8 @@ enum DeepValidation {
         FFmpegLog.install(logger: quiet)
         var problems: [String] = []
         if configuration.model.path != nil {
-            let started = Date()
+            let clock = ServiceClock.system
+            let started = clock.now
             let outcome: Result<Void, any Error> = await runOnDedicatedThread(named: "validate model") {
                 Result { _ = try DetectorModel(configuration: configuration.model, workers: 1).makeDetector() }
             }
@@ -26,7 +28,7 @@ enum DeepValidation {
                 print(
                     String(
                         format: "  deep: model compiled on %@ and run once (%.1f s); outputs match %@",
-                        configuration.model.device, Date().timeIntervalSince(started),
+                        configuration.model.device, started.duration(to: clock.now).seconds,
                         configuration.model.format.rawValue))
             case .failure(let error):
                 problems.append("model: \(error)")

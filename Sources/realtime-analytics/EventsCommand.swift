@@ -54,25 +54,24 @@ extension RealtimeAnalytics {
                 start: window?.start ?? .group, topic: \.eventsTopic)
             var printed = 0
             var tally = EventTally()
-            for try await message in tail.consumer.messages {
+            try await tail.read { message in
                 if let window, let event = ZoneEventMessage.decode(message.value), !window.contains(event.timestamp_ms)
                 {
-                    continue
+                    return true
                 }
                 if counts {
                     guard let event = ZoneEventMessage.decode(message.value),
                         type.map({ event.event == $0 }) ?? true, stream.map({ event.stream == $0 }) ?? true
-                    else { continue }
+                    else { return true }
                     tally.add(event)
                     printed += 1
                 } else {
-                    guard let line = Self.describe(message.value, type: type, stream: stream) else { continue }
+                    guard let line = Self.describe(message.value, type: type, stream: stream) else { return true }
                     TopicTail.printLine(line)
                     printed += 1
                 }
-                if let maxEvents, printed >= maxEvents { break }
+                return maxEvents.map { printed < $0 } ?? true
             }
-            await tail.close()
             if counts {
                 for line in tally.lines { TopicTail.printLine(line) }
             }

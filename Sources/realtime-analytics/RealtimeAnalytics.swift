@@ -9,6 +9,7 @@ import Messages
 import Metrics
 import Pipeline
 import Prometheus
+import RuntimeSupport
 import ServiceLifecycle
 import VideoIngest
 

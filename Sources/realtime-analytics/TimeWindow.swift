@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Messages
+import RuntimeSupport
 
 /// The window `consume` and `events` read back from the topic: `--since` or `--from`, and optionally `--until`.
 /// Times are when a frame was captured or an event happened (the broker's index only positions the read).
@@ -47,7 +48,7 @@ struct TimeWindow {
             guard let seconds = CaptureTime.duration(since) else {
                 throw ValidationError("--since \(since) is not a duration; use e.g. 90s, 10m, 2h or 1d")
             }
-            start = Int64((Date().timeIntervalSince1970 - seconds) * 1000)
+            start = ServiceClock.system.wallMilliseconds - Int64(seconds * 1000)
         }
         if let from {
             guard let date = CaptureTime.instant(from) else {

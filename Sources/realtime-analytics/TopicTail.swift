@@ -3,13 +3,16 @@ import CommandLineSupport
 import Foundation
 import Kafka
 import Logging
+import RuntimeSupport
 
 /// What `consume` and `events` share: the consumers' part of the configuration, a consumer of one topic in a group of its own (so every
 /// run sees every message), an optional time limit, and a clean close.
 struct TopicTail {
     let configuration: ConsumerConfiguration
     let consumer: KafkaConsumer
-    private let timer: Task<Void, Never>
+    /// Reading ends this long after it starts (`--seconds`), even on a quiet topic.
+    private let seconds: Double?
+    private let clock = ServiceClock.system
 
     /// Loads `options.config` (a bad file exits 2 with its one-line errors) and subscribes to the topic `topic`
     /// picks from its `kafka:` section. `name` labels the logger, the group and the start line.
@@ -35,19 +38,26 @@ struct TopicTail {
             logger: Logger(label: "realtime-analytics-\(name)"))
         FileHandle.standardError.write(
             Data("\(name): \(topic(kafka)) on \(kafka.bootstrapServers) (Ctrl-C stops)\n".utf8))
-        let timer = Task {
-            if let seconds {
-                try? await Task.sleep(for: .seconds(seconds))
-                await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
-            }
-        }
-        return TopicTail(configuration: configuration, consumer: consumer, timer: timer)
+        return TopicTail(configuration: configuration, consumer: consumer, seconds: seconds)
     }
 
-    /// Leaves the group (blocking for a moment: off the cooperative pool).
-    func close() async {
-        timer.cancel()
-        await runOnDedicatedThread(named: "kafka consumer close") { [consumer] in consumer.close() }
+    /// Hands each message to `body` until it returns false, the time limit passes, or the consumer ends; then
+    /// leaves the group (blocking for a moment: off the cooperative pool).
+    func read(_ body: (KafkaMessage) throws -> Bool) async throws {
+        let consumer = self.consumer
+        try await withThrowingDiscardingTaskGroup { group in
+            if let seconds {
+                group.addTask { [clock] in
+                    try? await clock.sleep(for: .seconds(seconds))
+                    consumer.finishReading()
+                }
+            }
+            for try await message in consumer.messages {
+                if try !body(message) { break }
+            }
+            group.cancelAll()
+        }
+        await runOnDedicatedThread(named: "kafka consumer close") { consumer.close() }
     }
 
     /// One line straight to stdout (one write, no buffer): `consume | grep …` shows lines as they come.

@@ -68,7 +68,7 @@ struct RunIDTests {
             #expect(candidate.count == id.count && RunID.isNewer(candidate, than: id), "\(candidate) vs \(id)")
         }
         #expect(!RunID.isNewer(id, than: later[0]))
-        #expect(RunID.make(startedAt: start) != RunID.make(startedAt: start))
+        #expect(RunID.make(startedAtMs: 1_764_903_064_123) != RunID.make(startedAtMs: 1_764_903_064_123))
     }
 }
 
@@ -96,7 +96,7 @@ struct FrameMessageDecoderTests {
                 timestampMs: Int64.random(in: 0...4_000_000_000_000, using: &generator),
                 width: Int.random(in: 2...4096, using: &generator), height: Int.random(in: 2...4096, using: &generator),
                 tracks: tracks)
-            result.runID = iteration % 2 == 0 ? RunID.make() : nil
+            result.runID = iteration % 2 == 0 ? RunID.make(startedAtMs: 1_800_000_000_000) : nil
             let jpeg: [UInt8]? =
                 iteration % 3 == 0
                 ? (0..<Int.random(in: 0...50, using: &generator)).map { _ in

@@ -58,8 +58,7 @@ struct InProcessPipelineTests {
             detectFPS: [0, 0, 0], lanes: StreamLane.lanes(for: configuration, runID: "run-under-test"))
         let sink = CollectingSink()
         let workers = AnalysisWorkers(count: 2, scheduler: scheduler, sink: sink)
-        let exited = SharedCounter()
-        workers.start(makeAnalyzer: { _ in StampingAnalyzer() }, onExit: { exited.add() })
+        let threads = workers.start(makeAnalyzer: { _ in StampingAnalyzer() })
         let control = ReaderControl()
         // Lossless delivery, as for a file read as fast as possible: 10 frames per stream, 300 ms apart.
         let readers = SharedCounter()
@@ -74,7 +73,9 @@ struct InProcessPipelineTests {
         }
         #expect(ChildProcess.waitUntil(atMost: 10) { readers.current == 3 })
         scheduler.drainAndFinish()
-        #expect(ChildProcess.waitUntil(atMost: 10) { exited.current == 2 }, "workers did not finish after the drain")
+        #expect(
+            ChildProcess.waitUntil(atMost: 10) { threads.allSatisfy(\.isFinished) },
+            "workers did not finish after the drain")
         let published = sink.published.withLock { $0 }
         #expect(published.count == 30)
         #expect(scheduler.counters().map(\.completed) == [10, 10, 10])

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import Synchronization
 import Zones
 
@@ -18,6 +19,9 @@ public final class BoardPublisher: Sendable {
     private let outdatedCounter = Counter(label: "dashboard_outdated_messages_total")
     private let outdatedLog = LogThrottle(every: 10)
 
+    /// The dashboard's clock: the hub's.
+    public var clock: ServiceClock { hub.clock }
+
     public init(board: StreamBoard, hub: WebSocketHub, logger: Logger) {
         self.board = board
         self.hub = hub
@@ -26,13 +30,13 @@ public final class BoardPublisher: Sendable {
 
     /// One message as received; `origin` says where it came from in the log (e.g. "partition 0 offset 12").
     public func ingest(_ bytes: some Collection<UInt8>, origin: @autoclosure () -> String) {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock.wallMilliseconds
         handle(board.ingest(bytes, nowMs: now), origin: origin())
     }
 
     /// One typed message (the embedded pipeline's results: nothing to decode), and its zone and line events.
     public func ingest(_ message: DecodedFrameMessage, events: [ZoneEvent] = []) {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock.wallMilliseconds
         handle(board.ingest(message, nowMs: now), origin: "the pipeline")
         guard !events.isEmpty else { return }
         let result = message.result
@@ -85,7 +89,7 @@ public final class BoardPublisher: Sendable {
     /// Re-evaluates health and rates and pushes what changed plus the totals. Call about once a second.
     /// `sourceReasons`: why streams are down, where the sources are known (the embedded board).
     public func tick(sourceReasons: [String: String] = [:]) {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock.wallMilliseconds
         for view in board.refresh(nowMs: now, sourceReasons: sourceReasons) { hub.publish(view) }
         var totals = board.totals(nowMs: now)
         let feed = feedState.withLock { $0 }
@@ -106,7 +110,8 @@ public final class BoardPublisher: Sendable {
         every seconds: Double = 1, sourceReasons: @Sendable () -> [String: String] = { [:] }
     ) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(seconds))
+            try? await clock.sleep(for: .seconds(seconds))
+            if Task.isCancelled { return }
             tick(sourceReasons: sourceReasons())
         }
     }

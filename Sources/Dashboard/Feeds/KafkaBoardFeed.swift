@@ -4,14 +4,16 @@ import Kafka
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import ServiceLifecycle
 import Synchronization
 
 /// The dashboard process's input: a Kafka consumer-group member reading the analytics topic into the board.
 public struct KafkaBoardFeed: Service {
-    private let consumer: KafkaConsumer
+    private let consumer: any MessageSource
     private let publisher: BoardPublisher
     private let logger: Logger
+    private let clock: ServiceClock
     private let topic: String
     private let eventsTopic: String
     /// The alerts process's notifications (firing alerts on the tiles and in the alerts panel).
@@ -30,36 +32,38 @@ public struct KafkaBoardFeed: Service {
         let skippingTo = Atomic<Int64>(0)
     }
 
-    /// Set once the consumer has left its group.
-    private final class LeaveFlag: Sendable {
-        private let value = Atomic<Bool>(false)
-        func set() { value.store(true, ordering: .releasing) }
-        var isSet: Bool { value.load(ordering: .acquiring) }
-    }
     private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
 
     public init(configuration: ConsumerConfiguration, publisher: BoardPublisher, logger: Logger) throws(KafkaError) {
         let properties = KafkaConsumer.properties(
             bootstrapServers: configuration.kafka.bootstrapServers, groupID: configuration.dashboard.groupID,
             startAtNewest: configuration.dashboard.startAtNewest, overrides: configuration.kafka.properties)
-        consumer = try KafkaConsumer(
+        let consumer = try KafkaConsumer(
             properties: properties,
             topics: [configuration.kafka.topic, configuration.kafka.eventsTopic, configuration.alerts.topic],
-            logger: logger)
+            clock: publisher.clock, logger: logger)
+        self.init(configuration: configuration, consumer: consumer, publisher: publisher, logger: logger)
+    }
+
+    /// Reads `consumer` (the in-process tests give a scripted one) with the publisher's clock.
+    public init(
+        configuration: ConsumerConfiguration, consumer: any MessageSource, publisher: BoardPublisher, logger: Logger
+    ) {
+        self.consumer = consumer
         eventsTopic = configuration.kafka.eventsTopic
         alertsTopic = configuration.alerts.topic
         skipsBacklog = configuration.dashboard.startAtNewest
         self.publisher = publisher
         self.logger = logger
+        clock = publisher.clock
         topic = configuration.kafka.topic
     }
 
     /// Moves the consumer to the last few seconds of every partition (a blocking broker lookup: on a thread of its
     /// own), so the board shows what is current within a moment instead of replaying the backlog at its own pace.
-    private func skipBacklog(behindBy seconds: Int64, to timestampMs: Int64) {
+    private func skipBacklog(behindBy seconds: Int64, to timestampMs: Int64) async {
         let consumer = self.consumer, logger = self.logger, lag = consumer.lag, jumps = backlogJumps
-        jumps.skippingTo.store(timestampMs, ordering: .releasing)
-        Thread {
+        await runOnDedicatedThread(named: "dashboard backlog seek") {
             defer { jumps.skippingTo.store(0, ordering: .releasing) }
             do {
                 let moved = try consumer.seek(toTimestampMs: timestampMs)
@@ -69,7 +73,7 @@ public struct KafkaBoardFeed: Service {
             } catch {
                 logger.warning("dashboard: cannot skip the backlog: \(error); replaying it")
             }
-        }.start()
+        }
     }
 
     /// Ready when the cluster answers and the group gave this consumer partitions of the topic. The streams are
@@ -89,58 +93,57 @@ public struct KafkaBoardFeed: Service {
         return ReadinessReport(problems: problems, streams: streams)
     }
 
+    /// Reads until the group shuts down (or the consumer ends), with the board's ticker, the lag sampler and any
+    /// backlog skip as children; then leaves the group (at most 3 s: a process that exits first stays a member until
+    /// its session times out, and a dashboard restarted in the group would get no partitions until then).
     public func run() async throws {
         let consumer = self.consumer
-        let ticks = Task { await publisher.runTicks() }
-        defer { ticks.cancel() }
         let jumpCount = backlogJumps
-        let lagSampler = Task { [lagGauge, publisher] in
-            while !Task.isCancelled {
-                let lag = consumer.lag
-                if let lag { lagGauge.record(lag) }
-                publisher.recordFeed(lag: lag, jumps: jumpCount.count.load(ordering: .relaxed))
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-        defer { lagSampler.cancel() }
-        var backlog = BacklogPolicy()
-        let closed = LeaveFlag()
-        try await withTaskCancellationOrGracefulShutdownHandler {
-            for try await message in consumer.messages {
-                let origin = "\(message.topic) partition \(message.partition) offset \(message.offset)"
-                let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
-                if skipsBacklog, backlog.shouldSkip(messageTimestampMs: message.timestampMs, nowMs: nowMs),
-                    let stamped = message.timestampMs
-                {
-                    jumpCount.count.add(1, ordering: .relaxed)
-                    jumps.increment()
-                    skipBacklog(behindBy: (nowMs - stamped) / 1000, to: nowMs - 3000)
-                }
-                let skippingTo = jumpCount.skippingTo.load(ordering: .acquiring)
-                if skippingTo > 0, let stamped = message.timestampMs, stamped < skippingTo {
-                    passedOver.increment()
-                    continue
-                }
-                if message.topic == eventsTopic {
-                    publisher.ingestEvent(message.value, origin: origin)
-                } else if message.topic == alertsTopic {
-                    publisher.ingestAlert(message.value, origin: origin)
-                } else {
-                    publisher.ingest(message.value, origin: origin)
+        try await withThrowingDiscardingTaskGroup { children in
+            children.addTask { await publisher.runTicks() }
+            children.addTask { [lagGauge, publisher, clock] in
+                while !Task.isCancelled {
+                    let lag = consumer.lag
+                    if let lag { lagGauge.record(lag) }
+                    publisher.recordFeed(lag: lag, jumps: jumpCount.count.load(ordering: .relaxed))
+                    try? await clock.sleep(for: .seconds(1))
                 }
             }
-        } onCancelOrGracefulShutdown: {
-            // Leaving the group blocks for a moment: not on the cooperative pool.
-            Thread {
-                consumer.close()
-                closed.set()
-            }.start()
+            var backlog = BacklogPolicy()
+            try await withTaskCancellationOrGracefulShutdownHandler {
+                for try await message in consumer.messages {
+                    let origin = "\(message.topic) partition \(message.partition) offset \(message.offset)"
+                    let nowMs = clock.wallMilliseconds
+                    if skipsBacklog, backlog.shouldSkip(messageTimestampMs: message.timestampMs, nowMs: nowMs),
+                        let stamped = message.timestampMs
+                    {
+                        jumpCount.count.add(1, ordering: .relaxed)
+                        jumps.increment()
+                        // Set before the seek starts: what the loop reads meanwhile from before then is passed over.
+                        jumpCount.skippingTo.store(nowMs - 3000, ordering: .releasing)
+                        children.addTask { await skipBacklog(behindBy: (nowMs - stamped) / 1000, to: nowMs - 3000) }
+                    }
+                    let skippingTo = jumpCount.skippingTo.load(ordering: .acquiring)
+                    if skippingTo > 0, let stamped = message.timestampMs, stamped < skippingTo {
+                        passedOver.increment()
+                        continue
+                    }
+                    if message.topic == eventsTopic {
+                        publisher.ingestEvent(message.value, origin: origin)
+                    } else if message.topic == alertsTopic {
+                        publisher.ingestAlert(message.value, origin: origin)
+                    } else {
+                        publisher.ingest(message.value, origin: origin)
+                    }
+                }
+            } onCancelOrGracefulShutdown: {
+                consumer.finishReading()
+            }
+            children.cancelAll()
         }
-        // Wait (a little) for the leave: a process that exits first stays a member until its session times out,
-        // and a dashboard restarted in the group would get no partitions until then.
-        let deadline = ContinuousClock.now.advanced(by: .seconds(3))
-        while !closed.isSet && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        let leave = DedicatedThreads.process.start(named: "dashboard consumer close") { consumer.close() }
+        if !(await leave.finished(within: .seconds(3), clock: clock)) {
+            logger.warning("dashboard: leaving the consumer group took more than 3 s; exiting without waiting")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import RuntimeSupport
 import Synchronization
 
 /// Fans board updates out to every connected WebSocket client through each client's coalescing queue. Each update
@@ -11,8 +12,12 @@ public final class WebSocketHub: Sendable {
     /// Per client, at disconnect: how many of its updates were overwritten before it read them.
     private let clientCoalesced = Recorder(label: "dashboard_client_coalesced_updates", aggregate: true)
 
-    public init(board: StreamBoard) {
+    /// The dashboard's clock (the totals' rates and ages).
+    public let clock: ServiceClock
+
+    public init(board: StreamBoard, clock: ServiceClock = .system) {
         self.board = board
+        self.clock = clock
     }
 
     static func streamKey(_ id: String) -> String { "s:\(id)" }
@@ -39,7 +44,7 @@ public final class WebSocketHub: Sendable {
 
     /// Queues the board's current snapshot for `queue` (a new client, or one back from a replay).
     public func resend(to queue: ClientQueue) {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = clock.wallMilliseconds
         queue.put(key: Self.totalsKey, streamID: nil, payload: Self.encode(board.totals(nowMs: now)))
         let events = board.recentEvents(limit: Self.eventsShown)
         if !events.isEmpty {

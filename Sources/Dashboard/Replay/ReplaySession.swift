@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import Messages
+import RuntimeSupport
 import Synchronization
 
 /// One browser's look back: a consumer of its own positioned at a capture time by the broker's offsets-for-times
@@ -35,7 +36,7 @@ final class ReplaySession: Sendable {
     static let speeds: [Double] = [1, 4, 16]
 
     let fromMs: Int64
-    private let consumer: KafkaConsumer
+    private let consumer: any MessageSource
     /// Its zone and line events replay into the events panel, paced like the frames.
     private let eventsTopic: String
     /// Its notifications replay into the alerts panel and onto the tiles.
@@ -45,11 +46,12 @@ final class ReplaySession: Sendable {
     private let control: Mutex<Control>
     private let idleTimeoutMs: Int64
     private let logger: Logger
+    private let clock: ServiceClock
 
     /// Opens the consumer at `fromMs` on `configuration.kafka.topic`. Throws a one-line reason when it cannot.
-    init(
+    convenience init(
         configuration: ConsumerConfiguration, fromMs: Int64, speed: Double, queue: ClientQueue,
-        idleTimeoutSeconds: Double,
+        idleTimeoutSeconds: Double, clock: ServiceClock,
         logger: Logger
     ) throws(KafkaError) {
         let kafka = configuration.kafka
@@ -64,10 +66,24 @@ final class ReplaySession: Sendable {
         if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }
         // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside the
         // merge's `mergeCapacity`.
-        consumer = try KafkaConsumer(
+        let consumer = try KafkaConsumer(
             properties: properties, topics: [kafka.topic, kafka.eventsTopic, alertsTopic],
             optionalTopics: [kafka.eventsTopic, alertsTopic], start: .time(fromMs, finishAtEnd: false),
-            bufferCapacity: 32, logger: logger)
+            bufferCapacity: 32, clock: clock, logger: logger)
+        self.init(
+            configuration: configuration, consumer: consumer, fromMs: fromMs, speed: speed, queue: queue,
+            idleTimeoutSeconds: idleTimeoutSeconds, clock: clock, logger: logger)
+    }
+
+    /// Plays what `consumer` reads (positioned at `fromMs`; the in-process tests give a scripted one).
+    init(
+        configuration: ConsumerConfiguration, consumer: any MessageSource, fromMs: Int64, speed: Double,
+        queue: ClientQueue, idleTimeoutSeconds: Double, clock: ServiceClock, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.clock = clock
+        let kafka = configuration.kafka
+        let alertsTopic = configuration.alerts.topic
         eventsTopic = kafka.eventsTopic
         self.alertsTopic = alertsTopic
         board = StreamBoard(
@@ -78,23 +94,21 @@ final class ReplaySession: Sendable {
         self.queue = queue
         self.logger = logger
         idleTimeoutMs = Int64(idleTimeoutSeconds * 1000)
-        control = Mutex(Control(speed: speed, lastActivityMs: Self.wallMs()))
+        control = Mutex(Control(speed: speed, lastActivityMs: clock.wallMilliseconds))
     }
-
-    private static func wallMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     func play(speed: Double?) {
         control.withLock {
             $0.paused = false
             if let speed { $0.speed = speed }
-            $0.lastActivityMs = Self.wallMs()
+            $0.lastActivityMs = clock.wallMilliseconds
         }
     }
 
     func pause() {
         control.withLock {
             $0.paused = true
-            $0.lastActivityMs = Self.wallMs()
+            $0.lastActivityMs = clock.wallMilliseconds
         }
     }
 
@@ -103,7 +117,7 @@ final class ReplaySession: Sendable {
         control.withLock {
             $0.paused = true
             $0.steps += 1
-            $0.lastActivityMs = Self.wallMs()
+            $0.lastActivityMs = clock.wallMilliseconds
         }
     }
 
@@ -114,7 +128,7 @@ final class ReplaySession: Sendable {
             return !state.closed
         }
         guard wasOpen else { return }
-        Thread { [consumer] in consumer.close() }.start()
+        DedicatedThreads.process.start(named: "replay consumer close") { [consumer] in consumer.close() }
     }
 
     /// What a replay shows: a frame message, or a zone or line event (its bytes, as the board takes them).
@@ -130,7 +144,7 @@ final class ReplaySession: Sendable {
 
     /// Plays until closed, failed or idle; the topic's end just waits for more (it is live by then).
     func run() async {
-        var clock = ReplayClock(fromMs: fromMs, speed: control.withLock { $0.speed })
+        var replay = ReplayClock(fromMs: fromMs, speed: control.withLock { $0.speed })
         var messages = 0
         var lastStatusMs: Int64 = 0
         var iterator = consumer.messages.makeAsyncIterator()
@@ -141,7 +155,7 @@ final class ReplaySession: Sendable {
                 key: "replay", streamID: nil,
                 payload: WebSocketHub.encode(
                     Status(
-                        state: state, from_ms: fromMs, at_ms: clock.atMs, speed: speed, messages: messages,
+                        state: state, from_ms: fromMs, at_ms: replay.atMs, speed: speed, messages: messages,
                         reason: reason)))
         }
         func take(_ message: KafkaMessage) {
@@ -174,7 +188,7 @@ final class ReplaySession: Sendable {
                 }
                 // Wait until the replay clock reaches the earliest message (or a step shows it), looking again
                 // at least every 100 ms: control changes, and earlier messages from another partition, may come.
-                let now = Self.wallMs()
+                let now = clock.wallMilliseconds
                 // A step (asked while paused) shows exactly one message.
                 let (state, stepping) = control.withLock { state -> (Control, Bool) in
                     guard state.paused && state.steps > 0 else { return (state, false) }
@@ -183,23 +197,23 @@ final class ReplaySession: Sendable {
                 }
                 if state.closed { return send("ended", reason: "closed") }
                 if stepping {
-                    clock.jump(to: captured, wallMs: now)
+                    replay.jump(to: captured, wallMs: now)
                 } else if state.paused {
                     if now - state.lastActivityMs > idleTimeoutMs {
                         close()
                         return send("ended", reason: "paused for over \(idleTimeoutMs / 1000) s")
                     }
-                    clock.hold(wallMs: now)
+                    replay.hold(wallMs: now)
                     if now - lastStatusMs >= 250 {
                         lastStatusMs = now
                         send("paused")
                     }
-                    try await Task.sleep(for: .milliseconds(50))
+                    try await clock.sleep(for: .milliseconds(50))
                     continue playing
                 } else {
-                    clock.speed = state.speed
-                    if case .wait(let milliseconds) = clock.due(captured, wallMs: now) {
-                        try await Task.sleep(for: .milliseconds(milliseconds))
+                    replay.speed = state.speed
+                    if case .wait(let milliseconds) = replay.due(captured, wallMs: now) {
+                        try await clock.sleep(for: .milliseconds(milliseconds))
                         continue playing
                     }
                 }
@@ -219,7 +233,7 @@ final class ReplaySession: Sendable {
                     }
                     continue
                 }
-                if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: clock.atMs) {
+                if case .updated(let view, let thumbnail) = board.ingest(decoded, nowMs: replay.atMs) {
                     queue.putReplay(
                         key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view))
                     if let thumbnail {
@@ -228,17 +242,17 @@ final class ReplaySession: Sendable {
                             payload: WebSocketHub.encode(thumbnail))
                     }
                 }
-                let shownMs = Self.wallMs()
+                let shownMs = clock.wallMilliseconds
                 if shownMs - lastStatusMs >= 250 {
                     lastStatusMs = shownMs
-                    for view in board.refresh(nowMs: clock.atMs) {
+                    for view in board.refresh(nowMs: replay.atMs) {
                         queue.putReplay(
                             key: WebSocketHub.streamKey(view.id), streamID: view.id, payload: WebSocketHub.encode(view)
                         )
                     }
                     queue.putReplay(
                         key: WebSocketHub.totalsKey, streamID: nil,
-                        payload: WebSocketHub.encode(board.totals(nowMs: clock.atMs)))
+                        payload: WebSocketHub.encode(board.totals(nowMs: replay.atMs)))
                     send(control.withLock { $0.paused } ? "paused" : "playing")
                 }
             }

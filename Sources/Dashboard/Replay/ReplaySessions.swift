@@ -1,8 +1,10 @@
 import AnalyticsCore
 import Foundation
+import Kafka
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import Synchronization
 
 /// The dashboard's replay sessions: at most `dashboard.replay_max_sessions` at once (each holds a consumer, a board
@@ -14,10 +16,26 @@ public final class ReplaySessions: Sendable {
     private let active = Atomic<Int>(0)
     private let gauge = Gauge(label: "dashboard_replay_sessions")
     private let refused = Counter(label: "dashboard_replay_refused_total")
+    private let clock: ServiceClock
+    /// Opens a session's consumer (a `KafkaConsumer` at the time asked; the in-process tests script one).
+    private let openConsumer: @Sendable (_ fromMs: Int64) throws(KafkaError) -> (any MessageSource)?
 
-    public init(configuration: ConsumerConfiguration, logger: Logger) {
+    public init(configuration: ConsumerConfiguration, logger: Logger, clock: ServiceClock = .system) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
+        openConsumer = { _ in nil }
+    }
+
+    /// Sessions that read what `openConsumer` gives (the in-process tests' scripted consumers).
+    public init(
+        configuration: ConsumerConfiguration, logger: Logger, clock: ServiceClock,
+        openConsumer: @escaping @Sendable (_ fromMs: Int64) throws(KafkaError) -> any MessageSource
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        self.openConsumer = { fromMs throws(KafkaError) in try openConsumer(fromMs) }
     }
 
     public var count: Int { active.load(ordering: .relaxed) }
@@ -33,17 +51,29 @@ public final class ReplaySessions: Sendable {
     }
 
     /// One connection's replay: at most one session at a time, swapped or closed on request and closed when the
-    /// connection ends.
+    /// connection ends. The sessions play in `run()`, a child of the connection's task group.
     final class Connection: Sendable {
         private let sessions: ReplaySessions
         private let queue: ClientQueue
         private let hub: WebSocketHub
-        private let current = Mutex<(session: ReplaySession, task: Task<Void, Never>)?>(nil)
+        private let current = Mutex<ReplaySession?>(nil)
+        private let opened: AsyncStream<ReplaySession>
+        private let open: AsyncStream<ReplaySession>.Continuation
 
         init(sessions: ReplaySessions, queue: ClientQueue, hub: WebSocketHub) {
             self.sessions = sessions
             self.queue = queue
             self.hub = hub
+            // Unbounded is safe: a session is opened only after the one before it was closed, at most a few a second.
+            (opened, open) = AsyncStream.makeStream(of: ReplaySession.self)
+        }
+
+        /// Plays each session opened, one after the other (a new one closes the one before), until the connection
+        /// ends or the task is cancelled.
+        func run() async {
+            for await session in opened {
+                await session.run()
+            }
         }
 
         func handle(_ request: Request) {
@@ -51,7 +81,7 @@ public final class ReplaySessions: Sendable {
                 start(from: from, speed: request.speed ?? 1)
                 return
             }
-            let session = current.withLock { $0?.session }
+            let session = current.withLock { $0 }
             switch request.control {
             case "play": session?.play(speed: request.speed.flatMap(Self.speed))
             case "pause": session?.pause()
@@ -66,7 +96,7 @@ public final class ReplaySessions: Sendable {
 
         private func start(from text: String, speed: Double) {
             end()
-            let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+            let nowMs = sessions.clock.wallMilliseconds
             guard let fromMs = CaptureTime.milliseconds(text, nowMs: nowMs), fromMs < nowMs else {
                 return refuse("'\(text)' is not a past time; use e.g. 2026-12-04T02:13:00Z or 10m")
             }
@@ -81,19 +111,26 @@ public final class ReplaySessions: Sendable {
             }
             sessions.gauge.record(sessions.count)
             let session: ReplaySession
+            let configuration = sessions.configuration
+            let idle = configuration.dashboard.replayIdleTimeoutSeconds
             do {
-                session = try ReplaySession(
-                    configuration: sessions.configuration, fromMs: fromMs, speed: speed, queue: queue,
-                    idleTimeoutSeconds: sessions.configuration.dashboard.replayIdleTimeoutSeconds,
-                    logger: sessions.logger)
+                if let scripted = try sessions.openConsumer(fromMs) {
+                    session = ReplaySession(
+                        configuration: configuration, consumer: scripted, fromMs: fromMs, speed: speed, queue: queue,
+                        idleTimeoutSeconds: idle, clock: sessions.clock, logger: sessions.logger)
+                } else {
+                    session = try ReplaySession(
+                        configuration: configuration, fromMs: fromMs, speed: speed, queue: queue,
+                        idleTimeoutSeconds: idle, clock: sessions.clock, logger: sessions.logger)
+                }
             } catch {
                 finished()
                 return refuse("cannot read the topic back: \(error)")
             }
             queue.setReplaying(true)
             sessions.logger.info("replay session opened at \(text) (\(fromMs)), \(speed)x; \(sessions.count) open")
-            let task = Task { await session.run() }
-            current.withLock { $0 = (session, task) }
+            current.withLock { $0 = session }
+            open.yield(session)
         }
 
         private func refuse(_ reason: String) {
@@ -113,7 +150,7 @@ public final class ReplaySessions: Sendable {
         /// Closes the session, if any, without touching the queue's mode.
         private func end() {
             guard
-                let (session, task) = current.withLock({ state in
+                let session = current.withLock({ state in
                     defer { state = nil }
                     return state
                 })
@@ -121,7 +158,6 @@ public final class ReplaySessions: Sendable {
                 return
             }
             session.close()
-            task.cancel()
             finished()
         }
 
@@ -134,7 +170,10 @@ public final class ReplaySessions: Sendable {
             hub.resend(to: queue)
         }
 
-        /// The connection ended: frees the session's consumer.
-        func close() { end() }
+        /// The connection ended: frees the session's consumer and ends `run()`.
+        func close() {
+            end()
+            open.finish()
+        }
     }
 }

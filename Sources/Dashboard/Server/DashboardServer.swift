@@ -6,6 +6,7 @@ import HummingbirdWebSocket
 import Logging
 import Messages
 import Prometheus
+import RuntimeSupport
 
 /// The dashboard's HTTP and WebSocket server: the page, `/api/streams`, `/healthz` (liveness), `/readyz`
 /// (readiness: 200 or 503 with the reasons), `/metrics` and `/ws`.
@@ -42,6 +43,7 @@ public enum DashboardServer {
         let files = try StaticFiles.load()
         let board = publisher.board
         let hub = publisher.hub
+        let clock = publisher.clock
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(AccessTokenMiddleware(token: configuration.accessToken))
         router.middlewares.add(MetricsMiddleware())
@@ -54,14 +56,14 @@ public enum DashboardServer {
             }
         }
         router.get("/api/streams") { _, _ in
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = clock.wallMilliseconds
             let body = StreamsResponse(streams: board.snapshot().map(\.view), totals: board.totals(nowMs: now))
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: WebSocketHub.encode(body))))
         }
         router.get("/healthz") { _, _ in
-            let totals = board.totals(nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+            let totals = board.totals(nowMs: clock.wallMilliseconds)
             let body =
                 #"{"status":"ok","streams":\#(totals.streams),"online":\#(totals.online),"clients":\#(hub.clientCount)}"#
             return Response(
@@ -80,7 +82,9 @@ public enum DashboardServer {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: WebSocketHub.encode(EventsView(events: events)))))
         }
-        router.get("/api/history") { request, _ in try await HistoryEndpoint.response(request, reader: history) }
+        router.get("/api/history") { request, _ in
+            try await HistoryEndpoint.response(request, reader: history, nowMs: clock.wallMilliseconds)
+        }
         router.get("/metrics") { _, _ in MetricsEndpoint.response(registry) }
         router.get("/readyz") { _, _ in MetricsEndpoint.response(readiness()) }
         router.ws("/ws") { inbound, outbound, context in
@@ -95,6 +99,14 @@ public enum DashboardServer {
                 group.addTask {
                     while let batch = await client.queue.next() {
                         for payload in batch { try await outbound.write(.text(payload)) }
+                    }
+                }
+                // Replay: the connection's sessions, one after the other.
+                if let replaying {
+                    group.addTask {
+                        await replaying.run()
+                        // Ends only once the connection closed: wait for the other children to end it.
+                        try await Task.sleep(for: .seconds(Int64.max / 2))
                     }
                 }
                 // Reader: subscription changes, {"subscribe": ["cam-1", …]} or {"subscribe": null} for all;

@@ -16,7 +16,7 @@ enum HistoryEndpoint {
         var occupancy: [OccupancyLevel]
     }
 
-    static func response(_ request: Request, reader: ArchiveReader?) async throws -> Response {
+    static func response(_ request: Request, reader: ArchiveReader?, nowMs: Int64) async throws -> Response {
         guard let reader else {
             throw HTTPError(
                 .notFound,
@@ -24,7 +24,6 @@ enum HistoryEndpoint {
                     "no archive: set archive.url in the dashboard's configuration and run `realtime-analytics archive`")
         }
         let parameters = request.uri.queryParameters
-        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         guard let bucket = ReportBucket(rawValue: parameters["by"].map(String.init) ?? "hour") else {
             throw HTTPError(.badRequest, message: "by must be minute, hour or day")
         }

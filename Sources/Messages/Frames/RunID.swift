@@ -5,10 +5,12 @@ import Foundation
 /// part keeps two pipelines started in the same millisecond (two shards, a crash loop) apart. Track ids and frame
 /// ids are unique within (stream, run): a consumer that sees a new run for a stream knows the pipeline restarted.
 public enum RunID {
-    /// A new run id for a start at `date`.
-    public static func make(startedAt date: Date = Date()) -> String {
+    /// A new run id for a start at `startedAtMs` (ms since the epoch, from the process's clock).
+    public static func make(startedAtMs: Int64) -> String {
         var generator = SystemRandomNumberGenerator()
-        return make(startedAt: date, random: UInt32.random(in: .min ... .max, using: &generator))
+        return make(
+            startedAt: Date(timeIntervalSince1970: Double(startedAtMs) / 1000),
+            random: UInt32.random(in: .min ... .max, using: &generator))
     }
 
     /// The run id of a start at `date` with the given random part.

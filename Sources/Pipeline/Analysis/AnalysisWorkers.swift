@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import VideoFrames
 import VideoIngest
 
@@ -36,13 +37,12 @@ public final class AnalysisWorkers: Sendable {
         self.sink = sink
     }
 
-    /// Starts the threads; `makeAnalyzer` runs once on each worker thread; `onExit` runs as each thread ends.
+    /// Starts the threads (they end once the scheduler stops); `makeAnalyzer` runs once on each worker thread.
     public func start(
-        makeAnalyzer: @escaping @Sendable (_ worker: Int) -> any FrameAnalyzer,
-        onExit: @escaping @Sendable () -> Void
-    ) {
-        for worker in 0..<count {
-            let thread = Thread { [scheduler, sink] in
+        makeAnalyzer: @escaping @Sendable (_ worker: Int) -> any FrameAnalyzer
+    ) -> [DedicatedThread] {
+        (0..<count).map { worker in
+            DedicatedThreads.process.start(named: "analysis \(worker)") { [scheduler, sink] in
                 let analyzer = makeAnalyzer(worker)
                 // From capture to a worker taking the frame, and from capture to the result handed to the sinks.
                 let queueWait = Timer(label: "pipeline_frame_queue_wait_seconds")
@@ -68,10 +68,7 @@ public final class AnalysisWorkers: Sendable {
                         scheduler.complete(item)
                     }
                 }
-                onExit()
             }
-            thread.name = "analysis \(worker)"
-            thread.start()
         }
     }
 }

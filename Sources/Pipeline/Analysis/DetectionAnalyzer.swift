@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import Synchronization
 import Tracking
 import VideoFrames

@@ -1,5 +1,6 @@
 import AnalyticsCore
 import Foundation
+import RuntimeSupport
 import VideoFrames
 import VideoIngest
 
@@ -61,7 +62,7 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
         defer { condition.unlock() }
         while state.hasPending(frame.streamIndex) {
             if control.isStopped || state.stopping { return false }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+            _ = condition.wait(until: ServiceClock.conditionDeadline(afterSeconds: 0.1))
         }
         if control.isStopped || state.stopping { return false }
         _ = state.put(frame, nowNs: nowNs())
@@ -86,7 +87,7 @@ public final class FrameScheduler: FrameDelivery, @unchecked Sendable {
             case .waitForWork:
                 condition.wait()
             case .waitUntil(let due):
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(due - now) / 1e9))
+                _ = condition.wait(until: ServiceClock.conditionDeadline(afterSeconds: Double(due - now) / 1e9))
             }
         }
     }

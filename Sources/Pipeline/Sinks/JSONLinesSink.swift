@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Logging
 import Messages
+import RuntimeSupport
 import VideoFrames
 
 /// Writes each result as one JSON line to a file or stdout, from a writer thread of its own.
@@ -57,9 +58,7 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
         self.capacity = capacity
         self.logger = logger
         queue.reserveCapacity(capacity)
-        let thread = Thread { [self] in writeLoop() }
-        thread.name = "jsonl writer"
-        thread.start()
+        DedicatedThreads.process.start(named: "jsonl writer") { [self] in writeLoop() }
     }
 
     public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
@@ -81,7 +80,7 @@ public final class JSONLinesSink: ResultSink, @unchecked Sendable {
     }
 
     public func close(waitingAtMost seconds: Double) {
-        let deadline = Date(timeIntervalSinceNow: seconds)
+        let deadline = ServiceClock.conditionDeadline(afterSeconds: seconds)
         condition.lock()
         closing = true
         condition.broadcast()

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Messages
 import Metrics
+import RuntimeSupport
 import VideoFrames
 import VideoIngest
 
@@ -80,15 +81,13 @@ public final class KafkaSink: ResultSink {
     /// A missing topic on a cluster that does not auto-create topics would otherwise only show as timed-out
     /// messages 30 s later; ask once at start, off the frame path.
     private func checkTopicInBackground() {
-        let thread = Thread { [producer, topic, logger] in
+        DedicatedThreads.process.start(named: "kafka topic check") { [producer, topic, logger] in
             if producer.topicStatus(topic, waitingAtMost: 10) == .missing {
                 logger.error(
                     "Kafka topic '\(topic)' does not exist on \(producer.bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --bootstrap-server \(producer.bootstrapServers) --create --topic \(topic)) or change kafka.topic"
                 )
             }
         }
-        thread.name = "kafka topic check"
-        thread.start()
     }
 
     public var counters: SinkCounters {

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Logging
 import Messages
+import RuntimeSupport
 import Synchronization
 import VideoIngest
 
@@ -10,15 +11,18 @@ import VideoIngest
 /// when asked, and a reader; stopping one stops its reader, waits for the reader's thread, and drops its waiting
 /// frame, so no frame of a stopped stream is analysed afterwards (the one a worker may hold is still published).
 final class StreamRoster: Sendable {
-    private struct Running {
+    private final class Running: Sendable {
         let reader: StreamReader
-        let exited: ThreadLatch
+        /// Set once the reader's thread has started.
+        let thread = Mutex<DedicatedThread?>(nil)
+        init(reader: StreamReader) { self.reader = reader }
     }
 
     private let configuration: Configuration
     private let settings: IngestSettings
     private let scheduler: FrameScheduler
     private let logger: Logger
+    private let clock: ServiceClock
     /// Fleet mode: this instance's name, carried by every result of the streams it starts.
     private let instance: String?
     private let running: Mutex<[Running?]>
@@ -26,8 +30,12 @@ final class StreamRoster: Sendable {
     /// source has played to its end.
     let allEnded: ThreadLatch
 
-    init(configuration: Configuration, scheduler: FrameScheduler, logger: Logger, instance: String? = nil) {
+    init(
+        configuration: Configuration, scheduler: FrameScheduler, logger: Logger, instance: String? = nil,
+        clock: ServiceClock = .system
+    ) {
         self.configuration = configuration
+        self.clock = clock
         self.instance = instance
         settings = IngestSettings(configuration.pipeline)
         self.scheduler = scheduler
@@ -48,19 +56,18 @@ final class StreamRoster: Sendable {
                 guard entries[index] == nil else { return nil }
                 let entry = Running(
                     reader: StreamReader(
-                        stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger),
-                    exited: ThreadLatch(count: 1))
+                        stream: stream, streamIndex: index, settings: settings, delivery: scheduler, logger: logger))
                 entries[index] = entry
                 return entry
             }
             guard let started else { continue }
             scheduler.renew(
-                StreamLane(for: configuration, index: index, runID: runID ?? RunID.make(), instance: instance))
+                StreamLane(
+                    for: configuration, index: index, runID: runID ?? RunID.make(startedAtMs: clock.wallMilliseconds),
+                    instance: instance))
             let allEnded = self.allEnded
-            started.reader.start(onExit: {
-                started.exited.arrive()
-                allEnded.arrive()
-            })
+            let thread = started.reader.start(onExit: { allEnded.arrive() })
+            started.thread.withLock { $0 = thread }
         }
     }
 
@@ -75,10 +82,10 @@ final class StreamRoster: Sendable {
             }
         }
         for (_, entry) in stopping { entry.reader.stop() }
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadlineNs = clock.uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
         for (index, entry) in stopping {
-            while !entry.exited.isOpen && Date() < deadline { usleep(10_000) }
-            if !entry.exited.isOpen {
+            let remaining = Double(deadlineNs &- min(deadlineNs, clock.uptimeNanoseconds)) / 1e9
+            if entry.thread.withLock({ $0 })?.join(waitingAtMost: remaining) == false {
                 logger.warning("stream \(entry.reader.stream.id): its reader did not stop within \(seconds) s")
             }
             scheduler.discardWaiting(index)

@@ -2,6 +2,7 @@ import AnalyticsCore
 import CFFmpeg
 import Foundation
 import Logging
+import RuntimeSupport
 import Synchronization
 
 /// FFmpeg's own log lines (`[tcp @ 0x…] Connection to tcp://… failed`), which it would print straight to stderr,
