@@ -230,6 +230,7 @@ let package = Package(
                 "Dashboard", "Messages", "AnalyticsCore", "RuntimeSupport", "Kafka", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -48,9 +48,15 @@ public final class MessageChannel: Sendable {
             switch send(message) {
             case .accepted: return true
             case .finished: return false
-            case .full: _ = room.wait(timeout: .now() + .milliseconds(100))
+            case .full: _ = waitForRoom(waitingAtMost: 0.1)
             }
         }
+    }
+
+    /// Sender thread: waits until the buffer may have room (a message was read, or the channel ended) or `seconds`
+    /// pass; true when woken.
+    public func waitForRoom(waitingAtMost seconds: Double) -> Bool {
+        room.wait(timeout: .now() + max(0, seconds)) == .success
     }
 
     /// Ends `messages` (with an error, if given) after the buffered messages.

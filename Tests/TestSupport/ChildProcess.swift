@@ -21,6 +21,16 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdoutHandle
         process.standardError = stderrHandle
         process.standardInput = FileHandle.nullDevice
+        // A child inherits the spawning thread's signal mask, and the test runner's threads may have SIGTERM and
+        // SIGINT blocked: a child with them blocked (Python, mosquitto_sub, kcat, FFmpeg) sits out `stop()`'s SIGTERM
+        // until the SIGKILL 10 s later. Spawn with them unblocked.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        sigaddset(&unblocked, SIGTERM)
+        sigaddset(&unblocked, SIGINT)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
     }
 

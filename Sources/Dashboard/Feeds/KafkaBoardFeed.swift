@@ -26,10 +26,11 @@ public struct KafkaBoardFeed: Service {
 
     private final class JumpCount: Sendable {
         let count = Atomic<Int>(0)
-        /// While a skip's seek runs: the time it skips to (ms), else 0. The broker's offsets-for-times lookup takes
-        /// a moment (on Tansu long enough for a debug build to read 2,600 backlog messages), and what arrives
-        /// stamped before that time meanwhile is the backlog being skipped, not shown.
-        let skippingTo = Atomic<Int64>(0)
+        /// The time the last skip went to (ms), else 0. Anything stamped before it is the backlog being skipped and
+        /// is passed over: what was handed to the reader before the seek, and what arrives while it runs (the
+        /// broker's offsets-for-times lookup takes a moment; on Tansu long enough for a debug build to read 2,600
+        /// backlog messages).
+        let skippedBefore = Atomic<Int64>(0)
     }
 
     private let lagGauge = Gauge(label: "dashboard_consumer_lag_messages")
@@ -62,9 +63,8 @@ public struct KafkaBoardFeed: Service {
     /// Moves the consumer to the last few seconds of every partition (a blocking broker lookup: on a thread of its
     /// own), so the board shows what is current within a moment instead of replaying the backlog at its own pace.
     private func skipBacklog(behindBy seconds: Int64, to timestampMs: Int64) async {
-        let consumer = self.consumer, logger = self.logger, lag = consumer.lag, jumps = backlogJumps
+        let consumer = self.consumer, logger = self.logger, lag = consumer.lag
         await runOnDedicatedThread(named: "dashboard backlog seek") {
-            defer { jumps.skippingTo.store(0, ordering: .releasing) }
             do {
                 let moved = try consumer.seek(toTimestampMs: timestampMs)
                 logger.info(
@@ -119,12 +119,11 @@ public struct KafkaBoardFeed: Service {
                     {
                         jumpCount.count.add(1, ordering: .relaxed)
                         jumps.increment()
-                        // Set before the seek starts: what the loop reads meanwhile from before then is passed over.
-                        jumpCount.skippingTo.store(nowMs - 3000, ordering: .releasing)
+                        jumpCount.skippedBefore.store(nowMs - 3000, ordering: .releasing)
                         children.addTask { await skipBacklog(behindBy: (nowMs - stamped) / 1000, to: nowMs - 3000) }
                     }
-                    let skippingTo = jumpCount.skippingTo.load(ordering: .acquiring)
-                    if skippingTo > 0, let stamped = message.timestampMs, stamped < skippingTo {
+                    let skippedBefore = jumpCount.skippedBefore.load(ordering: .acquiring)
+                    if skippedBefore > 0, let stamped = message.timestampMs, stamped < skippedBefore {
                         passedOver.increment()
                         continue
                     }

@@ -121,6 +121,9 @@ final class ReplaySession: Sendable {
         }
     }
 
+    /// Fired by `close`: the connection's runner ends `run` at once (it may be waiting for the replay clock).
+    let closed = Signal()
+
     /// Ends the session and frees its consumer (blocking for a moment: off the cooperative pool).
     func close() {
         let wasOpen = control.withLock { state in
@@ -128,6 +131,7 @@ final class ReplaySession: Sendable {
             return !state.closed
         }
         guard wasOpen else { return }
+        closed.fire()
         DedicatedThreads.process.start(named: "replay consumer close") { [consumer] in consumer.close() }
     }
 

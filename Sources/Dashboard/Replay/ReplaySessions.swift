@@ -72,7 +72,13 @@ public final class ReplaySessions: Sendable {
         /// ends or the task is cancelled.
         func run() async {
             for await session in opened {
-                await session.run()
+                // A close (the client went live, asked for another time, or left) ends the session's run at once.
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await session.run() }
+                    group.addTask { await session.closed.wait() }
+                    await group.next()
+                    group.cancelAll()
+                }
             }
         }
 
