@@ -155,8 +155,10 @@ let package = Package(
         .target(
             name: "CommandLineSupport",
             dependencies: [
+                "RuntimeSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

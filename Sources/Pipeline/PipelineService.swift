@@ -26,6 +26,8 @@ public struct PipelineService: Service {
 
     /// Seconds the shutdown sequence may take in all; stays under the 5 s users are promised.
     static let shutdownBudgetSeconds = 4.0
+    /// The process's graceful shutdown at most: then its service group cancels what is left.
+    public static let shutdownGrace: Duration = .seconds(5)
 
     /// `sinks` are usually `makeSinks(configuration)`; the service closes them when it stops.
     public init(

@@ -11,7 +11,7 @@ public final class DedicatedThreads: Sendable {
     private struct State {
         var running: [UInt64: String] = [:]
         var nextID: UInt64 = 0
-        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var idleWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = Mutex(State())
 
@@ -35,7 +35,7 @@ public final class DedicatedThreads: Sendable {
                 state.running.removeValue(forKey: id)
                 guard state.running.isEmpty else { return [] }
                 defer { state.idleWaiters.removeAll() }
-                return state.idleWaiters
+                return Array(state.idleWaiters.values)
             }
             for waiter in waiters { waiter.resume() }
         }
@@ -56,15 +56,36 @@ public final class DedicatedThreads: Sendable {
     /// The names of the threads still running.
     public var running: [String] { state.withLock { $0.running.values.sorted() } }
 
-    /// Waits until no thread runs.
-    public func allFinished() async {
-        await withCheckedContinuation { continuation in
-            let idle = state.withLock { state in
-                if state.running.isEmpty { return true }
-                state.idleWaiters.append(continuation)
+    /// Whether every thread has ended within `limit` of `clock`'s time (e.g. at exit, after the service group);
+    /// `running` then names any that has not.
+    public func allFinished(within limit: Duration, clock: ServiceClock) async -> Bool {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        let now = self.state.withLock { state in
+                            if state.running.isEmpty || Task.isCancelled { return true }
+                            state.idleWaiters[id] = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                } onCancel: {
+                    self.state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
+                }
+                return self.running.isEmpty
+            }
+            group.addTask {
+                try? await clock.sleep(for: limit)
                 return false
             }
-            if idle { continuation.resume() }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || running.isEmpty
         }
     }
 }
@@ -94,8 +115,22 @@ public final class DedicatedThread: Sendable {
 
     public var isFinished: Bool { state.withLock { $0.done } }
 
-    /// Returns when the thread's body has returned, or when the waiting task is cancelled.
+    /// Returns when the thread's body has returned (whether or not the waiting task is cancelled: the work is
+    /// blocking and bounded, and its result is wanted).
     public func finished() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state in
+                if state.done { return true }
+                state.nextID += 1
+                state.waiters[state.nextID] = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Returns when the thread's body has returned, or when the waiting task is cancelled.
+    private func finishedOrCancelled() async {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -119,7 +154,7 @@ public final class DedicatedThread: Sendable {
     public func finished(within limit: Duration, clock: ServiceClock) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await self.finished()
+                await self.finishedOrCancelled()
                 return self.isFinished
             }
             group.addTask {

@@ -69,8 +69,7 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
         logger.info(
             "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))"
         )
-        let group = ServiceGroup(
-            configuration: .init(services: [feed, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // The feed leaves its group within 3 s of a SIGTERM; the server closes its connections.
+        try await ProcessLifecycle.run([.init(service: feed), .init(service: app)], grace: .seconds(5), logger: logger)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Dashboard
 import Foundation
 import Logging
@@ -41,18 +42,15 @@ enum ConsumerProcess {
         let endpoint = MetricsEndpoint.makeApplication(
             registry: registry, host: host, port: port, readiness: readiness, logger: logger)
         logger.info("\(section): metrics at http://\(host):\(port)/metrics")
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
+        do {
+            try await ProcessLifecycle.run(
+                [
                     .init(
                         service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                         // A reason to stop shuts the endpoint down gracefully, so the reason's line is the last.
                         failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: endpoint),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
+                ], grace: .seconds(10), logger: logger)
         } catch {
             let line: String
             if let reason = stopReason(error) {

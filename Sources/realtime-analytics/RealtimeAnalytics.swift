@@ -145,14 +145,11 @@ extension RealtimeAnalytics {
             let pipeline = PipelineService(
                 configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer,
                 readiness: readiness)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        // The pipeline returns by itself when every source has ended (files without loop).
-                        .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
-                    ] + services,
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            try await ProcessLifecycle.run(
+                [
+                    // The pipeline returns by itself when every source has ended (files without loop).
+                    .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
+                ] + services, grace: PipelineService.shutdownGrace, logger: logger)
         }
     }
 

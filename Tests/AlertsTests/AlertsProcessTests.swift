@@ -144,6 +144,7 @@ struct AlertsProcessTests {
         for process in [steadyAlerts, crashingAlerts!] {
             let stopped = process.stop(signal: SIGTERM, waitingAtMost: 15)
             #expect(stopped.status == 0, "SIGTERM: \(process.stderr.suffix(1500))")
+            #expect(process.stderr.contains("stopped: every thread has ended"), "\(process.stderr.suffix(800))")
         }
         usleep(500_000)
         _ = subscriber.stop()

@@ -88,6 +88,7 @@ struct ArchiveProcessTests {
             #expect(fetch("http://127.0.0.1:\(archivePorts[kind]!)/readyz").status == 200)
             let stopped = archives[kind]!.stop(signal: SIGTERM, waitingAtMost: 15)
             #expect(stopped.status == 0, "SIGTERM: \(archives[kind]!.stderr.suffix(1500))")
+            #expect(archives[kind]!.stderr.contains("stopped: every thread has ended"))
         }
 
         // report --since 1h --by hour --csv prints what the docs' SQL gives, on both databases.

@@ -131,7 +131,8 @@ struct DashboardProcessTests {
             metrics.status == "200" && metrics.body.contains("dashboard_messages_total"), "\(metrics.body.prefix(500))")
 
         let stop = dashboard.stop(signal: SIGTERM, waitingAtMost: 10)
-        #expect(stop.status == 0 && stop.seconds < 10, "\(dashboard.stderr.suffix(1000))")
+        #expect(stop.status == 0 && stop.seconds < 5, "\(dashboard.stderr.suffix(1000))")
+        #expect(dashboard.stderr.contains("stopped: every thread has ended"), "\(dashboard.stderr.suffix(1000))")
     }
 
     @Test(
