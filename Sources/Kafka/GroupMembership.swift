@@ -66,6 +66,13 @@ public final class GroupMembership: Sendable {
         public var owned: Set<Int32>
         /// Assignments received so far.
         public var rebalances: Int
+
+        public init(phase: Phase, partitionCount: Int?, owned: Set<Int32>, rebalances: Int) {
+            self.phase = phase
+            self.partitionCount = partitionCount
+            self.owned = owned
+            self.rebalances = rebalances
+        }
     }
 
     /// librdkafka's consumer API is thread-safe; the pointer is immutable and destroyed once, by `leave`.

@@ -7,7 +7,7 @@ import Testing
 /// receivers, checked by an independent computation from the topics (scripts/alerts-check.py).
 @Suite("Alerts processes", .serialized, .timeLimit(.minutes(10)))
 struct AlertsProcessTests {
-    static let runSeconds = 50.0
+    static let runSeconds = 42.0
     static let secret = "test-secret-\(UUID().uuidString.prefix(6))"
 
     static func rules(deliveries: String) -> String {

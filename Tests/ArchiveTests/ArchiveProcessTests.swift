@@ -9,7 +9,7 @@ import Testing
 @Suite("Archive processes", .serialized, .timeLimit(.minutes(10)))
 struct ArchiveProcessTests {
     /// How long the pipeline runs.
-    static let runSeconds = 60.0
+    static let runSeconds = 40.0
 
     @Test(
         "the 32-stream sample into SQLite and PostgreSQL, each archive SIGKILLed three times at random moments: crossings per minute and line, events, frames and the track rows equal the topics', key for key; report equals the docs' SQL; the History view draws the report's counts"

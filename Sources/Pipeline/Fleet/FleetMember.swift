@@ -35,15 +35,45 @@ public enum StreamPartitioning {
     }
 }
 
+/// What the fleet member needs of its consumer group: where membership stands, and a leave. `GroupMembership`
+/// (Kafka) is the real one; the in-process tests script the group's assignments.
+protocol FleetMembership: Sendable {
+    var snapshot: GroupMembership.Snapshot { get }
+    func leave()
+}
+
+extension GroupMembership: FleetMembership {}
+
 /// This instance's membership of the fleet (`fleet:`): the group's assignment decides which streams the roster
 /// runs. Lost streams are stopped before the group goes on (cooperative) or as the new assignment arrives (eager);
 /// gained streams start in a run of their own, so consumers reset them cleanly.
 final class FleetMember: Sendable {
-    private let membership: GroupMembership
+    private let membership: any FleetMembership
     private let streamIDs: [String]
     private let settings: FleetConfiguration
 
-    init(configuration: Configuration, roster: StreamRoster, logger: Logger) throws(KafkaError) {
+    /// Each assignment (the owned partitions, the topic's partition count) as the group gives it.
+    typealias OnAssignment = @Sendable (_ owned: Set<Int32>, _ partitionCount: Int) -> Void
+
+    convenience init(configuration: Configuration, roster: StreamRoster, logger: Logger) throws(KafkaError) {
+        let fleet = configuration.fleet
+        try self.init(configuration: configuration, roster: roster, logger: logger) { onAssignment throws(KafkaError) in
+            try GroupMembership(
+                settings: .init(
+                    bootstrapServers: configuration.kafka.bootstrapServers, group: fleet.group,
+                    topic: fleet.assignmentTopic, partitions: fleet.partitions,
+                    assignor: GroupMembership.Assignor(rawValue: fleet.assignor.rawValue) ?? .roundrobin,
+                    sessionTimeoutMs: fleet.sessionTimeoutMs,
+                    properties: configuration.kafka.properties.map { ($0.key, $0.value) }),
+                logger: logger, onAssignment: onAssignment)
+        }
+    }
+
+    /// Joins through `join`, which is given what to do with each assignment.
+    init(
+        configuration: Configuration, roster: StreamRoster, logger: Logger,
+        join: (@escaping OnAssignment) throws(KafkaError) -> any FleetMembership
+    ) throws(KafkaError) {
         let fleet = configuration.fleet
         settings = fleet
         let streamIDs = configuration.streams.map(\.id)
@@ -51,15 +81,7 @@ final class FleetMember: Sendable {
         let ownedStreams = Gauge(label: "pipeline_fleet_streams")
         let ownedPartitions = Gauge(label: "pipeline_fleet_partitions")
         let assignments = Counter(label: "pipeline_fleet_assignments_total")
-        membership = try GroupMembership(
-            settings: .init(
-                bootstrapServers: configuration.kafka.bootstrapServers, group: fleet.group,
-                topic: fleet.assignmentTopic, partitions: fleet.partitions,
-                assignor: GroupMembership.Assignor(rawValue: fleet.assignor.rawValue) ?? .roundrobin,
-                sessionTimeoutMs: fleet.sessionTimeoutMs,
-                properties: configuration.kafka.properties.map { ($0.key, $0.value) }),
-            logger: logger
-        ) { owned, partitionCount in
+        membership = try join { owned, partitionCount in
             let partitions = StreamPartitioning.partitions(of: streamIDs, partitions: partitionCount)
             let wanted = Set(streamIDs.indices.filter { owned.contains(partitions[$0]) })
             let (stopped, started) = roster.run(only: wanted)
