@@ -142,12 +142,7 @@ public struct PipelineService: Service {
             let counters = output.counters
             summary["\(output.name)"] =
                 "\(counters.accepted) produced = \(counters.written) written + \(counters.failed) failed + \(counters.dropped) dropped + \(counters.pending) pending"
-            if let previews = output.previewCounters, let delivery = output.kafkaDelivery {
-                let drops = delivery.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
-                summary["kafka_previews"] =
-                    "\(previews.attached) attached, \(previews.droppedQueueFull) dropped (queue full), \(previews.droppedTooLarge) dropped (too large), \(previews.renderFailed) render failures"
-                if !drops.isEmpty { summary["kafka_dropped"] = "\(drops.joined(separator: ", "))" }
-            }
+            summary.merge(output.summary) { _, sinks in sinks }
         }
         logger.info("pipeline stopped", metadata: summary)
     }

@@ -108,7 +108,7 @@ struct KafkaSinkTests {
         #expect(event["event"] as? String == "line_cross" && event["direction"] as? String == "left_to_right")
         #expect(event["run_id"] as? String == "run-1" && event["frame_id"] as? Int == 7)
         #expect(kafka.counters == SinkCounters(accepted: 2, written: 2))
-        #expect(kafka.previewCounters?.attached == 1)
+        #expect(kafka.previewCounters.attached == 1)
     }
 
     @Test(
@@ -123,7 +123,7 @@ struct KafkaSinkTests {
         kafka.publish(result(1), frame: shot(1), withPreview: true)
         #expect(previewsRefused.sent.count == 1)
         #expect(try FrameMessageDecoder.decode(previewsRefused.sent[0].value).frameJPEG == nil)
-        #expect(kafka.previewCounters?.droppedQueueFull == 1 && kafka.previewCounters?.attached == 0)
+        #expect(kafka.previewCounters.droppedQueueFull == 1 && kafka.previewCounters.attached == 0)
         #expect(kafka.counters == SinkCounters(accepted: 1, written: 1))
 
         // Refuse everything: dropped, by reason, and the accounting still adds up.

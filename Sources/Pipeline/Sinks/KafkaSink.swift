@@ -97,9 +97,34 @@ public final class KafkaSink: ResultSink {
             dropped: delivery.droppedTotal)
     }
 
-    public var kafkaDelivery: DeliveryCounters? { producer.counters }
-    public var previewCounters: MessageComposer.PreviewCounters? { composer.previewCounters }
-    public var kafkaBrokerStatus: BrokerProbe.Status? { producer.brokerStatus }
+    /// The producer's own accounting (queue, drops by reason).
+    public var kafkaDelivery: DeliveryCounters { producer.counters }
+    /// What became of the previews.
+    public var previewCounters: MessageComposer.PreviewCounters { composer.previewCounters }
+
+    public var problems: [String] { producer.brokerStatus.problem.map { ["kafka: \($0)"] } ?? [] }
+
+    public var summary: Logger.Metadata {
+        let previews = previewCounters
+        var entries: Logger.Metadata = [
+            "kafka_previews":
+                "\(previews.attached) attached, \(previews.droppedQueueFull) dropped (queue full), \(previews.droppedTooLarge) dropped (too large), \(previews.renderFailed) render failures"
+        ]
+        let drops = kafkaDelivery.dropped.map { "\($0.key.rawValue) \($0.value)" }.sorted()
+        if !drops.isEmpty { entries["kafka_dropped"] = "\(drops.joined(separator: ", "))" }
+        return entries
+    }
+
+    private let queueGauge = Gauge(label: "kafka_queue_messages")
+    private let droppedGauges = DropReason.allCases.map {
+        ($0, Gauge(label: "kafka_dropped_messages", dimensions: [("reason", $0.rawValue)]))
+    }
+
+    public func sampleMetrics() {
+        let delivery = kafkaDelivery
+        queueGauge.record(delivery.inFlight)
+        for (reason, gauge) in droppedGauges { gauge.record(delivery.dropped[reason] ?? 0) }
+    }
 
     public func publish(_ result: FrameResult, frame: Frame, withPreview: Bool) {
         composer.compose(result, frame: frame, withPreview: withPreview) { draft in

@@ -1,5 +1,5 @@
 import AnalyticsCore
-import Kafka
+import Logging
 import Messages
 import Synchronization
 import VideoFrames
@@ -18,18 +18,18 @@ public protocol ResultSink: Sendable {
     /// cooperative pool.
     func close(waitingAtMost seconds: Double)
     var counters: SinkCounters { get }
-    /// The Kafka producer's own accounting (queue, drops by reason), for a sink that produces to Kafka.
-    var kafkaDelivery: DeliveryCounters? { get }
-    /// What became of the previews, for a sink that attaches them.
-    var previewCounters: MessageComposer.PreviewCounters? { get }
-    /// Whether a Kafka sink's cluster answers (for `/readyz`); nil for other sinks.
-    var kafkaBrokerStatus: BrokerProbe.Status? { get }
+    /// Why the sink cannot deliver now, one line each (for `/readyz`, e.g. a Kafka cluster that does not answer).
+    var problems: [String] { get }
+    /// The sink's own entries of the pipeline's final summary line, beyond its counters.
+    var summary: Logger.Metadata { get }
+    /// Records the sink's own gauges (called about once a second with the pipeline's metrics).
+    func sampleMetrics()
 }
 
 extension ResultSink {
-    public var kafkaDelivery: DeliveryCounters? { nil }
-    public var previewCounters: MessageComposer.PreviewCounters? { nil }
-    public var kafkaBrokerStatus: BrokerProbe.Status? { nil }
+    public var problems: [String] { [] }
+    public var summary: Logger.Metadata { [:] }
+    public func sampleMetrics() {}
 }
 
 /// Outcome counts of one sink. `accepted = written + failed + dropped + pending` at every moment.

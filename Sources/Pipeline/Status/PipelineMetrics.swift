@@ -21,9 +21,6 @@ final class PipelineMetrics {
         let sink: any ResultSink
         /// Produced, written, failed, dropped, pending.
         let outcomes: [Gauge]
-        /// For a Kafka sink: its local queue and its drops by reason.
-        let kafkaQueue: Gauge?
-        let kafkaDropped: [(DropReason, Gauge)]
     }
 
     private let streams: [StreamHandles]
@@ -36,18 +33,11 @@ final class PipelineMetrics {
 
     init(streamIDs: [String], sinks: [any ResultSink]) {
         self.sinks = sinks.map { sink in
-            let isKafka = sink.kafkaDelivery != nil
-            return SinkHandles(
+            SinkHandles(
                 sink: sink,
                 outcomes: ["produced", "written", "failed", "dropped", "pending"].map { outcome in
                     Gauge(label: "pipeline_output_messages", dimensions: [("output", sink.name), ("outcome", outcome)])
-                },
-                kafkaQueue: isKafka ? Gauge(label: "kafka_queue_messages") : nil,
-                kafkaDropped: isKafka
-                    ? DropReason.allCases.map {
-                        ($0, Gauge(label: "kafka_dropped_messages", dimensions: [("reason", $0.rawValue)]))
-                    }
-                    : [])
+                })
         }
         streams = streamIDs.map { id in
             let dimensions = [("stream", id)]
@@ -97,10 +87,7 @@ final class PipelineMetrics {
             let counters = handles.sink.counters
             let values = [counters.accepted, counters.written, counters.failed, counters.dropped, counters.pending]
             for (gauge, value) in zip(handles.outcomes, values) { gauge.record(value) }
-            if let delivery = handles.sink.kafkaDelivery {
-                handles.kafkaQueue?.record(delivery.inFlight)
-                for (reason, gauge) in handles.kafkaDropped { gauge.record(delivery.dropped[reason] ?? 0) }
-            }
+            handles.sink.sampleMetrics()
         }
         residentBytes.record(Self.residentMemoryBytes())
     }

@@ -96,9 +96,7 @@ public final class PipelineReadiness: Sendable {
             }
         }
         if let fleet { problems += fleet.problems }
-        for sink in sinks {
-            if let problem = sink.kafkaBrokerStatus?.problem { problems.append("kafka: \(problem)") }
-        }
+        for sink in sinks { problems += sink.problems }
         return ReadinessReport(
             problems: problems, streams: streams, fleet: fleet?.summary(runningStreams: readers.count))
     }
