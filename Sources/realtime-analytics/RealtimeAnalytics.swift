@@ -142,14 +142,20 @@ extension RealtimeAnalytics {
                             readiness: { readiness.report() }, logger: logger)))
                 logger.info("metrics: http://\(configuration.metrics.host):\(configuration.metrics.port)/metrics")
             }
-            let pipeline = PipelineService(
-                configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer,
-                readiness: readiness)
+            let pipeline: PipelineService
+            do {
+                pipeline = try PipelineService(
+                    configuration: configuration, sinks: sinks, logger: logger, makeAnalyzer: analysis.makeAnalyzer,
+                    readiness: readiness)
+            } catch {
+                for sink in sinks { sink.close(waitingAtMost: 0) }
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            // The pipeline's services first: the group stops them last, in reverse (status, streams, analysis,
+            // sinks), once the endpoints are down.
             try await ProcessLifecycle.run(
-                [
-                    // The pipeline returns by itself when every source has ended (files without loop).
-                    .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)
-                ] + services, grace: PipelineService.shutdownGrace, logger: logger)
+                pipeline.services + services, grace: PipelineService.shutdownGrace, logger: logger)
         }
     }
 
