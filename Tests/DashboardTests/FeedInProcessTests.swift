@@ -87,10 +87,10 @@ struct FeedInProcessTests {
         bed.consumer.set(lag: 2400)
         try await bed.running {
             let backlog = Self.frames(fromMs: now - 60_000, untilMs: now - 3000)
-            let sent = await runOnDedicatedThread(named: "scripted broker") { [consumer = bed.consumer] in
+            // The feed may pass over the whole backlog before its seek lands: either way none of it is shown.
+            _ = await runOnDedicatedThread(named: "scripted broker") { [consumer = bed.consumer] in
                 consumer.sendUntilSought(backlog)
             }
-            #expect(sent < backlog.count, "the feed sought away before the whole backlog was sent")
             let current = await eventually {
                 let views = bed.views()
                 return Self.streams.allSatisfy { views[$0]?.timestamp_ms == now - 200 }
