@@ -79,16 +79,25 @@ public final class KafkaSink: ResultSink {
     }
 
     /// A missing topic on a cluster that does not auto-create topics would otherwise only show as timed-out
-    /// messages 30 s later; ask once at start, off the frame path.
+    /// messages 30 s later; ask at start, off the frame path, for up to 10 s in 1-s requests, so that a close ends the
+    /// check within a second (its thread is not left running at exit).
     private func checkTopicInBackground() {
-        DedicatedThreads.process.start(named: "kafka topic check") { [producer, topic, logger] in
-            if producer.topicStatus(topic, waitingAtMost: 10) == .missing {
-                logger.error(
-                    "Kafka topic '\(topic)' does not exist on \(producer.bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --bootstrap-server \(producer.bootstrapServers) --create --topic \(topic)) or change kafka.topic"
-                )
+        DedicatedThreads.process.start(named: "kafka topic check") { [producer, topic, logger, closing] in
+            for _ in 0..<10 where !closing.isFired {
+                switch producer.topicStatus(topic, waitingAtMost: 1) {
+                case .exists: return
+                case .missing:
+                    logger.error(
+                        "Kafka topic '\(topic)' does not exist on \(producer.bootstrapServers) and the cluster does not create topics automatically: create it (e.g. kafka-topics.sh --bootstrap-server \(producer.bootstrapServers) --create --topic \(topic)) or change kafka.topic"
+                    )
+                    return
+                case .unknown: continue  // no answer within the second: ask again
+                }
             }
         }
     }
+    /// Fired by `close`: the topic check stops asking.
+    private let closing = Signal()
 
     public var counters: SinkCounters {
         let delivery = producer.counters
@@ -184,6 +193,7 @@ public final class KafkaSink: ResultSink {
     }
 
     public func close(waitingAtMost seconds: Double) {
+        closing.fire()
         producer.close(waitingAtMost: seconds)
     }
 }
