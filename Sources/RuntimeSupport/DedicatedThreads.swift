@@ -8,12 +8,7 @@ public final class DedicatedThreads: Sendable {
     /// The process's threads.
     public static let process = DedicatedThreads()
 
-    private struct State {
-        var running: [UInt64: String] = [:]
-        var nextID: UInt64 = 0
-        var idleWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    }
-    private let state = Mutex(State())
+    private let registry = Mutex<(threads: [UInt64: DedicatedThread], nextID: UInt64)>(([:], 0))
 
     public init() {}
 
@@ -23,21 +18,15 @@ public final class DedicatedThreads: Sendable {
         named name: String, stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void
     ) -> DedicatedThread {
         let handle = DedicatedThread(name: name)
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            state.running[state.nextID] = name
-            return state.nextID
+        let id = registry.withLock { registry -> UInt64 in
+            registry.nextID += 1
+            registry.threads[registry.nextID] = handle
+            return registry.nextID
         }
         let thread = Thread { [self] in
             body()
+            _ = registry.withLock { $0.threads.removeValue(forKey: id) }
             handle.finish()
-            let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
-                state.running.removeValue(forKey: id)
-                guard state.running.isEmpty else { return [] }
-                defer { state.idleWaiters.removeAll() }
-                return Array(state.idleWaiters.values)
-            }
-            for waiter in waiters { waiter.resume() }
         }
         thread.name = name
         if let stackSize { thread.stackSize = stackSize }
@@ -54,130 +43,56 @@ public final class DedicatedThreads: Sendable {
     }
 
     /// The names of the threads still running.
-    public var running: [String] { state.withLock { $0.running.values.sorted() } }
+    public var running: [String] { registry.withLock { $0.threads.values.map(\.name).sorted() } }
 
-    /// Whether every thread has ended within `limit` of `clock`'s time (e.g. at exit, after the service group);
-    /// `running` then names any that has not.
+    /// Whether every thread running now has ended within `limit` of `clock`'s time (e.g. at exit, after the service
+    /// group); `running` then names any that has not.
     public func allFinished(within limit: Duration, clock: ServiceClock) async -> Bool {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
+        let threads = registry.withLock { Array($0.threads.values) }
+        let deadline = clock.now.advanced(by: limit)
+        for thread in threads where !(await thread.finished(within: clock.now.duration(to: deadline), clock: clock)) {
+            return false
         }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { continuation in
-                        let now = self.state.withLock { state in
-                            if state.running.isEmpty || Task.isCancelled { return true }
-                            state.idleWaiters[id] = continuation
-                            return false
-                        }
-                        if now { continuation.resume() }
-                    }
-                } onCancel: {
-                    self.state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
-                }
-                return self.running.isEmpty
-            }
-            group.addTask {
-                try? await clock.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || running.isEmpty
-        }
+        return true
     }
 }
 
 /// One thread started by `DedicatedThreads`: its end can be awaited (async code) or joined (another thread).
 public final class DedicatedThread: Sendable {
     public let name: String
-    private struct State {
-        var done = false
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextID: UInt64 = 0
-    }
-    private let state = Mutex(State())
-    private let ended = DispatchSemaphore(value: 0)
+    private let ended = Signal()
+    private let joined = DispatchSemaphore(value: 0)
 
     init(name: String) { self.name = name }
 
     fileprivate func finish() {
-        let waiters = state.withLock { state in
-            state.done = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        ended.signal()
-        for waiter in waiters { waiter.resume() }
+        ended.fire()
+        joined.signal()
     }
 
-    public var isFinished: Bool { state.withLock { $0.done } }
+    public var isFinished: Bool { ended.isFired }
 
     /// Returns when the thread's body has returned (whether or not the waiting task is cancelled: the work is
     /// blocking and bounded, and its result is wanted).
-    public func finished() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                if state.done { return true }
-                state.nextID += 1
-                state.waiters[state.nextID] = continuation
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
-
-    /// Returns when the thread's body has returned, or when the waiting task is cancelled.
-    private func finishedOrCancelled() async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state in
-                    if state.done || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
+    public func finished() async { await ended.waitIgnoringCancellation() }
 
     /// Whether the thread ended within `limit` of `clock`'s time. One that overruns keeps running, and stays listed
     /// in `DedicatedThreads.running` until it ends.
     public func finished(within limit: Duration, clock: ServiceClock) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.finishedOrCancelled()
-                return self.isFinished
-            }
-            group.addTask {
-                try? await clock.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || isFinished
-        }
+        await ended.wait(within: max(.zero, limit), clock: clock)
     }
 
     /// Blocks the calling thread (never a cooperative one) until the thread has ended.
     public func join() {
-        ended.wait()
-        ended.signal()  // later joins return at once
+        joined.wait()
+        joined.signal()  // later joins return at once
     }
 
     /// Blocks the calling thread (never a cooperative one) until the thread has ended or `seconds` have passed;
     /// true when it ended.
     public func join(waitingAtMost seconds: Double) -> Bool {
-        guard ended.wait(timeout: .now() + max(0, seconds)) == .success else { return false }
-        ended.signal()
+        guard joined.wait(timeout: .now() + max(0, seconds)) == .success else { return false }
+        joined.signal()
         return true
     }
 }

@@ -34,16 +34,46 @@ public final class Signal: Sendable {
             return state.nextID
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state in
-                    if state.fired || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
+            await suspend(id: id, cancellable: true)
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// Returns once the signal has fired, whether or not the waiting task is cancelled.
+    public func waitIgnoringCancellation() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await suspend(id: id, cancellable: false)
+    }
+
+    private func suspend(id: UInt64, cancellable: Bool) async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if state.fired || (cancellable && Task.isCancelled) { return true }
+                state.waiters[id] = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Whether it fires within `limit` of `clock`'s time (the waiting stops at the limit; the signal may fire later).
+    public func wait(within limit: Duration, clock: ServiceClock) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.wait()
+                return self.isFired
+            }
+            group.addTask {
+                try? await clock.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || isFired
         }
     }
 }

@@ -48,12 +48,10 @@ final class ReplaySession: Sendable {
     private let logger: Logger
     private let clock: ServiceClock
 
-    /// Opens the consumer at `fromMs` on `configuration.kafka.topic`. Throws a one-line reason when it cannot.
-    convenience init(
-        configuration: ConsumerConfiguration, fromMs: Int64, speed: Double, queue: ClientQueue,
-        idleTimeoutSeconds: Double, clock: ServiceClock,
-        logger: Logger
-    ) throws(KafkaError) {
+    /// A replay's consumer: the topics positioned at `fromMs`, no group. Throws a one-line reason when it cannot.
+    static func consumer(
+        configuration: ConsumerConfiguration, fromMs: Int64, clock: ServiceClock, logger: Logger
+    ) throws(KafkaError) -> KafkaConsumer {
         let kafka = configuration.kafka
         // The frames with the events and the alerts topics, as far as they exist (no stream has zones or lines, or
         // none has fired yet; no alerts process runs).
@@ -66,13 +64,10 @@ final class ReplaySession: Sendable {
         if properties["max.partition.fetch.bytes"] == nil { properties["max.partition.fetch.bytes"] = "262144" }
         // Small buffer: a paused session holds at most this many messages (previews included) in memory, beside the
         // merge's `mergeCapacity`.
-        let consumer = try KafkaConsumer(
+        return try KafkaConsumer(
             properties: properties, topics: [kafka.topic, kafka.eventsTopic, alertsTopic],
             optionalTopics: [kafka.eventsTopic, alertsTopic], start: .time(fromMs, finishAtEnd: false),
             bufferCapacity: 32, clock: clock, logger: logger)
-        self.init(
-            configuration: configuration, consumer: consumer, fromMs: fromMs, speed: speed, queue: queue,
-            idleTimeoutSeconds: idleTimeoutSeconds, clock: clock, logger: logger)
     }
 
     /// Plays what `consumer` reads (positioned at `fromMs`; the in-process tests give a scripted one).

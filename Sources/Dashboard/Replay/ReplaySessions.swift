@@ -17,14 +17,14 @@ public final class ReplaySessions: Sendable {
     private let gauge = Gauge(label: "dashboard_replay_sessions")
     private let refused = Counter(label: "dashboard_replay_refused_total")
     private let clock: ServiceClock
-    /// Opens a session's consumer (a `KafkaConsumer` at the time asked; the in-process tests script one).
-    private let openConsumer: @Sendable (_ fromMs: Int64) throws(KafkaError) -> (any MessageSource)?
+    /// Opens a session's consumer at the time asked.
+    private let openConsumer: @Sendable (_ fromMs: Int64) throws(KafkaError) -> any MessageSource
 
-    public init(configuration: ConsumerConfiguration, logger: Logger, clock: ServiceClock = .system) {
-        self.configuration = configuration
-        self.logger = logger
-        self.clock = clock
-        openConsumer = { _ in nil }
+    /// Sessions reading `configuration.kafka`'s topics back.
+    public convenience init(configuration: ConsumerConfiguration, logger: Logger, clock: ServiceClock = .system) {
+        self.init(configuration: configuration, logger: logger, clock: clock) { fromMs throws(KafkaError) in
+            try ReplaySession.consumer(configuration: configuration, fromMs: fromMs, clock: clock, logger: logger)
+        }
     }
 
     /// Sessions that read what `openConsumer` gives (the in-process tests' scripted consumers).
@@ -35,7 +35,7 @@ public final class ReplaySessions: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        self.openConsumer = { fromMs throws(KafkaError) in try openConsumer(fromMs) }
+        self.openConsumer = openConsumer
     }
 
     public var count: Int { active.load(ordering: .relaxed) }
@@ -120,15 +120,10 @@ public final class ReplaySessions: Sendable {
             let configuration = sessions.configuration
             let idle = configuration.dashboard.replayIdleTimeoutSeconds
             do {
-                if let scripted = try sessions.openConsumer(fromMs) {
-                    session = ReplaySession(
-                        configuration: configuration, consumer: scripted, fromMs: fromMs, speed: speed, queue: queue,
-                        idleTimeoutSeconds: idle, clock: sessions.clock, logger: sessions.logger)
-                } else {
-                    session = try ReplaySession(
-                        configuration: configuration, fromMs: fromMs, speed: speed, queue: queue,
-                        idleTimeoutSeconds: idle, clock: sessions.clock, logger: sessions.logger)
-                }
+                session = ReplaySession(
+                    configuration: configuration, consumer: try sessions.openConsumer(fromMs), fromMs: fromMs,
+                    speed: speed, queue: queue, idleTimeoutSeconds: idle, clock: sessions.clock,
+                    logger: sessions.logger)
             } catch {
                 finished()
                 return refuse("cannot read the topic back: \(error)")
