@@ -52,15 +52,14 @@ let package = Package(
         // MQTT deliveries of alerts through Eclipse Mosquitto's client library (Debian package).
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
-        // The process's one clock (system or manual) and its dedicated threads: how every module reads time, waits,
-        // and runs blocking C work off the cooperative pool.
-        .target(name: "RuntimeSupport"),
+        // The process's one clock (system or manual), its dedicated threads and its throttled logging: how every
+        // module reads time, waits, runs blocking C work off the cooperative pool, and logs a repeating problem.
+        .target(name: "RuntimeSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The wire format at the bottom of the graph: frame results, run identity, the JSON encoder and decoder of
         // frame and event messages, readiness reports. Producers and consumers share it and nothing else.
         .target(name: "Messages", dependencies: ["Tracking", "Zones"]),
         // The configuration file as a document (each section type reads itself, next to the code that uses it), the
-        // sections every process reads (kafka, dashboard, streams: `ConsumerConfiguration`), and small shared
-        // utilities (throttled logging).
+        // sections every process reads (kafka, dashboard, streams: `ConsumerConfiguration`).
         .target(
             name: "AnalyticsCore",
             dependencies: [
@@ -211,6 +210,7 @@ let package = Package(
             name: "AlertsTests",
             dependencies: ["Alerts", "Alerting", "AnalyticsCore", "RuntimeSupport", "Messages", "Kafka", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "AnalyticsCore", "Messages", "Zones"]),
+        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(
             name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),

@@ -3,6 +3,7 @@ import ArchiveStore
 import Kafka
 import Logging
 import Messages
+import RuntimeSupport
 
 /// What one write did, for the status line and the metrics.
 public struct ArchiveWriteSummary: Sendable {

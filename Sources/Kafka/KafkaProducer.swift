@@ -23,7 +23,8 @@ public enum ProduceOutcome: Sendable, Equatable {
 public final class KafkaProducer: Sendable {
     private let properties: KafkaProperties
     private let events: ProducerEvents
-    private let recovering = Atomic<Bool>(false)
+    /// After a replacement could not be built, the next attempt waits this long.
+    private static let replacementRetryNs: UInt64 = 5_000_000_000
     public let bootstrapServers: String
     /// librdkafka's `message.max.bytes` for this producer: larger messages are refused.
     public let maximumMessageBytes: Int
@@ -40,9 +41,9 @@ public final class KafkaProducer: Sendable {
         events = ProducerEvents(
             logger: logger, bootstrapServers: bootstrapServers, onDelivered: onDelivered, clock: clock)
         let client = try ProducerClient(properties: properties, events: events)
-        events.ledger.withLock { $0.client = client }
+        _ = events.state.withLock { $0.opened(client) }
         events.onFatalError.withLock { handler in
-            handler = { [weak self] in self?.replaceClientInBackground() }
+            handler = { [weak self] handle in self?.clientFailed(handle) }
         }
     }
 
@@ -54,7 +55,7 @@ public final class KafkaProducer: Sendable {
     public var brokerStatus: BrokerProbe.Status { events.brokerProbe.status }
 
     /// Every message's outcome so far (a consistent snapshot).
-    public var counters: DeliveryCounters { events.ledger.snapshot }
+    public var counters: DeliveryCounters { events.state.withLock { $0.counters } }
 
     /// Queues one message with `key` and up to two headers. Counts it as produced only when queued; the caller
     /// decides whether to retry (e.g. without its preview) or to give up with `recordDropped`.
@@ -64,9 +65,9 @@ public final class KafkaProducer: Sendable {
     ) -> ProduceOutcome {
         precondition(headers.count <= 2, "at most two headers")
         let header1 = headers.first, header2 = headers.count > 1 ? headers[1] : nil
-        var fatal = false
-        let outcome: ProduceOutcome = events.ledger.withLock { state in
-            // Counting inside the ledger's lock keeps `produced == delivered + failed + dropped + inFlight` exact in
+        var fatal: OpaquePointer?
+        let outcome: ProduceOutcome = events.state.withLock { state in
+            // Counting inside the state's lock keeps `produced == delivered + failed + dropped + inFlight` exact in
             // every snapshot; rd_kafka_produceva neither blocks nor calls back.
             guard let client = state.client else { return .failed("the producer is closed") }
             let error = topic.withCString { topicPointer in
@@ -83,78 +84,80 @@ public final class KafkaProducer: Sendable {
             }
             switch error {
             case RD_KAFKA_RESP_ERR_NO_ERROR:
-                state.counters.produced += 1
+                state.queued()
                 return .queued
             case RD_KAFKA_RESP_ERR__QUEUE_FULL:
                 return .queueFull
             case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
                 return .tooLarge
             case RD_KAFKA_RESP_ERR__FATAL:
-                fatal = true
+                fatal = client.handle
                 return .failed("the producer hit a fatal error and is being replaced")
             default:
                 return .failed(KafkaError.text(error))
             }
         }
-        if fatal { replaceClientInBackground() }
+        if let fatal { clientFailed(fatal) }
         return outcome
     }
 
     /// Counts a message the caller gave up on without queueing it.
     public func recordDropped(_ reason: DropReason) {
-        events.ledger.withLock { state in
-            state.counters.produced += 1
-            state.counters.dropped[reason, default: 0] += 1
-        }
+        events.state.withLock { $0.dropped(reason) }
     }
 
     /// Waits up to `seconds` for every queued message's delivery report. Returns true when nothing is left.
     /// Blocking: call off the cooperative pool.
     @discardableResult
     public func flush(waitingAtMost seconds: Double) -> Bool {
-        guard let client = events.ledger.withLock({ $0.client }) else { return true }
+        guard let client = events.state.withLock({ $0.client }) else { return true }
         return rd_kafka_flush(client.handle, Int32(max(0, seconds) * 1000)) == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
     /// Flushes for up to `seconds`, then purges what is left (each purged message is counted as failed), stops the
     /// poll thread and destroys the handle. Idempotent. Blocking: call off the cooperative pool.
     public func close(waitingAtMost seconds: Double) {
-        let client = events.ledger.withLock { state in
-            defer { state.client = nil }
-            return state.client
-        }
-        client?.shutDown(waitingAtMost: seconds) { events.ledger.snapshot.inFlight }
+        let client = events.state.withLock { $0.close() }
+        client?.shutDown(waitingAtMost: seconds) { counters.inFlight }
     }
 
-    /// After a fatal error the librdkafka handle accepts nothing more: swap in a new one and fail what the old one
-    /// held. Runs on a thread of its own (the error arrives on the poll thread, which the old client must stop).
-    private func replaceClientInBackground() {
-        guard !recovering.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        DedicatedThreads.process.start(named: "kafka producer recovery") { [self] in
-            defer { recovering.store(false, ordering: .releasing) }
-            let replacement: ProducerClient
-            do {
-                replacement = try ProducerClient(properties: properties, events: events)
-            } catch {
-                events.logger.error("Kafka: cannot replace the failed producer: \(error)")
-                return
-            }
-            let old: ProducerClient? = events.ledger.withLock { state in
-                guard let current = state.client, Self.isFatal(current) else { return nil }
-                state.client = replacement
-                return current
-            }
-            guard let old else {
-                replacement.shutDown(waitingAtMost: 0) { 0 }
-                return
-            }
-            old.shutDown(waitingAtMost: 0) { events.ledger.snapshot.inFlight }
+    /// After a fatal error the librdkafka handle accepts nothing more: the state machine decides whether to replace
+    /// it (once, and only the current client), and the replacement is built on a thread of its own (the error
+    /// arrives on the poll thread, which the failed client must stop).
+    /// Fabricates a fatal error in the current client (librdkafka's test hook), as an idempotent producer meets when
+    /// its broker lost its state; for tests of the recovery. False when closed.
+    func injectFatalError(_ reason: String) -> Bool {
+        guard let client = events.state.withLock({ $0.client }) else { return false }
+        return rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, reason)
+            == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    private func clientFailed(_ handle: OpaquePointer) {
+        let now = events.clock.uptimeNanoseconds
+        let action = events.state.withLock { $0.fatalError(reportedBy: { $0.handle == handle }, nowNs: now) }
+        guard case .replace = action else { return }
+        DedicatedThreads.process.start(named: "kafka producer recovery") { [self] in replaceFailedClient() }
+    }
+
+    private func replaceFailedClient() {
+        let replacement: ProducerClient
+        do {
+            replacement = try ProducerClient(properties: properties, events: events)
+        } catch {
+            let now = events.clock.uptimeNanoseconds
+            events.state.withLock { $0.replacementFailed(nowNs: now, retryAfterNs: Self.replacementRetryNs) }
+            events.logger.error(
+                "Kafka: cannot replace the failed producer: \(error); its messages count as failed, next attempt in 5 s"
+            )
+            return
+        }
+        switch events.state.withLock({ $0.replacementBuilt(replacement) }) {
+        case .retire(let failed):
+            failed.shutDown(waitingAtMost: 0) { counters.inFlight }
             events.logger.info("Kafka: producer replaced after a fatal error; delivering again")
+        case .discard:
+            replacement.shutDown(waitingAtMost: 0) { 0 }
         }
-    }
-
-    private static func isFatal(_ client: ProducerClient) -> Bool {
-        rd_kafka_fatal_error(client.handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR
     }
 }
 
@@ -183,7 +186,7 @@ extension KafkaProducer {
     /// `seconds`: call off the cooperative pool. Holding `client` keeps its handle alive even if the producer is
     /// closed meanwhile.
     public func topicStatus(_ topic: String, waitingAtMost seconds: Double) -> TopicStatus {
-        guard let client = events.ledger.withLock({ $0.client }) else { return .unknown("the producer is closed") }
+        guard let client = events.state.withLock({ $0.client }) else { return .unknown("the producer is closed") }
         let handle = client.handle
         guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
             return .unknown("cannot create a topic handle")

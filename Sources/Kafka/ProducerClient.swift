@@ -14,27 +14,11 @@ final class ProducerClient: Sendable {
     init(properties: KafkaProperties, events: ProducerEvents) throws(KafkaError) {
         clock = events.clock
         let conf = try properties.makeConf()
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(events).toOpaque())
+        events.install(on: conf)
         BrokerProbe.install(on: conf)
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().deliveryReport(message)
-        }
-        rd_kafka_conf_set_error_cb(conf) { client, code, reason, opaque in
-            guard let opaque else { return }
-            var text = reason.map { String(cString: $0) } ?? ""
-            if code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let client {
-                var buffer = [CChar](repeating: 0, count: 512)
-                _ = rd_kafka_fatal_error(client, &buffer, buffer.count)
-                text = KafkaError.text(of: buffer)
-            }
-            Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().clientError(code, reason: text)
-        }
-        rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
-            guard let client, let opaque = rd_kafka_opaque(client) else { return }
-            Unmanaged<ProducerEvents>.fromOpaque(opaque).takeUnretainedValue().log(
-                level: level, facility: facility.map { String(cString: $0) } ?? "",
-                message: message.map { String(cString: $0) } ?? "")
         }
         let handle = try KafkaError.newClient(RD_KAFKA_PRODUCER, conf: conf, role: "producer")
         self.handle = handle

@@ -1,8 +1,10 @@
 import Foundation
-import Kafka
 import Logging
+import Synchronization
 import TestSupport
 import Testing
+
+@testable import Kafka
 
 /// The librdkafka wrappers against a real broker process on 127.0.0.1.
 @Suite("Kafka producer and consumer", .serialized, .timeLimit(.minutes(3)))
@@ -88,6 +90,62 @@ struct KafkaClientTests {
         }
         #expect(messages.allSatisfy { $0.header("content-type") == Array("application/json".utf8) })
         #expect(messages.allSatisfy { $0.header("schema-version") == Array("1".utf8) })
+    }
+
+    @Test(
+        "a fatal error replaces the producer's client once: the messages it held count as failed, later ones are delivered, nothing is uncounted"
+    )
+    func fatalErrorRecovery() async throws {
+        let (address, broker) = try KafkaBroker.addressForTest(.noida)
+        defer { _ = broker }
+        let topic = KafkaBroker.uniqueTopic("fatal")
+        let recorder = LineRecorder()
+        let logger = recorder.logger
+        let producer = try KafkaProducer(
+            properties: KafkaProperties([
+                // 50 ms: the first messages are still queued when the fatal error comes.
+                ("bootstrap.servers", address), ("linger.ms", "50"), ("enable.idempotence", "true"),
+            ]),
+            logger: logger)
+        func send(_ range: Range<Int>) -> [ProduceOutcome] {
+            range.map { index in
+                Array("{\"n\":\(index)}".utf8).withUnsafeBytes {
+                    producer.produce(topic: topic, key: "k", value: $0)
+                }
+            }
+        }
+        // The fatal error comes while the first 50 may still be queued or in flight.
+        #expect(send(0..<50).allSatisfy { $0 == .queued })
+        #expect(producer.injectFatalError("test: broker lost the producer's state"))
+        // Until the replacement is in place, produce calls are refused (the caller counts them as dropped).
+        let replaced = ChildProcess.waitUntil(atMost: 10) {
+            recorder.count(containing: "producer replaced after a fatal error") == 1
+        }
+        #expect(replaced, "\(recorder.lines.withLock { $0 })")
+        #expect(producer.injectFatalError("test: a second one"), "the replacement is a working client of its own")
+        #expect(
+            ChildProcess.waitUntil(atMost: 10) {
+                recorder.count(containing: "producer replaced after a fatal error") == 2
+            })
+        #expect(send(50..<100).allSatisfy { $0 == .queued })
+        #expect(producer.flush(waitingAtMost: 15))
+        producer.close(waitingAtMost: 5)
+        let counters = producer.counters
+        #expect(
+            counters.produced == 100 && counters.delivered + counters.failed == 100 && counters.delivered >= 50
+                && counters.inFlight == 0, "\(counters)")
+        #expect(
+            recorder.count(containing: "fatal error: test_fatal_error: test:") == 2,
+            "one error line per fatal error: \(recorder.lines.withLock { $0 })")
+        // What was acknowledged is on the topic: the 50 sent after the recovery.
+        let messages = try await read(try consumer(address, topic: topic), count: counters.delivered, seconds: 30)
+        let numbers = Set(messages.map { String(decoding: $0.value, as: UTF8.self) })
+        #expect(
+            (50..<100).allSatisfy { numbers.contains("{\"n\":\($0)}") },
+            "every message after the recovery: \(messages.count) read")
+        print(
+            "fault: two fabricated fatal errors (rd_kafka_test_fatal_error); held: each replaced once, \(counters.delivered) delivered + \(counters.failed) failed of \(counters.produced), \(messages.count) on the topic"
+        )
     }
 
     @Test(
@@ -239,4 +297,28 @@ struct KafkaClientTests {
         }
         relaxed.close(waitingAtMost: 1)
     }
+}
+
+/// Keeps every line logged through its logger.
+private final class LineRecorder: Sendable {
+    let lines = Mutex<[String]>([])
+
+    struct Handler: LogHandler {
+        let recorder: LineRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            recorder.lines.withLock { $0.append("\(event.level) \(event.message)") }
+        }
+    }
+
+    var logger: Logger { Logger(label: "test") { _ in Handler(recorder: self) } }
+
+    func count(containing text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
 }

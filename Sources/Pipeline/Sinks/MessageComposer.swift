@@ -2,6 +2,7 @@ import AnalyticsCore
 import Logging
 import Messages
 import Preview
+import RuntimeSupport
 import Synchronization
 import VideoFrames
 

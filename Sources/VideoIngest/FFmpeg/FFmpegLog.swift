@@ -1,4 +1,3 @@
-import AnalyticsCore
 import CFFmpeg
 import Foundation
 import Logging
@@ -13,14 +12,14 @@ import Synchronization
 public enum FFmpegLog {
     private struct State {
         var logger: Logger?
-        var recent: [String: (lastNs: UInt64, repeats: Int)] = [:]
         /// Reader threads and their streams.
         var streams: [pthread_t: String] = [:]
     }
 
     // The C callback cannot carry a context, so the logger lives here (set once at start).
     private static let state = Mutex(State())
-    static let repeatIntervalNs: UInt64 = 30_000_000_000
+    /// Each distinct line of a stream at most once per 30 s.
+    private static let repeats = LogThrottle(every: 30)
 
     /// Routes FFmpeg's log into `logger` from now on.
     public static func install(logger: Logger) {
@@ -49,26 +48,13 @@ public enum FFmpegLog {
     static func record(level: Int32, line: String, thread: pthread_t) {
         let text = tidy(line)
         guard !text.isEmpty else { return }
-        let now = MonotonicClock.nowNanoseconds()
-        let (logger, repeats, stream): (Logger?, Int?, String?) = state.withLock { state in
-            let stream = state.streams[thread]
-            let key = "\(stream ?? "")\u{1}\(text)"
-            if let seen = state.recent[key], now &- seen.lastNs < repeatIntervalNs {
-                state.recent[key] = (seen.lastNs, seen.repeats + 1)
-                return (state.logger, nil, stream)
-            }
-            if state.recent.count > 1000 {  // bounded: forget lines not seen for an interval
-                state.recent = state.recent.filter { now &- $0.value.lastNs < repeatIntervalNs }
-            }
-            let repeats = state.recent[key]?.repeats ?? 0
-            state.recent[key] = (now, 0)
-            return (state.logger, repeats, stream)
-        }
-        guard let logger, let repeats else { return }
+        let (logger, stream) = state.withLock { ($0.logger, $0.streams[thread]) }
+        guard let logger else { return }
         var metadata: Logger.Metadata = [:]
         if let stream { metadata["stream"] = "\(stream)" }
-        let more = repeats > 0 ? " (\(repeats) more like it since the last report)" : ""
-        logger.log(level: level <= AV_LOG_ERROR ? .error : .warning, "FFmpeg: \(text)\(more)", metadata: metadata)
+        repeats.record(
+            logger, level <= AV_LOG_ERROR ? .error : .warning, key: "\(stream ?? "")\u{1}\(text)", metadata: metadata,
+            "FFmpeg: \(text)")
     }
 
     /// `[tcp @ 0x55d1c2a0] Connection … failed\n` → `[tcp] Connection … failed`: the address differs per attempt
