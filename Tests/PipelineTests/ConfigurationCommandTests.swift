@@ -68,6 +68,17 @@ struct ConfigurationCommandTests {
         let empty = try ChildProcess.run(executable, ["--config", file.path], timeout: 30)
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("streams: no streams configured"), "\(empty.stderr)")
+        // /dev/null reads as an empty file (what is missing is named), a Latin-1 file is named as not UTF-8.
+        let devNull = try ChildProcess.run(executable, ["validate", "--config", "/dev/null"], timeout: 30)
+        #expect(
+            devNull.status == 2 && devNull.stderr.contains("streams: no streams configured"), "\(devNull.stderr)")
+        let latin1 = directory.appendingPathComponent("latin1.yaml")
+        try (Data("streams:\n  - {id: caf".utf8) + [0xE9] + Data(", url: a.mp4}\n".utf8)).write(to: latin1)
+        let notUTF8 = try ChildProcess.run(executable, ["validate", "--config", latin1.path], timeout: 30)
+        #expect(
+            notUTF8.status == 2
+                && notUTF8.stderr.hasSuffix("the configuration file is not UTF-8 text; save it as UTF-8\n"),
+            "\(notUTF8.stderr)")
     }
 
     @Test(

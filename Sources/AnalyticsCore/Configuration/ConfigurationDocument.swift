@@ -31,15 +31,18 @@ public struct ConfigurationDocument {
                     "the configuration file is a directory; pass a YAML file with --config, e.g. config/sample-pipeline.yaml"
             )
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+        // Read as bytes first: a device such as /dev/null reads as empty (String(contentsOfFile:) refuses it), and
+        // an unreadable file and a file that is not UTF-8 get their own reasons.
+        guard let file = FileHandle(forReadingAtPath: path), let data = try? file.readToEnd() ?? Data() else {
             let reason =
                 FileManager.default.fileExists(atPath: path)
-                ? "cannot be read as UTF-8 text (check its permissions and encoding)"
+                ? "cannot be read (check its permissions)"
                 : "does not exist; pass an existing YAML file with --config"
             throw ConfigurationError(file: path, line: nil, path: "", message: "the configuration file \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(
+                file: path, line: nil, path: "", message: "the configuration file is not UTF-8 text; save it as UTF-8")
         }
         let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         return try parse(yaml: text, file: path, baseDirectory: directory)

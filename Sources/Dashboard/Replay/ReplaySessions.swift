@@ -64,8 +64,9 @@ public final class ReplaySessions: Sendable {
             self.sessions = sessions
             self.queue = queue
             self.hub = hub
-            // Unbounded is safe: a session is opened only after the one before it was closed, at most a few a second.
-            (opened, open) = AsyncStream.makeStream(of: ReplaySession.self)
+            // Only the newest session matters: one is opened only after the one before it was closed (which freed its
+            // consumer), so a session replaced before `run()` took it is dropped unplayed.
+            (opened, open) = AsyncStream.makeStream(of: ReplaySession.self, bufferingPolicy: .bufferingNewest(1))
         }
 
         /// Plays each session opened, one after the other (a new one closes the one before), until the connection
