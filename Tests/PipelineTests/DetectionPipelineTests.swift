@@ -38,14 +38,14 @@ struct DetectionPipelineTests {
             pipeline: {width: 640, detect_fps: 5, status_interval_s: 5}
             model: {path: "{MODEL}", classes: [person, car, truck]}
             output: {jsonl: {enabled: true, path: "{OUT}"}}
-            """, seconds: 30)
+            """, seconds: 16)
         let byStream = Dictionary(grouping: messages) { $0["stream"] as? String ?? "" }
         #expect(Set(byStream.keys) == Set((1...32).map { "cam-\($0)" }), "\(stderr.suffix(2000))")
         let counts = (1...32).map { byStream["cam-\($0)"]?.count ?? 0 }
         let withDetections = (1...32).filter { index in
             (byStream["cam-\(index)"] ?? []).contains { !Self.tracks($0).isEmpty }
         }
-        print("detections per stream in 30 s: \(counts), min \(counts.min()!), max \(counts.max()!)")
+        print("detections per stream in 16 s: \(counts), min \(counts.min()!), max \(counts.max()!)")
         #expect(
             withDetections.count == 32, "streams without any track: \(Set(1...32).subtracting(withDetections).sorted())"
         )
@@ -112,7 +112,7 @@ struct DetectionPipelineTests {
             pipeline: {width: 640, detect_fps: 5}
             model: {path: "{MODEL}", classes: [person]}
             output: {jsonl: {enabled: true, path: "{OUT}"}}
-            """, seconds: 14)
+            """, seconds: 10)
         // Consecutive results: a person overlapping (IoU > 0.5) a person of the previous result is the same one.
         func box(_ track: [String: Any]) -> [Double] {
             (track["bbox_xyxy"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue }

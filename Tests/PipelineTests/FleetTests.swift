@@ -96,7 +96,7 @@ struct FleetTests {
         )
         Thread.sleep(forTimeInterval: 1)
         let shareFrom = nowMs()
-        Thread.sleep(forTimeInterval: 4)
+        Thread.sleep(forTimeInterval: 2)
         let shareUntil = nowMs()
 
         // SIGTERM: the instance leaves the group first, so the others take its streams without the session timeout.
@@ -111,7 +111,7 @@ struct FleetTests {
             "the two instances left never took all 12 streams: \(instances.prefix(2).map(running))")
         Thread.sleep(forTimeInterval: 1)
         let pairFrom = nowMs()
-        Thread.sleep(forTimeInterval: 3)
+        Thread.sleep(forTimeInterval: 2)
         let pairUntil = nowMs()
 
         // The third instance comes back: the group rebalances to three again.
@@ -122,7 +122,7 @@ struct FleetTests {
             "the restarted instance never got its share: \(instances.map(running))")
         Thread.sleep(forTimeInterval: 1)
         let againFrom = nowMs()
-        Thread.sleep(forTimeInterval: 4)
+        Thread.sleep(forTimeInterval: 2)
         let againUntil = nowMs()
         for instance in instances {
             #expect(instance.stop(signal: SIGTERM, waitingAtMost: 10).status == 0, "\(instance.stderr.suffix(600))")
@@ -201,7 +201,7 @@ struct FleetTests {
         func window() -> (Int, Int) {
             Thread.sleep(forTimeInterval: 1)
             let from = nowMs()
-            Thread.sleep(forTimeInterval: 3)
+            Thread.sleep(forTimeInterval: 2)
             return (from, nowMs())
         }
         let started = nowMs()

@@ -66,7 +66,7 @@ struct KafkaPipelineTests {
     }
 
     @Test(
-        "4 streams for 10 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size",
+        "4 streams for 6 s with previews: every message validates, keys are stream ids, ids increase, every JPEG decodes at the working size",
         arguments: BrokerKind.allCases
     )
     func previewsEndToEnd(_ kind: BrokerKind) throws {
@@ -82,12 +82,12 @@ struct KafkaPipelineTests {
             """)
         defer { try? FileManager.default.removeItem(at: run.directory) }
         let pipeline = try startPipeline(run)
-        Thread.sleep(forTimeInterval: 10)
+        Thread.sleep(forTimeInterval: 6)
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 10)
         #expect(stop.status == 0, "\(pipeline.stderr)")
         let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr)")
         #expect(accounting.pending == 0 && accounting.failed == 0 && accounting.dropped == 0)
-        #expect(accounting.produced >= 150, "4 streams x 5 fps x 10 s")
+        #expect(accounting.produced >= 60, "4 streams x 5 fps for at least 3 of the 6 s")
 
         let report = try Self.readTopic(topic, broker: broker, directory: run.directory)
         #expect(report.messages == accounting.written, "every delivered message is on the topic, no more")
@@ -204,7 +204,7 @@ struct KafkaPipelineTests {
             """)
         defer { try? FileManager.default.removeItem(at: run.directory) }
         let pipeline = try startPipeline(run)
-        Thread.sleep(forTimeInterval: 6)
+        Thread.sleep(forTimeInterval: 4)
         let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 15)
         #expect(stop.status == 0, "\(pipeline.stderr.suffix(2000))")
         // Within the pipeline's grace (5 s), and no thread left behind: readers, workers, poll loops all joined.
