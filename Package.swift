@@ -211,6 +211,8 @@ let package = Package(
             dependencies: ["Alerts", "Alerting", "AnalyticsCore", "RuntimeSupport", "Messages", "Kafka", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "AnalyticsCore", "Messages", "Zones"]),
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport"]),
+        // The bus's consumers (alerts, archive) side by side on one run of the pipeline's sample, as processes.
+        .testTarget(name: "SampleConsumersTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),
         .testTarget(
             name: "MessagesTests", dependencies: ["Messages", "AnalyticsCore", "Zones", "Tracking", "TestSupport"]),

@@ -24,29 +24,12 @@ import time
 
 import jsonschema
 import yaml
-from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+import topic_reader
 
 
-def read_topic(bootstrap, topic, idle_seconds=4.0):
-    """Every message of `topic` in each partition's order, read until nothing new came for `idle_seconds`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "alerts-check", "enable.auto.commit": False,
-                         "fetch.max.bytes": 52428800, "receive.message.max.bytes": 104857600})
-    metadata = consumer.list_topics(topic, timeout=10)
-    if topic not in metadata.topics or metadata.topics[topic].error is not None:
-        consumer.close()
-        return []
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(metadata.topics[topic].partitions)])
-    values = []
-    last = time.time()
-    deadline = last + 300
-    while time.time() - last < idle_seconds and time.time() < deadline:
-        message = consumer.poll(0.5)
-        if message is None or message.error():
-            continue
-        values.append(message.value())
-        last = time.time()
-    consumer.close()
-    return values
+def read_topic(bootstrap, topic):
+    """Every message of `topic` in each partition's order."""
+    return [value for _, _, value in topic_reader.read_topic(bootstrap, topic, "alerts-check")]
 
 
 def matches(pattern_list, stream):

@@ -2,7 +2,7 @@
 """Checks an archive against the topics it was written from, as an independent reader (confluent-kafka, Python's
 sqlite3, Debian's psql): nothing here shares code with the archive.
 
-Reads both topics from their beginning until they are quiet, counts what the archive should hold, waits until the
+Reads both topics from their beginning to their ends (scripts/topic_reader.py), counts what the archive should hold, waits until the
 archive's stored offsets reach those ends, then compares key for key:
   - events per minute, stream, zone/line, event, direction and class (crossings among them) with event_minutes;
   - the distinct (stream, run_id, track_id) of the frames' tracks, and each one's number of looks, with tracks;
@@ -20,32 +20,15 @@ import sys
 import time
 from collections import Counter
 
-from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+import topic_reader
 
 
-def read_topic(bootstrap, topic, idle_seconds=4.0):
-    """Every message of every partition of `topic`, read from the beginning until nothing new has come for
-    `idle_seconds` (the caller reads once the producers have stopped), and per partition the offset after the last
-    one. The brokers' high watermarks are not used: Tansu's can lag behind its last offset."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "archive-check", "enable.auto.commit": False,
-                         "fetch.max.bytes": 52428800, "receive.message.max.bytes": 104857600})
-    metadata = consumer.list_topics(topic, timeout=10)
-    if topic not in metadata.topics or metadata.topics[topic].error is not None:
-        consumer.close()
-        return [], {}
-    partitions = sorted(metadata.topics[topic].partitions)
-    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+def read_topic(bootstrap, topic):
+    """Every message of `topic` and, per partition, the offset after the last one."""
     messages, ends = [], {}
-    last = time.time()
-    deadline = last + 300
-    while time.time() - last < idle_seconds and time.time() < deadline:
-        message = consumer.poll(0.5)
-        if message is None or message.error():
-            continue
-        messages.append(message.value())
-        ends[message.partition()] = max(ends.get(message.partition(), 0), message.offset() + 1)
-        last = time.time()
-    consumer.close()
+    for partition, offset, value in topic_reader.read_topic(bootstrap, topic, "archive-check"):
+        messages.append(value)
+        ends[partition] = max(ends.get(partition, 0), offset + 1)
     return messages, ends
 
 
