@@ -23,10 +23,9 @@ public struct PipelineService {
     /// This process among the fleet's instances: host name (a Kubernetes pod's name) and process id.
     static var instanceName: String { "\(ProcessInfo.processInfo.hostName)/\(getpid())" }
 
-    /// Seconds the stopping services may take in all; stays under the 5 s users are promised.
-    static let shutdownBudgetSeconds = 4.0
-    /// The process's graceful shutdown at most: then its service group cancels what is left.
-    public static let shutdownGrace: Duration = .seconds(5)
+    /// The process's graceful shutdown at most (`pipeline.shutdown_grace_s`): then its service group cancels what
+    /// is left.
+    public var shutdownGrace: Duration { .seconds(configuration.pipeline.shutdownGraceSeconds) }
 
     /// `sinks` are usually `makeSinks(configuration)`; the sinks service closes them when it stops. Throws a one-line
     /// reason when the fleet member cannot start.

@@ -70,6 +70,8 @@ struct RealtimeAnalyticsDashboard: AsyncParsableCommand {
             "dashboard: open http://\(dashboard.host):\(servingPort)/\(tokenHint) (Kafka \(configuration.kafka.bootstrapServers), topic \(configuration.kafka.topic))"
         )
         // The feed leaves its group within 3 s of a SIGTERM; the server closes its connections.
-        try await ProcessLifecycle.run([.init(service: feed), .init(service: app)], grace: .seconds(5), logger: logger)
+        try await ProcessLifecycle.run(
+            [.init(service: feed), .init(service: app)],
+            grace: .seconds(configuration.dashboard.shutdownGraceSeconds), logger: logger)
     }
 }

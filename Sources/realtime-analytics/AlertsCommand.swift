@@ -58,7 +58,8 @@ extension RealtimeAnalytics {
             let status = alerts.status
             try await ConsumerProcess.run(
                 alerts, section: "alerts", host: configuration.alerts.host, port: port ?? configuration.alerts.port,
-                registry: registry, readiness: { status.readiness() }, logger: logger,
+                registry: registry, readiness: { status.readiness() },
+                grace: .seconds(configuration.alerts.shutdownGraceSeconds), logger: logger,
                 stopReason: { ($0 as? AlertsStopped)?.message })
         }
     }

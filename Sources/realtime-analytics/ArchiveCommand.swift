@@ -47,7 +47,8 @@ extension RealtimeAnalytics {
             try await ConsumerProcess.run(
                 archive, section: "archive", host: configuration.archive.host,
                 port: port ?? configuration.archive.port, registry: registry, readiness: { status.readiness() },
-                logger: logger, stopReason: { ($0 as? ArchiveStopped)?.message })
+                grace: .seconds(configuration.archive.shutdownGraceSeconds), logger: logger,
+                stopReason: { ($0 as? ArchiveStopped)?.message })
         }
     }
 }

@@ -33,10 +33,11 @@ enum ConsumerProcess {
     }
 
     /// Runs `service` with its endpoint on `host:port`. `section` names the configuration section (`archive`,
-    /// `alerts`) in messages; `stopReason` turns the service's own reasons to stop into their one line.
+    /// `alerts`) in messages; `grace` (its `shutdown_grace_s`) bounds a graceful shutdown; `stopReason` turns the
+    /// service's own reasons to stop into their one line.
     static func run(
         _ service: some Service, section: String, host: String, port: Int, registry: PrometheusCollectorRegistry,
-        readiness: @escaping @Sendable () -> ReadinessReport, logger: Logger,
+        readiness: @escaping @Sendable () -> ReadinessReport, grace: Duration, logger: Logger,
         stopReason: (any Error) -> String?
     ) async throws {
         let endpoint = MetricsEndpoint.makeApplication(
@@ -50,7 +51,7 @@ enum ConsumerProcess {
                         // A reason to stop shuts the endpoint down gracefully, so the reason's line is the last.
                         failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: endpoint),
-                ], grace: .seconds(10), logger: logger)
+                ], grace: grace, logger: logger)
         } catch {
             let line: String
             if let reason = stopReason(error) {

@@ -155,7 +155,7 @@ extension RealtimeAnalytics {
             // The pipeline's services first: the group stops them last, in reverse (status, streams, analysis,
             // sinks), once the endpoints are down.
             try await ProcessLifecycle.run(
-                pipeline.services + services, grace: PipelineService.shutdownGrace, logger: logger)
+                pipeline.services + services, grace: pipeline.shutdownGrace, logger: logger)
         }
     }
 

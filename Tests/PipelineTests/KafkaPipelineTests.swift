@@ -219,9 +219,42 @@ struct KafkaPipelineTests {
         print(
             String(
                 format:
-                    "fault: SIGTERM after 6 s of 32 streams at full rate with previews; held: exit %d in %.1f s, %d produced = %d written + %d failed + %d dropped, %d on the topic",
+                    "fault: SIGTERM after 4 s of 32 streams at full rate with previews; held: exit %d in %.1f s, %d produced = %d written + %d failed + %d dropped, %d on the topic",
                 stop.status ?? -1, stop.seconds, accounting.produced, accounting.written, accounting.failed,
                 accounting.dropped, report.messages))
+    }
+
+    @Test(
+        "SIGTERM with no broker: the sinks wait for one within pipeline.shutdown_grace_s less a second, then count what is left as failed"
+    )
+    func configuredGrace() throws {
+        let port = try TestEnvironment.freePort()
+        let run = try makeRun(
+            """
+            streams:
+              - {id: "cam-{n}", count: 4, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            pipeline: {width: 320, detect_fps: 5, status_interval_s: 1, shutdown_grace_s: 3}
+            kafka: {enabled: true, bootstrap_servers: "127.0.0.1:\(port)", topic: grace}
+            """)
+        defer { try? FileManager.default.removeItem(at: run.directory) }
+        let pipeline = try startPipeline(run)
+        #expect(
+            ChildProcess.waitUntil(atMost: 20) { pipeline.stderr.contains("status | 4/4 online") },
+            "\(pipeline.stderr.suffix(1000))")
+        Thread.sleep(forTimeInterval: 2)
+        let stop = pipeline.stop(signal: SIGTERM, waitingAtMost: 15)
+        #expect(stop.status == 0, "\(pipeline.stderr.suffix(1500))")
+        // The flush waited (a broker could still have come) for the 2 s the grace leaves it, and no longer.
+        #expect(stop.seconds >= 1.5 && stop.seconds < 3, "exit took \(stop.seconds) s with shutdown_grace_s 3")
+        #expect(pipeline.stderr.contains("stopped: every thread has ended"), "\(pipeline.stderr.suffix(1500))")
+        let accounting = try #require(Self.finalAccounting(pipeline.stderr), "\(pipeline.stderr.suffix(2000))")
+        #expect(accounting.produced > 0 && accounting.written == 0 && accounting.pending == 0, "\(accounting)")
+        #expect(accounting.failed + accounting.dropped == accounting.produced, "\(accounting)")
+        print(
+            String(
+                format:
+                    "fault: SIGTERM with no broker, shutdown_grace_s 3; held: exit in %.1f s, %d produced = %d failed",
+                stop.seconds, accounting.produced, accounting.failed))
     }
 
     @Test(

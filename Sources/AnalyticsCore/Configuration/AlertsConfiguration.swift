@@ -19,6 +19,9 @@ public struct AlertsConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 9466
     public var statusIntervalSeconds: Double = 5
+    /// SIGTERM/SIGINT to exit at most: what is under way finishes within it, then the rest is cancelled (set it
+    /// below the orchestrator's own, e.g. Kubernetes' terminationGracePeriodSeconds).
+    public var shutdownGraceSeconds: Double = 10
     public var deliveries: [AlertDelivery] = []
     public var rules: [AlertRule] = []
 
@@ -30,7 +33,7 @@ public struct AlertsConfiguration: Sendable, Equatable {
 
     public static let keys = [
         "topic", "dead_letter_topic", "state_path", "start_at", "max_pending", "checkpoint_interval_ms", "host", "port",
-        "status_interval_s", "deliveries", "rules",
+        "status_interval_s", "shutdown_grace_s", "deliveries", "rules",
     ]
 
     /// `streams`: the configured streams (their zones and lines are checked against the rules); empty: not checked.
@@ -57,6 +60,8 @@ public struct AlertsConfiguration: Sendable, Equatable {
         port = try section.int("port", default: port, in: 1...65535)
         statusIntervalSeconds = try section.double(
             "status_interval_s", default: statusIntervalSeconds, in: 0.5...3600, unit: " s")
+        shutdownGraceSeconds = try section.double(
+            "shutdown_grace_s", default: shutdownGraceSeconds, in: 2...600, unit: " s")
         for (node, path) in try section.sequence("deliveries") {
             let entry = try YAMLSection(node, path: path, file: section.file, allowedKeys: AlertDelivery.keys)
             let delivery = try AlertDelivery(entry)

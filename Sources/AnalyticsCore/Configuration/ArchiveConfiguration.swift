@@ -23,6 +23,9 @@ public struct ArchiveConfiguration: Sendable, Equatable {
     public var port = 9465
     /// Seconds between status lines on stderr.
     public var statusIntervalSeconds: Double = 5
+    /// SIGTERM/SIGINT to exit at most: what is under way finishes within it, then the rest is cancelled (set it
+    /// below the orchestrator's own, e.g. Kubernetes' terminationGracePeriodSeconds).
+    public var shutdownGraceSeconds: Double = 10
 
     public struct RetentionDays: Sendable, Equatable {
         public var tracks = 90
@@ -37,7 +40,7 @@ public struct ArchiveConfiguration: Sendable, Equatable {
 
     public static let keys = [
         "url", "start_at", "observations", "track_end_s", "retention_days", "batch_max_messages",
-        "batch_max_ms", "host", "port", "status_interval_s",
+        "batch_max_ms", "host", "port", "status_interval_s", "shutdown_grace_s",
     ]
 
     public init(_ section: YAMLSection, baseDirectory: String) throws(ConfigurationError) {
@@ -81,5 +84,7 @@ public struct ArchiveConfiguration: Sendable, Equatable {
         port = try section.int("port", default: port, in: 1...65535)
         statusIntervalSeconds = try section.double(
             "status_interval_s", default: statusIntervalSeconds, in: 0.5...3600, unit: " s")
+        shutdownGraceSeconds = try section.double(
+            "shutdown_grace_s", default: shutdownGraceSeconds, in: 2...600, unit: " s")
     }
 }

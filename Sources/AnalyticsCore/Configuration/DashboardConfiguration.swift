@@ -21,12 +21,15 @@ public struct DashboardConfiguration: Sendable, Equatable {
     public var replayMaxSessions = 4
     /// A replay paused for this long is closed (its consumer freed).
     public var replayIdleTimeoutSeconds: Double = 600
+    /// SIGTERM/SIGINT to exit at most: what is under way finishes within it, then the rest is cancelled (set it
+    /// below the orchestrator's own, e.g. Kubernetes' terminationGracePeriodSeconds).
+    public var shutdownGraceSeconds: Double = 5
 
     public init() {}
 
     public static let keys = [
         "enabled", "host", "port", "access_token", "group_id", "start_at", "stale_after_s", "offline_after_s",
-        "replay_max_sessions", "replay_idle_timeout_s",
+        "replay_max_sessions", "replay_idle_timeout_s", "shutdown_grace_s",
     ]
 
     public init(_ section: YAMLSection) throws(ConfigurationError) {
@@ -46,6 +49,8 @@ public struct DashboardConfiguration: Sendable, Equatable {
         replayMaxSessions = try section.int("replay_max_sessions", default: replayMaxSessions, in: 0...64)
         replayIdleTimeoutSeconds = try section.double(
             "replay_idle_timeout_s", default: replayIdleTimeoutSeconds, in: 1...86400, unit: " s")
+        shutdownGraceSeconds = try section.double(
+            "shutdown_grace_s", default: shutdownGraceSeconds, in: 2...600, unit: " s")
         guard offlineAfterSeconds > staleAfterSeconds else {
             throw section.error(
                 "offline_after_s", "got \(offlineAfterSeconds); allowed: more than stale_after_s (\(staleAfterSeconds))"

@@ -26,12 +26,15 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var idleCheckSeconds: Double = 2
     /// Streams that may be down (connecting, reconnecting or offline) while `/readyz` still answers ready.
     public var readyMaxStreamsDown = 0
+    /// SIGTERM/SIGINT to exit at most: the sinks flush within it, less a second for the rest of the shutdown (set it
+    /// below the orchestrator's own, e.g. Kubernetes' terminationGracePeriodSeconds).
+    public var shutdownGraceSeconds: Double = 5
 
     public init() {}
 
     public static let keys = [
         "width", "height", "detect_fps", "detector_workers", "decoder_threads", "reconnect", "io_timeout_ms",
-        "status_interval_s", "idle_check_s", "ready_max_streams_down",
+        "status_interval_s", "idle_check_s", "ready_max_streams_down", "shutdown_grace_s",
     ]
     public static let reconnectKeys = ["initial_backoff_ms", "max_backoff_ms"]
 
@@ -65,6 +68,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
             "idle_check_s", default: idleCheckSeconds, in: 0...3600, unit: " s (0 = every stream alike)")
         readyMaxStreamsDown = try section.int(
             "ready_max_streams_down", default: readyMaxStreamsDown, in: 0...100_000, unit: " streams")
+        shutdownGraceSeconds = try section.double(
+            "shutdown_grace_s", default: shutdownGraceSeconds, in: 2...600, unit: " s")
     }
 }
 

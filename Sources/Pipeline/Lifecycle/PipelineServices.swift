@@ -72,15 +72,17 @@ struct AnalysisService: Service {
     }
 }
 
-/// The sinks: on shutdown (the last service to stop) they flush within what is left of the pipeline's budget, and
-/// the run's accounting is logged.
+/// The sinks: on shutdown (the last service to stop) they flush within what is left of `pipeline.shutdown_grace_s`,
+/// and the run's accounting is logged.
 struct SinksService: Service {
     let run: PipelineRun
 
     func run() async throws {
         try? await gracefulShutdown()
         let sink = run.sink
-        let remaining = max(0.5, PipelineService.shutdownBudgetSeconds - run.secondsSinceEnding)
+        // The grace less a second for what follows (the accounting line, the threads' check).
+        let budget = run.configuration.pipeline.shutdownGraceSeconds - 1
+        let remaining = max(0.5, budget - run.secondsSinceEnding)
         await runOnDedicatedThread(named: "sink close") { sink.close(waitingAtMost: remaining) }
         let totals = run.scheduler.counters().reduce(
             into: FrameScheduler.Counters(delivered: 0, dropped: 0, completed: 0)

@@ -26,9 +26,10 @@ final class StreamRoster: Sendable {
     /// Fleet mode: this instance's name, carried by every result of the streams it starts.
     private let instance: String?
     private let running: Mutex<[Running?]>
-    /// Opens when as many readers have ended as there are streams: with a fixed roster (no fleet), when every file
+    /// Fires when as many readers have ended as there are streams: with a fixed roster (no fleet), when every file
     /// source has played to its end.
-    let allEnded: ThreadLatch
+    let allEnded = Signal()
+    private let readersToEnd: Atomic<Int>
 
     init(
         configuration: Configuration, scheduler: FrameScheduler, logger: Logger, instance: String? = nil,
@@ -41,7 +42,12 @@ final class StreamRoster: Sendable {
         self.scheduler = scheduler
         self.logger = logger
         running = Mutex(configuration.streams.map { _ in nil })
-        allEnded = ThreadLatch(count: configuration.streams.count)
+        readersToEnd = Atomic(configuration.streams.count)
+        if configuration.streams.isEmpty { allEnded.fire() }
+    }
+
+    private func readerEnded() {
+        if readersToEnd.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { allEnded.fire() }
     }
 
     /// The reader of each configured stream, nil where the stream does not run here.
@@ -65,8 +71,7 @@ final class StreamRoster: Sendable {
                 StreamLane(
                     for: configuration, index: index, runID: runID ?? RunID.make(startedAtMs: clock.wallMilliseconds),
                     instance: instance))
-            let allEnded = self.allEnded
-            let thread = started.reader.start(onExit: { allEnded.arrive() })
+            let thread = started.reader.start(onExit: { [self] in readerEnded() })
             started.thread.withLock { $0 = thread }
         }
     }
