@@ -268,6 +268,8 @@ struct KafkaPipelineTests {
             """
             streams:
               - {id: cam, url: "\(try TestEnvironment.sample("vtest.avi"))", loop: true}
+            # Nothing can be delivered: the stop's flush waits out its budget (the grace less a second).
+            pipeline: {shutdown_grace_s: 2}
             kafka:
               enabled: true
               bootstrap_servers: "\(broker)"
