@@ -121,9 +121,6 @@ public final class KafkaProducer: Sendable {
         client?.shutDown(waitingAtMost: seconds) { counters.inFlight }
     }
 
-    /// After a fatal error the librdkafka handle accepts nothing more: the state machine decides whether to replace
-    /// it (once, and only the current client), and the replacement is built on a thread of its own (the error
-    /// arrives on the poll thread, which the failed client must stop).
     /// Fabricates a fatal error in the current client (librdkafka's test hook), as an idempotent producer meets when
     /// its broker lost its state; for tests of the recovery. False when closed.
     func injectFatalError(_ reason: String) -> Bool {
@@ -132,6 +129,9 @@ public final class KafkaProducer: Sendable {
             == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
+    /// After a fatal error the librdkafka handle accepts nothing more: the state machine decides whether to replace
+    /// it (once, and only the current client), and the replacement is built on a thread of its own (the error
+    /// arrives on the poll thread, which the failed client must stop).
     private func clientFailed(_ handle: OpaquePointer) {
         let now = events.clock.uptimeNanoseconds
         let action = events.state.withLock { $0.fatalError(reportedBy: { $0.handle == handle }, nowNs: now) }
