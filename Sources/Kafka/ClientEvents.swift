@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import Synchronization
 
 /// What a client's librdkafka callbacks reach through its opaque pointer: its logger and its error handling. Every
 /// client (producer, consumer, group member) installs its callbacks here, so librdkafka's lines go through the logger
@@ -45,4 +46,20 @@ extension ClientEvents {
 
 private func events(_ opaque: UnsafeMutableRawPointer) -> (any ClientEvents)? {
     Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue() as? any ClientEvents
+}
+
+/// A broker outage logged as one warning when it begins and one line when it ends, not once per retry: how every
+/// client says "cannot reach" (librdkafka reports the same failure on every reconnect attempt).
+final class OutageLog: Sendable {
+    private let warned = Atomic<Bool>(false)
+
+    /// Logs `message` as a warning unless this outage was already reported.
+    func began(_ logger: Logger, _ message: @autoclosure () -> String) {
+        if !warned.exchange(true, ordering: .relaxed) { logger.warning("\(message())") }
+    }
+
+    /// Logs `message` when an outage was reported, and arms the warning for the next one.
+    func ended(_ logger: Logger, _ message: @autoclosure () -> String) {
+        if warned.exchange(false, ordering: .relaxed) { logger.info("\(message())") }
+    }
 }

@@ -158,7 +158,7 @@ public final class GroupMembership: Sendable {
         let state: Mutex<Snapshot>
         private let onAssignment: @Sendable (Set<Int32>, Int) -> Void
         private let subscribed = Atomic<Bool>(false)
-        private let unreachableWarned = Atomic<Bool>(false)
+        private let outage = OutageLog()
 
         init(settings: Settings, logger: Logger, onAssignment: @escaping @Sendable (Set<Int32>, Int) -> Void) {
             self.settings = settings
@@ -192,15 +192,14 @@ public final class GroupMembership: Sendable {
                     $0.phase = .joining
                 }
                 subscribed.store(true, ordering: .relaxed)
+                outage.ended(logger, "fleet: \(settings.bootstrapServers) answers again")
                 logger.info(
                     "fleet: joining group \(settings.group) on \(settings.topic) (\(count) partitions, assignor \(settings.assignor.rawValue))"
                 )
                 return true
             } catch {
                 state.withLock { $0.phase = .starting(error.description) }
-                if !unreachableWarned.exchange(true, ordering: .relaxed) {
-                    logger.warning("fleet: \(error); retrying every second")
-                }
+                outage.began(logger, "fleet: \(error); retrying every second")
                 return false
             }
         }
@@ -263,9 +262,7 @@ public final class GroupMembership: Sendable {
         func clientError(_ code: Int32, reason: String) {
             switch rd_kafka_resp_err_t(rawValue: code) {
             case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
-                if !unreachableWarned.exchange(true, ordering: .relaxed) {
-                    logger.warning("fleet: cannot reach \(settings.bootstrapServers) (\(reason)); retrying")
-                }
+                outage.began(logger, "fleet: cannot reach \(settings.bootstrapServers) (\(reason)); retrying")
             default:
                 logger.error("fleet: Kafka error: \(reason)")
             }

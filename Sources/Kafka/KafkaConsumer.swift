@@ -292,7 +292,7 @@ public final class KafkaConsumer: MessageSource {
     final class ConsumerEvents: ClientEvents, BrokerProbing {
         let logger: Logger
         let bootstrapServers: String
-        private let unreachableWarned = Atomic<Bool>(false)
+        private let outage = OutageLog()
         let brokerProbe = BrokerProbe()
         /// Partitions assigned at the last check (-1: not checked yet) and when that was.
         let assigned = Atomic<Int>(-1)
@@ -335,18 +335,14 @@ public final class KafkaConsumer: MessageSource {
         func clientError(_ code: Int32, reason: String) {
             switch rd_kafka_resp_err_t(rawValue: code) {
             case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
-                if !unreachableWarned.exchange(true, ordering: .relaxed) {
-                    logger.warning("Kafka: cannot reach \(bootstrapServers) (\(reason)); retrying")
-                }
+                outage.began(logger, "Kafka: cannot reach \(bootstrapServers) (\(reason)); retrying")
             default:
                 logger.error("Kafka consumer error: \(reason)")
             }
         }
 
         func receiving() {
-            if unreachableWarned.exchange(false, ordering: .relaxed) {
-                logger.info("Kafka: receiving from \(bootstrapServers) again")
-            }
+            outage.ended(logger, "Kafka: receiving from \(bootstrapServers) again")
         }
     }
 

@@ -14,8 +14,8 @@ final class ProducerEvents: ClientEvents, BrokerProbing, Sendable {
     let brokerProbe = BrokerProbe()
     let logger: Logger
     let bootstrapServers: String
-    /// Set after "broker unreachable" was logged; cleared (with an info line) once deliveries succeed again.
-    private let unreachableWarned = Atomic<Bool>(false)
+    /// "Cannot reach" once per outage; "delivering again" once deliveries succeed again.
+    private let outage = OutageLog()
     /// Delivery failures, each error code at most once per 30 s.
     private let deliveryFailures: LogThrottle
 
@@ -43,9 +43,7 @@ final class ProducerEvents: ClientEvents, BrokerProbing, Sendable {
         if error == RD_KAFKA_RESP_ERR_NO_ERROR {
             state.withLock { $0.delivered() }
             if let onDelivered, let tag = message.pointee._private { onDelivered(UInt64(UInt(bitPattern: tag))) }
-            if unreachableWarned.exchange(false, ordering: .relaxed) {
-                logger.info("Kafka: delivering to \(bootstrapServers) again")
-            }
+            outage.ended(logger, "Kafka: delivering to \(bootstrapServers) again")
             return
         }
         state.withLock { $0.failed() }
@@ -82,11 +80,10 @@ final class ProducerEvents: ClientEvents, BrokerProbing, Sendable {
         let error = rd_kafka_resp_err_t(rawValue: code)
         switch error {
         case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__RESOLVE:
-            if !unreachableWarned.exchange(true, ordering: .relaxed) {
-                logger.warning(
-                    "Kafka: cannot reach \(bootstrapServers) (\(reason)); the pipeline keeps running and retries; messages wait in the local queue up to message.timeout.ms, then count as failed"
-                )
-            }
+            outage.began(
+                logger,
+                "Kafka: cannot reach \(bootstrapServers) (\(reason)); the pipeline keeps running and retries; messages wait in the local queue up to message.timeout.ms, then count as failed"
+            )
         default:
             logger.error("Kafka client error: \(reason)")
         }
