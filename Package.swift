@@ -200,7 +200,10 @@ let package = Package(
         ),
 
         // Helpers the test targets share: locating sample media and the built executables, running processes.
-        .target(name: "TestSupport", dependencies: ["RuntimeSupport", "Kafka"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["RuntimeSupport", "Kafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "ArchiveTests",
             dependencies: [
@@ -210,7 +213,7 @@ let package = Package(
             name: "AlertsTests",
             dependencies: ["Alerts", "Alerting", "AnalyticsCore", "RuntimeSupport", "Messages", "Kafka", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "AnalyticsCore", "Messages", "Zones"]),
-        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport"]),
+        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "TestSupport"]),
         // The bus's consumers (alerts, archive) side by side on one run of the pipeline's sample, as processes.
         .testTarget(name: "SampleConsumersTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "Zones", "TestSupport"]),

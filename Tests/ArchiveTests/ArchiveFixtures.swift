@@ -8,12 +8,6 @@ import TestSupport
 import Tracking
 import Zones
 
-/// The databases the archive runs on, each test taking both as arguments.
-enum DatabaseKind: String, CaseIterable, CustomStringConvertible, Sendable {
-    case sqlite, postgres
-    var description: String { rawValue == "sqlite" ? "SQLite" : "PostgreSQL" }
-}
-
 /// One PostgreSQL server for the suite's tests (the one `make test` started, or a private one).
 let sharedPostgres = Result { try PostgresServer() }
 

@@ -99,7 +99,7 @@ struct KafkaClientTests {
         let (address, broker) = try KafkaBroker.addressForTest(.noida)
         defer { _ = broker }
         let topic = KafkaBroker.uniqueTopic("fatal")
-        let recorder = LineRecorder()
+        let recorder = LogRecorder(level: .info)
         let logger = recorder.logger
         let producer = try KafkaProducer(
             properties: KafkaProperties([
@@ -297,28 +297,4 @@ struct KafkaClientTests {
         }
         relaxed.close(waitingAtMost: 1)
     }
-}
-
-/// Keeps every line logged through its logger.
-private final class LineRecorder: Sendable {
-    let lines = Mutex<[String]>([])
-
-    struct Handler: LogHandler {
-        let recorder: LineRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            recorder.lines.withLock { $0.append("\(event.level) \(event.message)") }
-        }
-    }
-
-    var logger: Logger { Logger(label: "test") { _ in Handler(recorder: self) } }
-
-    func count(containing text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
 }

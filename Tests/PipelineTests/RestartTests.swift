@@ -176,61 +176,86 @@ struct RestartTests {
         return counts
     }
 
+    /// Starts the package's `executable` with `yaml` as its configuration file, written to `directory`.
+    private func start(
+        _ name: String, _ yaml: String, in directory: URL, executable: String = "realtime-analytics"
+    ) throws -> ChildProcess {
+        let config = directory.appendingPathComponent("\(name).yaml")
+        try yaml.write(to: config, atomically: true, encoding: .utf8)
+        return try ChildProcess(
+            try TestEnvironment.executable(executable), ["--config", config.path], directory: directory, label: name)
+    }
+
     @Test(
-        "/readyz: the pipeline answers 503 naming a missing source and an unreachable broker, 200 when all is well; the dashboard 503 without a broker",
-        arguments: BrokerKind.allCases
+        "/readyz without a broker: the pipeline answers 503 naming a missing source and the unreachable broker, the dashboard 503 naming the broker and the missing partition"
     )
-    func readiness(_ kind: BrokerKind) throws {
+    func readinessWithoutBroker() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory("readyz")
         defer { try? FileManager.default.removeItem(at: directory) }
         let vtest = try TestEnvironment.sample("vtest.avi")
         let deadPort = try TestEnvironment.freePort()
-        func start(_ name: String, _ yaml: String, executable: String = "realtime-analytics") throws -> ChildProcess {
-            let config = directory.appendingPathComponent("\(name).yaml")
-            try yaml.write(to: config, atomically: true, encoding: .utf8)
-            return try ChildProcess(
-                try TestEnvironment.executable(executable), ["--config", config.path], directory: directory,
-                label: name)
+        // A missing source and no broker: not ready, and the body says why.
+        let metricsPort = try TestEnvironment.freePort()
+        let broken = try start(
+            "broken",
+            """
+            streams:
+              - {id: good, url: "\(vtest)", loop: true}
+              - {id: missing, url: "\(directory.path)/no-such-camera.mp4"}
+            metrics: {enabled: true, port: \(metricsPort)}
+            kafka: {enabled: true, bootstrap_servers: "127.0.0.1:\(deadPort)", topic: t}
+            """, in: directory)
+        defer { broken.stop() }
+        #expect(KafkaBroker.waitForPort(metricsPort, seconds: 20), "\(broken.stderr)")
+        var answer = (status: 0, body: "")
+        _ = ChildProcess.waitUntil(atMost: 15) {
+            answer = (try? get("http://127.0.0.1:\(metricsPort)/readyz")) ?? (0, "")
+            let problems = (json(answer.body)["problems"] as? [String]) ?? []
+            return problems.contains { $0.hasPrefix("kafka: no broker answers") }
+                && problems.contains { $0.contains("streams: 1 of 2") }
         }
-
-        // Without any broker the broker's kind does not matter: the not-ready answers are checked once.
-        if kind == .noida {
-            // A missing source and no broker: not ready, and the body says why.
-            let metricsPort = try TestEnvironment.freePort()
-            let broken = try start(
-                "broken",
-                """
-                streams:
-                  - {id: good, url: "\(vtest)", loop: true}
-                  - {id: missing, url: "\(directory.path)/no-such-camera.mp4"}
-                metrics: {enabled: true, port: \(metricsPort)}
-                kafka: {enabled: true, bootstrap_servers: "127.0.0.1:\(deadPort)", topic: t}
-                """)
-            defer { broken.stop() }
-            #expect(KafkaBroker.waitForPort(metricsPort, seconds: 20), "\(broken.stderr)")
-            var answer = (status: 0, body: "")
-            _ = ChildProcess.waitUntil(atMost: 15) {
-                answer = (try? get("http://127.0.0.1:\(metricsPort)/readyz")) ?? (0, "")
-                let problems = (json(answer.body)["problems"] as? [String]) ?? []
-                return problems.contains { $0.hasPrefix("kafka: no broker answers") }
-                    && problems.contains { $0.contains("streams: 1 of 2") }
-            }
-            #expect(answer.status == 503, "\(answer.body)")
-            let report = json(answer.body)
-            #expect(report["status"] as? String == "not ready")
-            let states = ((report["streams"] as? [[String: Any]]) ?? []).reduce(into: [String: String]()) {
-                $0[$1["id"] as? String ?? ""] = $1["state"] as? String
-            }
-            #expect(states["good"] == "online" && states["missing"] != "online", "\(answer.body)")
-            let missing = ((report["streams"] as? [[String: Any]]) ?? []).first { $0["id"] as? String == "missing" }
-            #expect((missing?["reason"] as? String)?.contains("no-such-camera.mp4") == true, "\(answer.body)")
-            #expect(try get("http://127.0.0.1:\(metricsPort)/healthz").status == 200, "liveness stays cheap and 200")
-            print(
-                "fault: a missing source and an unreachable broker; held: /readyz 503 with \(report["problems"] ?? "")")
-            broken.stop()
+        #expect(answer.status == 503, "\(answer.body)")
+        let report = json(answer.body)
+        #expect(report["status"] as? String == "not ready")
+        let states = ((report["streams"] as? [[String: Any]]) ?? []).reduce(into: [String: String]()) {
+            $0[$1["id"] as? String ?? ""] = $1["state"] as? String
         }
+        #expect(states["good"] == "online" && states["missing"] != "online", "\(answer.body)")
+        let missing = ((report["streams"] as? [[String: Any]]) ?? []).first { $0["id"] as? String == "missing" }
+        #expect((missing?["reason"] as? String)?.contains("no-such-camera.mp4") == true, "\(answer.body)")
+        #expect(try get("http://127.0.0.1:\(metricsPort)/healthz").status == 200, "liveness stays cheap and 200")
+        print(
+            "fault: a missing source and an unreachable broker; held: /readyz 503 with \(report["problems"] ?? "")")
+        broken.stop()
 
-        // The same with the source fixed and a broker: ready.
+        // The dashboard: not ready without a broker.
+        let lonelyPort = try TestEnvironment.freePort()
+        let lonely = try start(
+            "lonely",
+            """
+            kafka: {bootstrap_servers: "127.0.0.1:\(deadPort)", topic: t}
+            dashboard: {port: \(lonelyPort)}
+            """, in: directory, executable: "realtime-analytics-dashboard")
+        defer { lonely.stop() }
+        #expect(KafkaBroker.waitForPort(lonelyPort, seconds: 20), "\(lonely.stderr)")
+        var lonelyAnswer = (status: 0, body: "")
+        _ = ChildProcess.waitUntil(atMost: 15) {
+            lonelyAnswer = (try? get("http://127.0.0.1:\(lonelyPort)/readyz")) ?? (0, "")
+            return lonelyAnswer.body.contains("kafka: no broker answers")
+        }
+        #expect(lonelyAnswer.status == 503 && lonelyAnswer.body.contains("no partition"), "\(lonelyAnswer.body)")
+        print("fault: dashboard with no broker; held: /readyz 503 (\(lonelyAnswer.body.prefix(160)))")
+    }
+
+    @Test(
+        "/readyz with a broker: the pipeline and the dashboard answer 200 once a broker and a partition are there",
+        arguments: BrokerKind.allCases)
+    func readiness(_ kind: BrokerKind) throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory("readyz")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vtest = try TestEnvironment.sample("vtest.avi")
+
+        // The source fixed and a broker: ready.
         let (broker, owned) = try KafkaBroker.addressForTest(kind)
         defer { _ = owned }
         let readyTopic = KafkaBroker.uniqueTopic("ready")
@@ -243,37 +268,19 @@ struct RestartTests {
               - {id: good, url: "\(vtest)", loop: true}
             metrics: {enabled: true, port: \(goodPort)}
             kafka: {enabled: true, bootstrap_servers: "\(broker)", topic: \(readyTopic)}
-            """)
+            """, in: directory)
         defer { healthy.stop() }
         #expect(
             ChildProcess.waitUntil(atMost: 20) { status("http://127.0.0.1:\(goodPort)/readyz") == 200 },
             "\((try? get("http://127.0.0.1:\(goodPort)/readyz").body) ?? "") \(healthy.stderr.suffix(800))")
 
-        // The dashboard without a broker is not ready; with one it is (after joining its group).
-        if kind == .noida {
-            let lonelyPort = try TestEnvironment.freePort()
-            let lonely = try start(
-                "lonely",
-                """
-                kafka: {bootstrap_servers: "127.0.0.1:\(deadPort)", topic: t}
-                dashboard: {port: \(lonelyPort)}
-                """, executable: "realtime-analytics-dashboard")
-            defer { lonely.stop() }
-            #expect(KafkaBroker.waitForPort(lonelyPort, seconds: 20), "\(lonely.stderr)")
-            var lonelyAnswer = (status: 0, body: "")
-            _ = ChildProcess.waitUntil(atMost: 15) {
-                lonelyAnswer = (try? get("http://127.0.0.1:\(lonelyPort)/readyz")) ?? (0, "")
-                return lonelyAnswer.body.contains("kafka: no broker answers")
-            }
-            #expect(lonelyAnswer.status == 503 && lonelyAnswer.body.contains("no partition"), "\(lonelyAnswer.body)")
-            print("fault: dashboard with no broker; held: /readyz 503 (\(lonelyAnswer.body.prefix(160)))")
-        }
+        // The dashboard with a broker: ready once it joined its group.
         let dashboard = try start(
             "dashboard",
             """
             kafka: {bootstrap_servers: "\(broker)", topic: \(readyTopic)}
             dashboard: {port: \(dashboardPort), group_id: "ready-\(UUID().uuidString.prefix(8))"}
-            """, executable: "realtime-analytics-dashboard")
+            """, in: directory, executable: "realtime-analytics-dashboard")
         defer { dashboard.stop() }
         #expect(
             ChildProcess.waitUntil(atMost: 30) { status("http://127.0.0.1:\(dashboardPort)/readyz") == 200 },

@@ -1,29 +1,8 @@
 import Logging
 import RuntimeSupport
 import Synchronization
+import TestSupport
 import Testing
-
-/// Keeps every line logged through it.
-private final class LineCollector: Sendable {
-    let lines = Mutex<[String]>([])
-
-    struct Handler: LogHandler {
-        let collector: LineCollector
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            collector.lines.withLock { $0.append("\(event.level) \(event.message)") }
-        }
-    }
-
-    var logger: Logger { Logger(label: "test") { _ in Handler(collector: self) } }
-}
 
 @Suite("Log throttle", .timeLimit(.minutes(1)))
 struct LogThrottleTests {
@@ -33,7 +12,7 @@ struct LogThrottleTests {
     func throttles() {
         let clock = ManualClock()
         let throttle = LogThrottle(every: 10, clock: clock.clock)
-        let collector = LineCollector()
+        let collector = LogRecorder()
         var now = 0
         for time in [0, 1, 2, 9, 10, 11, 25] {
             clock.advance(by: .seconds(time - now))
@@ -55,7 +34,7 @@ struct LogThrottleTests {
     func keys() {
         let clock = ManualClock()
         let throttle = LogThrottle(every: 30, clock: clock.clock, keyLimit: 2)
-        let collector = LineCollector()
+        let collector = LogRecorder()
         for _ in 0..<5 { throttle.record(collector.logger, key: "timed out", "timed out") }
         throttle.record(collector.logger, key: "too large", "too large")
         clock.advance(by: .seconds(31))

@@ -21,6 +21,34 @@ final class AlertsSide {
     private var crashingAlerts: ChildProcess?
     private var starts = 0
 
+    /// A delivery's name and its entry (a YAML flow mapping) in `alerts.deliveries`.
+    typealias Delivery = (name: String, entry: String)
+
+    /// An `alerts:` section reading from the oldest message, with `deliveries`, which both rules use.
+    static func section(topic: String, state: URL, port: Int, deliveries: [Delivery]) -> String {
+        """
+        alerts:
+          topic: \(topic)
+          dead_letter_topic: \(topic).dead
+          state_path: \(state.path)
+          start_at: oldest
+          port: \(port)
+          status_interval_s: 2
+          deliveries:
+        \(deliveries.map { "    - \($0.entry)" }.joined(separator: "\n"))
+
+        """ + rules(deliveries: deliveries.map(\.name).joined(separator: ", "))
+    }
+
+    /// A webhook delivery to a test receiver on `port`; `retrying`: fast retries, so refusals cost little time.
+    static func webhook(name: String, port: Int, retrying: Bool) -> Delivery {
+        let retries = retrying ? ", retries: 5, backoff_ms: 100, max_backoff_ms: 400" : ""
+        return (
+            name,
+            "{name: \(name), type: webhook, url: \"http://127.0.0.1:\(port)/alerts\", secret: \(secret)\(retries)}"
+        )
+    }
+
     static func rules(deliveries: String) -> String {
         """
           rules:
@@ -48,32 +76,23 @@ final class AlertsSide {
         subscriber = try mqtt.subscribe("\(prefix)/#", directory: directory, label: "mosquitto_sub")
         topics = (KafkaBroker.uniqueTopic("alerts-a"), KafkaBroker.uniqueTopic("alerts-b"))
         steadyPort = try TestEnvironment.freePort()
+        let refusingHook = Self.webhook(name: "refusing", port: refusing.port, retrying: true)
+        let plainHook = Self.webhook(name: "plain", port: plain.port, retrying: false)
+        let site: Delivery = (
+            "site",
+            "{name: site, type: mqtt, host: \(mqtt.host), port: \(mqtt.port), topic: \"\(prefix)/{stream}/{rule}\"}"
+        )
         steady = try bus.alertsConfiguration(
-            alerts: """
-                alerts:
-                  topic: \(topics.a)
-                  dead_letter_topic: \(topics.a).dead
-                  state_path: \(directory.path)/state-a.json
-                  start_at: oldest
-                  port: \(steadyPort)
-                  status_interval_s: 2
-                  deliveries:
-                    - {name: refusing, type: webhook, url: "http://127.0.0.1:\(refusing.port)/alerts", secret: \(Self.secret), retries: 5, backoff_ms: 100, max_backoff_ms: 400}
-                    - {name: plain, type: webhook, url: "http://127.0.0.1:\(plain.port)/alerts", secret: \(Self.secret)}
-                    - {name: site, type: mqtt, host: \(mqtt.host), port: \(mqtt.port), topic: "\(prefix)/{stream}/{rule}"}
-                """ + "\n" + Self.rules(deliveries: "refusing, plain, site"), label: "alerts-steady")
+            alerts: Self.section(
+                topic: topics.a, state: directory.appendingPathComponent("state-a.json"), port: steadyPort,
+                deliveries: [refusingHook, plainHook, site]),
+            label: "alerts-steady")
         crashing = try bus.alertsConfiguration(
-            alerts: """
-                alerts:
-                  topic: \(topics.b)
-                  dead_letter_topic: \(topics.b).dead
-                  state_path: \(directory.path)/state-b.json
-                  start_at: oldest
-                  port: \(try TestEnvironment.freePort())
-                  status_interval_s: 2
-                  deliveries:
-                    - {name: receiver, type: webhook, url: "http://127.0.0.1:\(killedReceiver.port)/alerts", secret: \(Self.secret), retries: 5, backoff_ms: 100, max_backoff_ms: 400}
-                """ + "\n" + Self.rules(deliveries: "receiver"), label: "alerts-crashing")
+            alerts: Self.section(
+                topic: topics.b, state: directory.appendingPathComponent("state-b.json"),
+                port: try TestEnvironment.freePort(),
+                deliveries: [Self.webhook(name: "receiver", port: killedReceiver.port, retrying: true)]),
+            label: "alerts-crashing")
         #expect(subscriber.isRunning, "mosquitto_sub: \(subscriber.stderr)")
     }
 

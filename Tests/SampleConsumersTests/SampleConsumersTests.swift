@@ -109,8 +109,3 @@ private enum Victim: CustomStringConvertible {
         }
     }
 }
-
-enum DatabaseKind: String, CaseIterable, CustomStringConvertible, Sendable {
-    case sqlite, postgres
-    var description: String { rawValue == "sqlite" ? "SQLite" : "PostgreSQL" }
-}

@@ -43,3 +43,9 @@ public final class PostgresServer: Sendable {
         return result.stdout.split(separator: "\n").map(String.init)
     }
 }
+
+/// The databases the archive runs on; the archive's tests take both as arguments.
+public enum DatabaseKind: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    public var description: String { rawValue == "sqlite" ? "SQLite" : "PostgreSQL" }
+}

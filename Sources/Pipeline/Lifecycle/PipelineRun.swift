@@ -49,10 +49,7 @@ final class PipelineRun: Sendable {
     }
 
     /// How the run ends; a service asked to stop before the streams said anything treats it as stopped.
-    var howItEnds: Ending {
-        let state = ending.withLock { $0 }
-        return state == .running ? end(sourcesEnded: false) : state
-    }
+    var howItEnds: Ending { end(sourcesEnded: false) }
 
     /// Seconds since the run began to end.
     var secondsSinceEnding: Double {
